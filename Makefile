@@ -1,0 +1,71 @@
+# scs-image-hook: build, test, install. Every library comes through pkg-config.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+BUILD      ?= build
+VERSION    := 0.1.0
+
+PKGS      := yajl libpcre2-8 yaml-0.1 libcrypto
+TEST_PKGS := check yajl
+CC        ?= cc
+OPT       ?= -O2 -g
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
+CFLAGS    += $(OPT) -std=gnu11 $(WARN) -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
+             -DSYSCONFDIR='"$(SYSCONFDIR)"' $(shell pkg-config --cflags $(PKGS))
+LDLIBS    += $(shell pkg-config --libs $(PKGS))
+
+CORE   := ydoc policy image decide presence jsonw record log util
+CMDS   := main cli cmd_check cmd_policy
+OBJ    := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) $(CMDS)))
+CORE_OBJ := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE)))
+UNIT_SRC := $(wildcard tests/unit/*.c)
+BIN    := $(BUILD)/scs-image-hook
+
+.PHONY: all deps check unit asan install uninstall demo bench clean
+all: $(BIN)
+
+$(BUILD)/%.o: hook/%.c $(wildcard hook/*.h) | $(BUILD)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BIN): $(OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit-tests: $(UNIT_SRC) $(CORE_OBJ) $(wildcard tests/unit/*.h)
+	$(CC) $(CFLAGS) -Ihook $(shell pkg-config --cflags $(TEST_PKGS)) $(LDFLAGS) -o $@ \
+		$(UNIT_SRC) $(CORE_OBJ) $(LDLIBS) $(shell pkg-config --libs $(TEST_PKGS))
+
+$(BUILD):
+	mkdir -p $@
+
+# Debian packages for the build, the tests and the test stack (idempotent).
+deps:
+	scripts/deps
+
+check: $(BIN) $(BUILD)/unit-tests
+	BIN=$(abspath $(BIN)) UNIT=$(abspath $(BUILD)/unit-tests) tests/run
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
+		LDFLAGS='-fsanitize=address,undefined' check
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/scs-image-hook
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/scs-image-hook
+	install -m 0644 policy/*.yaml $(DESTDIR)$(PREFIX)/share/scs-image-hook/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/scs-image-hook
+	rm -rf $(DESTDIR)$(PREFIX)/share/scs-image-hook
+
+demo: $(BIN)
+	examples/demo
+
+bench: $(BIN)
+	bench/check
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,196 @@
+/* policy: lint policy files; show the rules as the hook understands them. */
+#include "cli.h"
+#include "presence.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char policy_usage[] =
+"usage: scs-image-hook policy lint FILE...\n"
+"       scs-image-hook policy show [--config FILE | --policy FILE...] [--now DATE]\n"
+"\n"
+"lint  loads each file on its own (an operator config, an SCS spec file or\n"
+"      SCS-0104 v2 rules, told apart by their keys) and reports the first\n"
+"      error as file:line:column; exit 0 when all are valid, 2 otherwise.\n"
+"show  prints the loaded rules in words: which names each spec entry\n"
+"      selects, the allowed sources, the v2 rules with their release table,\n"
+"      which releases the presence rules ask for on DATE (default today),\n"
+"      the enforcement scope and the exemptions.\n";
+
+static int lint(int argc, char **argv)
+{
+	int bad = 0;
+	char err[1024];
+
+	if (argc < 1) {
+		cli_error("policy lint needs at least one FILE");
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < argc; i++) {
+		struct policy *p = policy_new();
+		if (policy_load_file(p, argv[i], err, sizeof(err)) < 0 || policy_finish(p, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			bad = 1;
+		} else {
+			printf("%s: ok (%zu spec entries, %zu v2 rules, %zu distros, %zu presence rules, "
+			       "%zu exemptions)\n", argv[i], p->n_entries, p->n_rules, p->n_distros,
+			       p->n_presence, p->n_exemptions);
+		}
+		policy_free(p);
+	}
+	return bad ? EXIT_USAGE : EXIT_OK;
+}
+
+static void show_list(const char *label, char *const *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("      %-9s %s\n", i ? "or" : label, items[i]);
+}
+
+static void show_entries(const struct policy *p)
+{
+	if (!p->n_entries)
+		return;
+	printf("\nSCS spec entries (an image they select must have image_source starting with a source):\n");
+	for (size_t i = 0; i < p->n_entries; i++) {
+		const struct spec_entry *e = &p->entries[i];
+		printf("  %s [%s] (%s:%u)\n", e->name, status_name(e->status), e->file, e->line);
+		if (e->scheme.code)
+			printf("      selects  names matching /%s/ from the start (re.match)\n", e->scheme.pattern);
+		else
+			printf("      selects  the name \"%s\" exactly\n", e->name);
+		show_list("source", e->sources, e->n_sources);
+	}
+}
+
+static void show_distros(const struct policy *p)
+{
+	char day[11];
+
+	for (size_t i = 0; i < p->n_distros; i++) {
+		const struct distro *d = &p->distros[i];
+		printf("\ndistro %s (os_version must match /%s/ whole):\n", d->name, d->version_format.pattern);
+		for (size_t k = 0; k < d->n_releases; k++) {
+			date_format(d->releases[k].released, day);
+			printf("  %-6s %-10s released %s%s\n", d->releases[k].version, d->releases[k].codename,
+			       day, d->releases[k].lts ? "  LTS" : "");
+		}
+	}
+}
+
+static void show_rules(const struct policy *p)
+{
+	if (!p->n_rules)
+		return;
+	printf("\nSCS-0104 v2 rules:\n");
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct v2_rule *r = &p->rules[i];
+		printf("  %s (%s:%u)\n      when    ", r->id, r->file, r->line);
+		for (size_t k = 0; k < r->n_match; k++)
+			printf("%s%s=%s", k ? ", " : "", r->match[k].key, r->match[k].value);
+		if (r->name_scheme.code)
+			printf("%sname matches /%s/ from the start", r->n_match ? ", " : "", r->name_scheme.pattern);
+		putchar('\n');
+		if (r->distro)
+			printf("      needs   os_version in the %s table; {codename} from it\n", r->distro->name);
+		show_list("source", r->sources, r->n_sources);
+		for (size_t k = 0; k < r->n_require; k++)
+			printf("      require %s=%s\n", r->require[k].key, r->require[k].value);
+	}
+}
+
+static void show_presence(const struct policy *p, int today)
+{
+	char day[11];
+
+	if (!p->n_presence)
+		return;
+	date_format(today, day);
+	printf("\npresence (audit), as of %s:\n", day);
+	for (size_t i = 0; i < p->n_presence; i++) {
+		const struct presence_rule *r = &p->presence[i];
+		const struct release *latest, *previous;
+		if (!r->distro) {
+			printf("  %s: an image named /%s/\n", status_name(r->latest), r->name_scheme.pattern);
+			continue;
+		}
+		presence_expected(r, today, &latest, &previous);
+		printf("  %s %s%s: latest %s -> %s; previous %s -> %s\n", r->distro->name,
+		       r->lts_only ? "LTS" : "stable", r->os_purpose ? "" : "",
+		       status_name(r->latest), latest ? latest->version : "(none yet)",
+		       status_name(r->previous), previous ? previous->version : "(none)");
+	}
+}
+
+static void show_config(const struct policy *p)
+{
+	char day[11];
+
+	printf("mode %s; by visibility:", mode_name(p->mode));
+	for (int v = 0; v < VIS_COUNT; v++)
+		printf(" %s=%s", visibility_name((enum visibility)v),
+		       mode_name(p->mode < p->scope[v] ? p->mode : p->scope[v]));
+	printf("\nfiles:\n");
+	for (size_t i = 0; i < p->n_files; i++)
+		printf("  %s\n", p->files[i]);
+	printf("sha256 %s\n", p->sha256);
+	for (size_t i = 0; i < p->n_exemptions; i++) {
+		const struct exemption *e = &p->exemptions[i];
+		if (e->expires >= 0)
+			date_format(e->expires, day);
+		printf("exemption: project %s, rules %s, until %s: %s\n", e->project,
+		       e->n_rules ? e->rules[0] : "all", e->expires >= 0 ? day : "(no expiry)", e->reason);
+		for (size_t k = 1; k < e->n_rules; k++)
+			printf("           and rule %s\n", e->rules[k]);
+	}
+}
+
+static int show(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "policy", required_argument, NULL, 'p' },
+		{ "now", required_argument, NULL, 'n' }, { "help", no_argument, NULL, 'h' }, { 0 }
+	};
+	struct policy_args pa = { 0 };
+	const char *now = NULL;
+	int c, status = EXIT_USAGE;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:p:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': pa.config = optarg; break;
+		case 'p': policy_args_add(&pa, optarg); break;
+		case 'n': now = optarg; break;
+		case 'h': fputs(policy_usage, stdout); policy_args_free(&pa); return EXIT_OK;
+		default: fputs(policy_usage, stderr); policy_args_free(&pa); return EXIT_USAGE;
+		}
+	}
+	int today = cli_today(now);
+	struct policy *p = today < 0 ? NULL : policy_args_load(&pa);
+	if (p) {
+		show_config(p);
+		show_entries(p);
+		show_distros(p);
+		show_rules(p);
+		show_presence(p, today);
+		status = EXIT_OK;
+	}
+	policy_free(p);
+	policy_args_free(&pa);
+	return status;
+}
+
+int cmd_policy(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(policy_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (!strcmp(argv[1], "lint"))
+		return lint(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "show"))
+		return show(argc - 1, argv + 1);
+	cli_error("policy: '%s' is not a subcommand (lint, show)", argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,284 @@
+/* decide: the SCS-0104 semantics, exactly as the official test means them,
+ * and stricter where that is right (every image of a name is checked). */
+#include "decide.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static struct violation *add(struct decision *d, const char *rule, const char *spec,
+			     const char *file, unsigned line, enum vkind kind)
+{
+	if (d->n == DECIDE_MAX_VIOLATIONS) {
+		d->n_more++;
+		return NULL;
+	}
+	struct violation *v = &d->v[d->n++];
+	memset(v, 0, sizeof(*v));
+	v->rule = rule;
+	v->spec = spec;
+	v->file = file;
+	v->line = line;
+	v->kind = kind;
+	return v;
+}
+
+/* Byte-wise prefix, as Python's str.startswith; empty never passes. */
+static int source_allowed(const struct image *img, char *const *prefixes, size_t n)
+{
+	if (!img->image_source || !img->source_len)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t plen = strlen(prefixes[i]);
+		if (plen <= img->source_len && !memcmp(img->image_source, prefixes[i], plen))
+			return 1;
+	}
+	return 0;
+}
+
+static void check_source(struct decision *d, const struct image *img, char *const *prefixes,
+			 size_t n, const char *spec, const char *file, unsigned line)
+{
+	if (source_allowed(img, prefixes, n))
+		return;
+	struct violation *v = add(d, "scs-0104/source", spec, file, line, V_SOURCE);
+	if (v) {
+		v->key = "image_source";
+		v->actual = img->image_source;
+		v->expected = (const char *const *)prefixes;
+		v->n_expected = n;
+	}
+}
+
+/* 1 when the name selects the entry, 0 when not; a regex past its limit
+ * is recorded as a violation so the image is refused, never waved through. */
+static int name_selects(const struct policy *p, struct decision *d, const struct image *img,
+			const struct regex *scheme, const char *exact, const char *spec,
+			const char *file, unsigned line)
+{
+	if (!img->name)
+		return 0;
+	if (!scheme->code)
+		return exact && !strcmp(img->name, exact);
+	int m = regex_match(p, scheme, img->name, img->name_len);
+	if (m < 0) {
+		struct violation *v = add(d, "scs-0104/source", spec, file, line, V_REGEX_LIMIT);
+		if (v) {
+			v->key = "name";
+			v->actual = scheme->pattern;
+		}
+		return 0;
+	}
+	return m;
+}
+
+static void decide_v1(const struct policy *p, const struct image *img, struct decision *d)
+{
+	for (size_t i = 0; i < p->n_entries; i++) {
+		const struct spec_entry *e = &p->entries[i];
+		if (name_selects(p, d, img, &e->scheme, e->name, e->name, e->file, e->line))
+			check_source(d, img, e->sources, e->n_sources, e->name, e->file, e->line);
+	}
+}
+
+/* Selectors compare without case: "Ubuntu" must not slip past "ubuntu". */
+static int rule_selects(const struct policy *p, struct decision *d, const struct image *img,
+			const struct v2_rule *r)
+{
+	for (size_t i = 0; i < r->n_match; i++) {
+		const char *have = image_prop(img, r->match[i].key);
+		if (!have || strcasecmp(have, r->match[i].value))
+			return 0;
+	}
+	if (r->name_scheme.code)
+		return name_selects(p, d, img, &r->name_scheme, NULL, r->id, r->file, r->line);
+	return 1;
+}
+
+/* The release an image claims, or -1 after recording why it has none. */
+static long find_release(const struct policy *p, struct decision *d, const struct image *img,
+			 const struct v2_rule *r)
+{
+	const struct distro *dist = r->distro;
+	const char *ver = img->os_version;
+	int known_format = ver && regex_match(p, &dist->version_format, ver, strlen(ver)) == 1;
+
+	for (size_t k = 0; known_format && k < dist->n_releases; k++)
+		if (!strcmp(dist->releases[k].version, ver))
+			return (long)k;
+	struct violation *v = add(d, known_format ? "scs-0104/unknown-version" : "scs-0104/property",
+				  r->id, r->file, r->line, known_format ? V_UNKNOWN_VERSION : V_VERSION_FORMAT);
+	if (v) {
+		v->key = "os_version";
+		v->actual = ver;
+		v->distro = dist;
+	}
+	return -1;
+}
+
+static void check_required(struct decision *d, const struct image *img, const struct v2_rule *r)
+{
+	for (size_t i = 0; i < r->n_require; i++) {
+		const char *have = image_prop(img, r->require[i].key);
+		if (have && !strcmp(have, r->require[i].value))
+			continue;
+		struct violation *v = add(d, "scs-0104/property", r->id, r->file, r->line, V_PROPERTY);
+		if (v) {
+			v->key = r->require[i].key;
+			v->actual = have;
+			v->expected = (const char *const *)&r->require[i].value;
+			v->n_expected = 1;
+		}
+	}
+}
+
+static void decide_v2(const struct policy *p, const struct image *img, struct decision *d)
+{
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct v2_rule *r = &p->rules[i];
+		if (!rule_selects(p, d, img, r))
+			continue;
+		if (r->distro) {
+			long k = find_release(p, d, img, r);
+			if (k >= 0 && r->n_sources)
+				check_source(d, img, r->expanded[k], r->n_sources, r->id, r->file, r->line);
+		} else if (r->n_sources) {
+			check_source(d, img, r->sources, r->n_sources, r->id, r->file, r->line);
+		}
+		check_required(d, img, r);
+	}
+}
+
+static int project_is(const struct exemption *e, const struct caller *who)
+{
+	return (who->project_id && !strcmp(e->project, who->project_id)) ||
+	       (who->project_name && !strcmp(e->project, who->project_name));
+}
+
+static int waives(const struct exemption *e, const char *rule)
+{
+	if (!e->rules)
+		return 1;
+	for (size_t i = 0; i < e->n_rules; i++)
+		if (!fnmatch(e->rules[i], rule, 0))
+			return 1;
+	return 0;
+}
+
+/* Exemptions waive violations, never hide them: each stays in the record. */
+static size_t apply_exemptions(const struct policy *p, const struct caller *who, int today,
+			       struct decision *d)
+{
+	size_t binding = d->n + d->n_more;
+
+	for (size_t i = 0; i < p->n_exemptions; i++) {
+		const struct exemption *e = &p->exemptions[i];
+		if (!project_is(e, who) || (e->expires >= 0 && today > e->expires))
+			continue;
+		for (size_t k = 0; k < d->n; k++) {
+			if (d->v[k].exempted || !waives(e, d->v[k].rule))
+				continue;
+			d->v[k].exempted = 1;
+			d->exempted = 1;
+			d->exemption = d->exemption ? d->exemption : e;
+			binding--;
+		}
+	}
+	return binding;
+}
+
+void decide(const struct policy *p, const struct image *img, const struct caller *who,
+	    int today, struct decision *d)
+{
+	enum mode scoped = p->scope[img->visibility];
+
+	d->n = d->n_more = 0;
+	d->exempted = 0;
+	d->exemption = NULL;
+	d->mode = p->mode < scoped ? p->mode : scoped;
+	decide_v1(p, img, d);
+	decide_v2(p, img, d);
+	if (!apply_exemptions(p, who, today, d))
+		d->action = ACTION_ALLOW;
+	else if (d->mode == MODE_ENFORCE)
+		d->action = ACTION_DENY;
+	else
+		d->action = d->mode == MODE_WARN ? ACTION_WARN : ACTION_ALLOW;
+}
+
+const char *action_name(enum action a)
+{
+	static const char *const names[] = { "allow", "warn", "deny" };
+	return names[a];
+}
+
+/* Print s, cut at a UTF-8 character boundary after at most max bytes. */
+static int put_cut(char *buf, size_t len, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n <= max)
+		return snprintf(buf, len, "%s", s);
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return snprintf(buf, len, "%.*s...(%zu bytes)", (int)max, s, n);
+}
+
+#define VALUE_MAX 160
+
+/* snprintf may have cut the last character in half: drop the remnant. */
+static void utf8_trim(char *buf)
+{
+	size_t n = strlen(buf), i = n;
+	while (i > 0 && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i == 0 || (unsigned char)buf[i - 1] < 0xC0)
+		return;             /* ends in ASCII or a complete sequence */
+	unsigned char lead = (unsigned char)buf[i - 1];
+	size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+	if (n - (i - 1) < want)
+		buf[i - 1] = '\0';
+}
+
+void violation_message(const struct violation *v, char *buf, size_t len)
+{
+	char actual[VALUE_MAX + 32] = "";
+
+	if (v->actual)
+		put_cut(actual, sizeof(actual), v->actual, VALUE_MAX);
+	switch (v->kind) {
+	case V_SOURCE:
+		if (!v->actual || !v->actual[0])
+			snprintf(buf, len, "image_source is %s; '%s' images must name where they came from",
+				 v->actual ? "empty" : "missing", v->spec);
+		else
+			snprintf(buf, len, "image_source '%s' does not start with any source allowed for '%s'",
+				 actual, v->spec);
+		break;
+	case V_PROPERTY:
+		if (v->actual)
+			snprintf(buf, len, "property %s is '%s' but rule '%s' requires '%s'", v->key, actual,
+				 v->spec, v->expected[0]);
+		else
+			snprintf(buf, len, "property %s is missing; rule '%s' requires '%s'", v->key, v->spec,
+				 v->expected[0]);
+		break;
+	case V_VERSION_FORMAT:
+		if (v->actual)
+			snprintf(buf, len, "os_version '%s' is not a %s version (format '%s')", actual,
+				 v->distro->name, v->distro->version_format.pattern);
+		else
+			snprintf(buf, len, "os_version is missing; rule '%s' needs it to find the %s release",
+				 v->spec, v->distro->name);
+		break;
+	case V_UNKNOWN_VERSION:
+		snprintf(buf, len, "os_version '%s' is not in the %s release table; add it under "
+			 "distros.%s.releases in %s", actual, v->distro->name, v->distro->name, v->file);
+		break;
+	case V_REGEX_LIMIT:
+		snprintf(buf, len, "name_scheme '%s' of '%s' hit the regex match limit on this name; "
+			 "refused to be safe (simplify the pattern)", actual, v->spec);
+		break;
+	}
+	utf8_trim(buf);
+}

@@ -1,0 +1,61 @@
+/* decide: (policy, image, caller, day) -> decision. Pure: no I/O, no
+ * clock, no globals; everything it needs is passed in. */
+#ifndef SCS_DECIDE_H
+#define SCS_DECIDE_H
+
+#include <stddef.h>
+
+#include "image.h"
+#include "policy.h"
+
+#define DECIDE_MAX_VIOLATIONS 16
+
+enum action { ACTION_ALLOW, ACTION_WARN, ACTION_DENY };
+
+enum vkind {
+	V_SOURCE,               /* image_source misses every allowed prefix */
+	V_PROPERTY,             /* a required property differs or is missing */
+	V_VERSION_FORMAT,       /* os_version missing or not in the distro's format */
+	V_UNKNOWN_VERSION,      /* well-formed os_version absent from the table */
+	V_REGEX_LIMIT,          /* a name_scheme hit its match limit: fail closed */
+};
+
+struct violation {
+	const char *rule;       /* stable id, e.g. "scs-0104/source" */
+	const char *spec;       /* the spec entry's name or the v2 rule's id */
+	const char *file;       /* where that entry is written */
+	unsigned line;
+	enum vkind kind;
+	const char *key;        /* the property looked at */
+	const char *actual;     /* its value, NULL when missing */
+	const char *const *expected;
+	size_t n_expected;
+	const struct distro *distro;
+	int exempted;
+};
+
+struct caller {
+	const char *project_id, *project_name, *user_id;
+};
+
+struct decision {
+	enum mode mode;         /* effective: the weaker of global mode and visibility scope */
+	enum action action;
+	int exempted;           /* some violation was waived by an exemption */
+	const struct exemption *exemption;
+	struct violation v[DECIDE_MAX_VIOLATIONS];
+	size_t n;
+	size_t n_more;          /* violations beyond the array: still counted */
+};
+
+/* today: days since 1970-01-01 (for exemption expiry). */
+void decide(const struct policy *p, const struct image *img, const struct caller *who,
+	    int today, struct decision *d);
+
+/* The violation in words, for logs and terminals. Long values are cut at
+ * a UTF-8 boundary so a 1 MiB name cannot flood a message. */
+void violation_message(const struct violation *v, char *buf, size_t len);
+
+const char *action_name(enum action a);
+
+#endif

@@ -1,0 +1,864 @@
+/* policy: load SCS spec files, v2 rule files and the operator config.
+ *
+ * Every key is checked against a list of the keys we understand: a typo in
+ * a policy must be an error, never a rule that silently stops applying. */
+#include "policy.h"
+#include "util.h"
+#include "ydoc.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bounds for a regex evaluated on untrusted names: a catastrophic pattern
+ * costs at most this much, then the match reports "limit" and the caller
+ * fails closed. */
+#define REGEX_MATCH_LIMIT 200000
+#define REGEX_DEPTH_LIMIT 5000
+#define POLICY_MAX_FILE (4u << 20)
+
+struct loader {
+	struct policy *p;
+	const char *path;           /* as stored in p->files */
+	char *err;
+	size_t errlen;
+};
+
+static EVP_MD_CTX *hash_ctx(struct policy *p);
+
+static int lfail(struct loader *l, const struct ynode *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k = n ? snprintf(l->err, l->errlen, "%s:%u:%u: ", l->path, n->line, n->col)
+		  : snprintf(l->err, l->errlen, "%s: ", l->path);
+	if (k < 0 || (size_t)k >= l->errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(l->err + k, l->errlen - k, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int want(struct loader *l, const struct ynode *n, enum ynode_kind kind, const char *what)
+{
+	if (n->kind == kind)
+		return 0;
+	return lfail(l, n, "%s must be %s, not %s", what, ynode_kind_name(kind),
+		     ynode_kind_name(n->kind));
+}
+
+/* Refuse any key not in allowed (a NULL-terminated list), naming them all. */
+static int check_keys(struct loader *l, const struct ynode *map, const char *const *allowed,
+		      const char *what)
+{
+	for (size_t i = 0; i < map->n; i++) {
+		const struct ynode *k = ymap_key(map, i);
+		size_t j;
+		for (j = 0; allowed[j]; j++)
+			if (strcmp(k->value, allowed[j]) == 0)
+				break;
+		if (allowed[j])
+			continue;
+		char list[256] = "";
+		for (j = 0; allowed[j]; j++) {
+			strncat(list, j ? ", " : "", sizeof(list) - strlen(list) - 1);
+			strncat(list, allowed[j], sizeof(list) - strlen(list) - 1);
+		}
+		return lfail(l, k, "unknown key '%s' in %s (expected one of: %s)", k->value, what, list);
+	}
+	return 0;
+}
+
+static int need_key(struct loader *l, const struct ynode *map, const char *key, const char *what,
+		    struct ynode **out)
+{
+	*out = ymap_get(map, key);
+	if (*out)
+		return 0;
+	return lfail(l, map, "%s needs a '%s' key", what, key);
+}
+
+static int get_string(struct loader *l, const struct ynode *n, const char *what, char **out)
+{
+	if (want(l, n, YNODE_SCALAR, what) < 0)
+		return -1;
+	if (!n->value[0] || (!n->quoted && (!strcmp(n->value, "~") || !strcmp(n->value, "null"))))
+		return lfail(l, n, "%s must not be empty", what);
+	*out = xstrdup(n->value);
+	return 0;
+}
+
+/* A string or a list of strings, as `source:` is written in SCS files. */
+static int get_string_list(struct loader *l, const struct ynode *n, const char *what,
+			   char ***out, size_t *count)
+{
+	if (n->kind == YNODE_SCALAR) {
+		*out = xcalloc(1, sizeof(char *));
+		*count = 1;
+		return get_string(l, n, what, &(*out)[0]);
+	}
+	if (want(l, n, YNODE_SEQ, what) < 0)
+		return -1;
+	if (n->n == 0)
+		return lfail(l, n, "%s must list at least one value", what);
+	*out = xcalloc(n->n, sizeof(char *));
+	*count = n->n;
+	for (size_t i = 0; i < n->n; i++)
+		if (get_string(l, n->items[i], what, &(*out)[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int get_bool(struct loader *l, const struct ynode *n, const char *what, int *out)
+{
+	if (want(l, n, YNODE_SCALAR, what) < 0)
+		return -1;
+	if (!n->quoted && !strcmp(n->value, "true"))
+		*out = 1;
+	else if (!n->quoted && !strcmp(n->value, "false"))
+		*out = 0;
+	else
+		return lfail(l, n, "%s must be true or false, not '%s'", what, n->value);
+	return 0;
+}
+
+static int get_date(struct loader *l, const struct ynode *n, const char *what, int *out)
+{
+	if (want(l, n, YNODE_SCALAR, what) < 0)
+		return -1;
+	*out = date_parse(n->value);
+	if (*out < 0)
+		return lfail(l, n, "%s must be a date YYYY-MM-DD, not '%s'", what, n->value);
+	return 0;
+}
+
+static int get_enum(struct loader *l, const struct ynode *n, const char *what,
+		    const char *const *names, int count, int *out)
+{
+	if (want(l, n, YNODE_SCALAR, what) < 0)
+		return -1;
+	for (int i = 0; i < count; i++)
+		if (names[i] && !strcmp(n->value, names[i])) {
+			*out = i;
+			return 0;
+		}
+	char list[128] = "";
+	for (int i = 0; i < count; i++)
+		if (names[i]) {
+			strncat(list, list[0] ? "|" : "", sizeof(list) - strlen(list) - 1);
+			strncat(list, names[i], sizeof(list) - strlen(list) - 1);
+		}
+	return lfail(l, n, "%s must be one of %s, not '%s'", what, list, n->value);
+}
+
+static const char *const mode_names[] = { "dry-run", "warn", "enforce" };
+static const char *const status_names[] = { "optional", "recommended", "mandatory" };
+static const char *const vis_names[] = { "public", "community", "shared", "private" };
+
+static int get_mode(struct loader *l, const struct ynode *n, const char *what, enum mode *out)
+{
+	int v;
+	if (get_enum(l, n, what, mode_names, 3, &v) < 0)
+		return -1;
+	*out = (enum mode)v;
+	return 0;
+}
+
+static int get_status(struct loader *l, const struct ynode *n, const char *what, enum status *out)
+{
+	int v;
+	if (get_enum(l, n, what, status_names, 3, &v) < 0)
+		return -1;
+	*out = (enum status)v;
+	return 0;
+}
+
+/* Python's re module treats str patterns as Unicode (\d, \w match any
+ * script): UTF + UCP makes PCRE2 match at least what re.match matches, so
+ * every name the SCS test would check is checked here too. */
+static int compile_regex(struct loader *l, const struct ynode *n, const char *what,
+			 struct regex *re, int full)
+{
+	int errcode;
+	PCRE2_SIZE off;
+	uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED | (full ? PCRE2_ENDANCHORED : 0);
+
+	if (get_string(l, n, what, &re->pattern) < 0)
+		return -1;
+	re->code = pcre2_compile((PCRE2_SPTR)re->pattern, PCRE2_ZERO_TERMINATED, opts, &errcode,
+				 &off, NULL);
+	if (!re->code) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(errcode, msg, sizeof(msg));
+		return lfail(l, n, "%s '%s' is not a valid regex: %s at offset %zu", what, re->pattern,
+			     (const char *)msg, (size_t)off);
+	}
+	/* JIT is a speed-up only; without it the interpreter obeys the same limits. */
+	pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+	return 0;
+}
+
+static void regex_free(struct regex *re)
+{
+	pcre2_code_free(re->code);
+	free(re->pattern);
+}
+
+static _Thread_local pcre2_match_data *tls_mdata;
+
+int regex_match(const struct policy *p, const struct regex *re, const char *s, size_t len)
+{
+	if (!tls_mdata) {
+		tls_mdata = pcre2_match_data_create(1, NULL);
+		if (!tls_mdata)
+			return -1;
+	}
+	int rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, tls_mdata, p->mctx);
+	if (rc >= 0)
+		return 1;
+	return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+}
+
+/* ---- SCS v1 spec files ------------------------------------------------ */
+
+static const char *const entry_keys[] = { "name", "name_scheme", "source", "status", NULL };
+
+static int load_entry(struct loader *l, const struct ynode *n, struct spec_entry *e)
+{
+	struct ynode *v;
+
+	e->file = l->path;
+	e->line = n->line;
+	if (want(l, n, YNODE_MAP, "an images entry") < 0 ||
+	    check_keys(l, n, entry_keys, "an images entry") < 0 ||
+	    need_key(l, n, "name", "an images entry", &v) < 0 ||
+	    get_string(l, v, "name", &e->name) < 0)
+		return -1;
+	if ((v = ymap_get(n, "name_scheme")) && compile_regex(l, v, "name_scheme", &e->scheme, 0) < 0)
+		return -1;
+	if (need_key(l, n, "source", "an images entry", &v) < 0 ||
+	    get_string_list(l, v, "source", &e->sources, &e->n_sources) < 0)
+		return -1;
+	if ((v = ymap_get(n, "status")) && get_status(l, v, "status", &e->status) < 0)
+		return -1;
+	return 0;
+}
+
+static int load_v1(struct loader *l, const struct ynode *root)
+{
+	static const char *const keys[] = { "images", NULL };
+	struct policy *p = l->p;
+	struct ynode *images;
+
+	if (check_keys(l, root, keys, "an SCS spec file") < 0 ||
+	    need_key(l, root, "images", "an SCS spec file", &images) < 0 ||
+	    want(l, images, YNODE_SEQ, "images") < 0)
+		return -1;
+	struct spec_entry *grown = realloc(p->entries, (p->n_entries + images->n) * sizeof(*grown));
+	if (!grown)
+		return lfail(l, NULL, "out of memory");
+	p->entries = grown;
+	memset(p->entries + p->n_entries, 0, images->n * sizeof(*grown));
+	for (size_t i = 0; i < images->n; i++) {
+		/* count it first, so that policy_free frees a half-loaded entry */
+		struct spec_entry *e = &p->entries[p->n_entries++];
+		if (load_entry(l, images->items[i], e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- SCS-0104 v2 rule files ------------------------------------------- */
+
+static const struct distro *find_distro(const struct policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_distros; i++)
+		if (!strcmp(p->distros[i].name, name))
+			return &p->distros[i];
+	return NULL;
+}
+
+static int load_release(struct loader *l, const struct ynode *n, struct distro *d, struct release *r)
+{
+	static const char *const keys[] = { "version", "codename", "released", "lts", NULL };
+	struct ynode *v;
+
+	if (want(l, n, YNODE_MAP, "a release") < 0 || check_keys(l, n, keys, "a release") < 0 ||
+	    need_key(l, n, "version", "a release", &v) < 0 || get_string(l, v, "version", &r->version) < 0)
+		return -1;
+	if (regex_match(l->p, &d->version_format, r->version, strlen(r->version)) != 1)
+		return lfail(l, v, "version '%s' does not match %s's version_format '%s'", r->version,
+			     d->name, d->version_format.pattern);
+	for (const struct release *o = d->releases; o < r; o++)
+		if (!strcmp(o->version, r->version))
+			return lfail(l, v, "version '%s' is listed twice for %s", r->version, d->name);
+	if (need_key(l, n, "codename", "a release", &v) < 0 || get_string(l, v, "codename", &r->codename) < 0 ||
+	    need_key(l, n, "released", "a release", &v) < 0 || get_date(l, v, "released", &r->released) < 0)
+		return -1;
+	if ((v = ymap_get(n, "lts")) && get_bool(l, v, "lts", &r->lts) < 0)
+		return -1;
+	if (r > d->releases && r[-1].released >= r->released)
+		return lfail(l, n, "releases of %s must be listed oldest first", d->name);
+	return 0;
+}
+
+static int load_distro(struct loader *l, const struct ynode *key, const struct ynode *n, struct distro *d)
+{
+	static const char *const keys[] = { "version_format", "releases", NULL };
+	struct ynode *v;
+
+	d->name = xstrdup(key->value);
+	d->line = key->line;
+	if (want(l, n, YNODE_MAP, "a distro") < 0 || check_keys(l, n, keys, "a distro") < 0 ||
+	    need_key(l, n, "version_format", "a distro", &v) < 0 ||
+	    compile_regex(l, v, "version_format", &d->version_format, 1) < 0 ||
+	    need_key(l, n, "releases", "a distro", &v) < 0 || want(l, v, YNODE_SEQ, "releases") < 0)
+		return -1;
+	d->releases = xcalloc(v->n, sizeof(*d->releases));
+	for (size_t i = 0; i < v->n; i++) {
+		d->n_releases = i + 1;
+		if (load_release(l, v->items[i], d, &d->releases[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int get_prop_map(struct loader *l, const struct ynode *n, const char *what,
+			struct prop_eq **out, size_t *count)
+{
+	if (want(l, n, YNODE_MAP, what) < 0)
+		return -1;
+	*out = xcalloc(n->n, sizeof(**out));
+	*count = n->n;
+	for (size_t i = 0; i < n->n; i++) {
+		(*out)[i].key = xstrdup(ymap_key(n, i)->value);
+		if (get_string(l, ymap_val(n, i), what, &(*out)[i].value) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static char *expand_codename(const char *tmpl, const char *codename)
+{
+	const char *at = strstr(tmpl, "{codename}");
+	size_t n = strlen(tmpl) + strlen(codename) + 1;
+	char *out = xcalloc(n, 1);
+	if (!at) {
+		strcpy(out, tmpl);
+		return out;
+	}
+	snprintf(out, n, "%.*s%s%s", (int)(at - tmpl), tmpl, codename, at + strlen("{codename}"));
+	return out;
+}
+
+static int load_rule_sources(struct loader *l, const struct ynode *n, struct v2_rule *r)
+{
+	struct ynode *v = ymap_get(n, "source");
+	if (!v)
+		return 0;
+	if (get_string_list(l, v, "source", &r->sources, &r->n_sources) < 0)
+		return -1;
+	for (size_t i = 0; i < r->n_sources; i++) {
+		int templated = strstr(r->sources[i], "{codename}") != NULL;
+		if (templated && !r->distro)
+			return lfail(l, v, "source '%s' uses {codename} but the rule names no distro",
+				     r->sources[i]);
+		if (strchr(r->sources[i], '{') && !templated)
+			return lfail(l, v, "source '%s': the only placeholder is {codename}", r->sources[i]);
+	}
+	if (!r->distro)
+		return 0;
+	/* Resolve every template for every release now: deciding stays a lookup. */
+	r->expanded = xcalloc(r->distro->n_releases, sizeof(char **));
+	for (size_t k = 0; k < r->distro->n_releases; k++) {
+		r->expanded[k] = xcalloc(r->n_sources, sizeof(char *));
+		for (size_t i = 0; i < r->n_sources; i++)
+			r->expanded[k][i] = expand_codename(r->sources[i], r->distro->releases[k].codename);
+	}
+	return 0;
+}
+
+static int load_rule(struct loader *l, const struct ynode *n, struct v2_rule *r)
+{
+	static const char *const keys[] = { "id", "match", "name_scheme", "distro", "source", "require", NULL };
+	struct ynode *v;
+
+	r->file = l->path;
+	r->line = n->line;
+	if (want(l, n, YNODE_MAP, "a rule") < 0 || check_keys(l, n, keys, "a rule") < 0 ||
+	    need_key(l, n, "id", "a rule", &v) < 0 || get_string(l, v, "id", &r->id) < 0)
+		return -1;
+	if ((v = ymap_get(n, "match")) && get_prop_map(l, v, "match", &r->match, &r->n_match) < 0)
+		return -1;
+	if ((v = ymap_get(n, "name_scheme")) && compile_regex(l, v, "name_scheme", &r->name_scheme, 0) < 0)
+		return -1;
+	if (!r->n_match && !r->name_scheme.code)
+		return lfail(l, n, "rule '%s' needs a selector: 'match' or 'name_scheme'", r->id);
+	if ((v = ymap_get(n, "distro"))) {
+		if (want(l, v, YNODE_SCALAR, "distro") < 0)
+			return -1;
+		if (!(r->distro = find_distro(l->p, v->value)))
+			return lfail(l, v, "unknown distro '%s' (define it under 'distros' first)", v->value);
+	}
+	if (load_rule_sources(l, n, r) < 0)
+		return -1;
+	if ((v = ymap_get(n, "require")) && get_prop_map(l, v, "require", &r->require, &r->n_require) < 0)
+		return -1;
+	if (!r->n_sources && !r->n_require && !r->distro)
+		return lfail(l, n, "rule '%s' requires nothing: give 'source', 'require' or 'distro'", r->id);
+	return 0;
+}
+
+static int get_month_day(struct loader *l, const struct ynode *n, int *month, int *day)
+{
+	char extra;
+	if (want(l, n, YNODE_SCALAR, "effective_from") < 0)
+		return -1;
+	if (sscanf(n->value, "%2d-%2d%c", month, day, &extra) != 2 || *month < 1 || *month > 12 ||
+	    *day < 1 || *day > 31)
+		return lfail(l, n, "effective_from must be MM-DD (a day in the release year), not '%s'", n->value);
+	return 0;
+}
+
+static int load_presence(struct loader *l, const struct ynode *n, struct presence_rule *r)
+{
+	static const char *const keys[] = { "distro", "os_purpose", "lts_only", "effective_from",
+					    "effective_after_months", "latest", "previous",
+					    "name_scheme", "status", NULL };
+	struct ynode *v;
+
+	r->line = n->line;
+	if (want(l, n, YNODE_MAP, "a presence rule") < 0 || check_keys(l, n, keys, "a presence rule") < 0)
+		return -1;
+	if ((v = ymap_get(n, "name_scheme"))) {
+		if (ymap_get(n, "distro"))
+			return lfail(l, v, "a presence rule has either 'distro' or 'name_scheme'");
+		if (compile_regex(l, v, "name_scheme", &r->name_scheme, 0) < 0 ||
+		    need_key(l, n, "status", "a name_scheme presence rule", &v) < 0)
+			return -1;
+		return get_status(l, v, "status", &r->latest);
+	}
+	if (need_key(l, n, "distro", "a presence rule", &v) < 0 || want(l, v, YNODE_SCALAR, "distro") < 0)
+		return -1;
+	if (!(r->distro = find_distro(l->p, v->value)))
+		return lfail(l, v, "unknown distro '%s'", v->value);
+	if ((v = ymap_get(n, "os_purpose")) && get_string(l, v, "os_purpose", &r->os_purpose) < 0)
+		return -1;
+	if ((v = ymap_get(n, "lts_only")) && get_bool(l, v, "lts_only", &r->lts_only) < 0)
+		return -1;
+	if ((v = ymap_get(n, "effective_from")) && get_month_day(l, v, &r->effective_month, &r->effective_day) < 0)
+		return -1;
+	if ((v = ymap_get(n, "effective_after_months"))) {
+		char *end;
+		long m = strtol(v->value, &end, 10);
+		if (v->kind != YNODE_SCALAR || *end || m < 0 || m > 120)
+			return lfail(l, v, "effective_after_months must be a whole number of months");
+		r->effective_after_months = (int)m;
+	}
+	if (need_key(l, n, "latest", "a presence rule", &v) < 0 || get_status(l, v, "latest", &r->latest) < 0 ||
+	    need_key(l, n, "previous", "a presence rule", &v) < 0 || get_status(l, v, "previous", &r->previous) < 0)
+		return -1;
+	return 0;
+}
+
+#define LOAD_LIST(l, seq, arr, count, fn)                                     \
+	do {                                                                  \
+		(arr) = xcalloc((seq)->n, sizeof(*(arr)));                    \
+		for (size_t i_ = 0; i_ < (seq)->n; i_++) {                    \
+			(count) = i_ + 1;                                     \
+			if (fn((l), (seq)->items[i_], &(arr)[i_]) < 0)        \
+				return -1;                                    \
+		}                                                             \
+	} while (0)
+
+static int load_v2(struct loader *l, const struct ynode *root)
+{
+	static const char *const keys[] = { "distros", "rules", "presence", NULL };
+	struct policy *p = l->p;
+	struct ynode *v;
+
+	if (p->n_distros || p->n_rules)
+		return lfail(l, root, "only one v2 rules file may be loaded");
+	if (check_keys(l, root, keys, "an SCS-0104 v2 rules file") < 0 ||
+	    need_key(l, root, "distros", "an SCS-0104 v2 rules file", &v) < 0 || want(l, v, YNODE_MAP, "distros") < 0)
+		return -1;
+	p->distros = xcalloc(v->n, sizeof(*p->distros));
+	for (size_t i = 0; i < v->n; i++) {
+		p->n_distros = i + 1;
+		if (load_distro(l, ymap_key(v, i), ymap_val(v, i), &p->distros[i]) < 0)
+			return -1;
+	}
+	if (need_key(l, root, "rules", "an SCS-0104 v2 rules file", &v) < 0 || want(l, v, YNODE_SEQ, "rules") < 0)
+		return -1;
+	LOAD_LIST(l, v, p->rules, p->n_rules, load_rule);
+	if ((v = ymap_get(root, "presence"))) {
+		if (want(l, v, YNODE_SEQ, "presence") < 0)
+			return -1;
+		LOAD_LIST(l, v, p->presence, p->n_presence, load_presence);
+	}
+	return 0;
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+static const char *add_file(struct policy *p, const char *path)
+{
+	char **files = realloc(p->files, (p->n_files + 1) * sizeof(*files));
+	if (!files)
+		return NULL;
+	p->files = files;
+	p->files[p->n_files] = xstrdup(path);
+	return p->files[p->n_files++];
+}
+
+/* Read and parse one file, hashing exactly the bytes that were parsed. */
+static int open_doc(struct loader *l, struct policy *p, const char *path, struct ydoc *doc)
+{
+	size_t len;
+	char *text = file_read(path, POLICY_MAX_FILE, &len, l->err, l->errlen);
+
+	if (!text)
+		return -1;
+	l->p = p;
+	l->path = add_file(p, path);
+	EVP_DigestUpdate(hash_ctx(p), text, len);
+	int rc = ydoc_load(doc, l->path, text, len, l->err, l->errlen);
+	free(text);
+	if (rc == 0 && (!doc->root || doc->root->kind != YNODE_MAP)) {
+		lfail(l, doc->root, "expected a mapping at the top of the file");
+		ydoc_free(doc);
+		return -1;
+	}
+	return rc;
+}
+
+static int load_root(struct loader *l, const struct ynode *root, int allow_config);
+
+int policy_load_spec(struct policy *p, const char *path, char *err, size_t errlen)
+{
+	struct loader l = { .err = err, .errlen = errlen };
+	struct ydoc doc;
+
+	if (open_doc(&l, p, path, &doc) < 0)
+		return -1;
+	int rc = load_root(&l, doc.root, 0);
+	ydoc_free(&doc);
+	return rc;
+}
+
+int policy_load_file(struct policy *p, const char *path, char *err, size_t errlen)
+{
+	struct loader l = { .err = err, .errlen = errlen };
+	struct ydoc doc;
+
+	if (open_doc(&l, p, path, &doc) < 0)
+		return -1;
+	int rc = load_root(&l, doc.root, 1);
+	ydoc_free(&doc);
+	return rc;
+}
+
+/* Relative policy paths in a config are relative to the config file. */
+static char *resolve_path(const char *config, const char *path)
+{
+	const char *slash = strrchr(config, '/');
+	if (path[0] == '/' || !slash)
+		return xstrdup(path);
+	size_t n = (size_t)(slash - config) + 1 + strlen(path) + 1;
+	char *out = xcalloc(n, 1);
+	snprintf(out, n, "%.*s/%s", (int)(slash - config), config, path);
+	return out;
+}
+
+static int load_exemption(struct loader *l, const struct ynode *n, struct exemption *e)
+{
+	static const char *const keys[] = { "project", "rules", "expires", "reason", NULL };
+	struct ynode *v;
+
+	e->expires = -1;
+	if (want(l, n, YNODE_MAP, "an exemption") < 0 || check_keys(l, n, keys, "an exemption") < 0 ||
+	    need_key(l, n, "project", "an exemption", &v) < 0 || get_string(l, v, "project", &e->project) < 0 ||
+	    need_key(l, n, "reason", "an exemption (say why, it is logged)", &v) < 0 ||
+	    get_string(l, v, "reason", &e->reason) < 0)
+		return -1;
+	if ((v = ymap_get(n, "rules")) && get_string_list(l, v, "rules", &e->rules, &e->n_rules) < 0)
+		return -1;
+	if ((v = ymap_get(n, "expires")) && get_date(l, v, "expires", &e->expires) < 0)
+		return -1;
+	return 0;
+}
+
+static int load_scope(struct loader *l, const struct ynode *n)
+{
+	if (want(l, n, YNODE_MAP, "visibility") < 0 || check_keys(l, n, (const char *const[]){
+		"public", "community", "shared", "private", NULL }, "visibility") < 0)
+		return -1;
+	for (int v = 0; v < VIS_COUNT; v++) {
+		struct ynode *m = ymap_get(n, vis_names[v]);
+		if (m && get_mode(l, m, vis_names[v], &l->p->scope[v]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int load_config_policies(struct loader *l, const struct ynode *n)
+{
+	char **files;
+	size_t count;
+	char *config = xstrdup(l->path);
+	int rc = get_string_list(l, n, "policy", &files, &count);
+
+	for (size_t i = 0; i < count; i++) {
+		if (rc == 0) {
+			char *path = resolve_path(config, files[i]);
+			rc = policy_load_spec(l->p, path, l->err, l->errlen);
+			free(path);
+		}
+		free(files[i]);
+	}
+	free(files);
+	free(config);
+	return rc;
+}
+
+static int load_config(struct loader *l, const struct ynode *root)
+{
+	static const char *const keys[] = { "policy", "mode", "visibility", "exemptions", NULL };
+	struct policy *p = l->p;
+	struct ynode *v;
+
+	if (check_keys(l, root, keys, "the config") < 0 || need_key(l, root, "policy", "the config", &v) < 0)
+		return -1;
+	if ((v = ymap_get(root, "mode")) && get_mode(l, v, "mode", &p->mode) < 0)
+		return -1;
+	if ((v = ymap_get(root, "visibility")) && load_scope(l, v) < 0)
+		return -1;
+	if ((v = ymap_get(root, "exemptions"))) {
+		if (want(l, v, YNODE_SEQ, "exemptions") < 0)
+			return -1;
+		LOAD_LIST(l, v, p->exemptions, p->n_exemptions, load_exemption);
+	}
+	/* Spec files last: their errors name their own file. */
+	return load_config_policies(l, ymap_get(root, "policy"));
+}
+
+static int load_root(struct loader *l, const struct ynode *root, int allow_config)
+{
+	if (allow_config && ymap_get(root, "policy"))
+		return load_config(l, root);
+	if (ymap_get(root, "images"))
+		return load_v1(l, root);
+	if (ymap_get(root, "distros") || ymap_get(root, "rules"))
+		return load_v2(l, root);
+	return lfail(l, root, "not a policy file: expected %san SCS spec ('images:') or "
+		     "SCS-0104 v2 rules ('distros:', 'rules:')", allow_config ? "a config ('policy:'), " : "");
+}
+
+int policy_load_config(struct policy *p, const char *path, char *err, size_t errlen)
+{
+	struct loader l = { .err = err, .errlen = errlen };
+	struct ydoc doc;
+	int rc;
+
+	if (open_doc(&l, p, path, &doc) < 0)
+		return -1;
+	if (ymap_get(doc.root, "policy") || !(ymap_get(doc.root, "images") || ymap_get(doc.root, "rules")))
+		rc = load_config(&l, doc.root);
+	else
+		rc = lfail(&l, doc.root, "this is a spec file, not a config: pass it with --policy");
+	ydoc_free(&doc);
+	return rc;
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+/* The hash context lives in a slot of its own until policy_finish. */
+struct policy_private {
+	struct policy pub;
+	EVP_MD_CTX *md;
+};
+
+static EVP_MD_CTX *hash_ctx(struct policy *p)
+{
+	return ((struct policy_private *)p)->md;
+}
+
+struct policy *policy_new(void)
+{
+	struct policy_private *pp = xcalloc(1, sizeof(*pp));
+	struct policy *p = &pp->pub;
+
+	p->mode = MODE_ENFORCE;
+	p->scope[VIS_PUBLIC] = p->scope[VIS_COMMUNITY] = MODE_ENFORCE;
+	p->scope[VIS_SHARED] = p->scope[VIS_PRIVATE] = MODE_WARN;
+	p->mctx = pcre2_match_context_create(NULL);
+	pp->md = EVP_MD_CTX_new();
+	if (!p->mctx || !pp->md || !EVP_DigestInit_ex(pp->md, EVP_sha256(), NULL)) {
+		fputs("scs-image-hook: out of memory\n", stderr);
+		abort();
+	}
+	pcre2_set_match_limit(p->mctx, REGEX_MATCH_LIMIT);
+	pcre2_set_depth_limit(p->mctx, REGEX_DEPTH_LIMIT);
+	return p;
+}
+
+int policy_finish(struct policy *p, char *err, size_t errlen)
+{
+	struct policy_private *pp = (struct policy_private *)p;
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	if (!p->n_entries && !p->n_rules) {
+		snprintf(err, errlen, "%s: the policy has no rules (no 'images' entries, no v2 'rules')",
+			 p->n_files ? p->files[0] : "policy");
+		return -1;
+	}
+	if (pp->md) {
+		EVP_DigestFinal_ex(pp->md, md, &n);
+		EVP_MD_CTX_free(pp->md);
+		pp->md = NULL;
+		for (unsigned i = 0; i < n; i++)
+			snprintf(p->sha256 + 2 * i, 3, "%02x", md[i]);
+	}
+	return 0;
+}
+
+static void free_strings(char **s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(s[i]);
+	free(s);
+}
+
+static void free_props(struct prop_eq *pe, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(pe[i].key);
+		free(pe[i].value);
+	}
+	free(pe);
+}
+
+static void free_rule(struct v2_rule *r)
+{
+	free(r->id);
+	free_props(r->match, r->n_match);
+	regex_free(&r->name_scheme);
+	if (r->expanded)
+		for (size_t k = 0; k < r->distro->n_releases; k++)
+			free_strings(r->expanded[k], r->n_sources);
+	free(r->expanded);
+	free_strings(r->sources, r->n_sources);
+	free_props(r->require, r->n_require);
+}
+
+static void free_distro(struct distro *d)
+{
+	free(d->name);
+	regex_free(&d->version_format);
+	for (size_t k = 0; k < d->n_releases; k++) {
+		free(d->releases[k].version);
+		free(d->releases[k].codename);
+	}
+	free(d->releases);
+}
+
+void policy_free(struct policy *p)
+{
+	struct policy_private *pp = (struct policy_private *)p;
+
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_entries; i++) {
+		free(p->entries[i].name);
+		regex_free(&p->entries[i].scheme);
+		free_strings(p->entries[i].sources, p->entries[i].n_sources);
+	}
+	free(p->entries);
+	for (size_t i = 0; i < p->n_rules; i++)
+		free_rule(&p->rules[i]);
+	free(p->rules);
+	for (size_t i = 0; i < p->n_presence; i++) {
+		free(p->presence[i].os_purpose);
+		regex_free(&p->presence[i].name_scheme);
+	}
+	free(p->presence);
+	for (size_t i = 0; i < p->n_distros; i++)
+		free_distro(&p->distros[i]);
+	free(p->distros);
+	for (size_t i = 0; i < p->n_exemptions; i++) {
+		free(p->exemptions[i].project);
+		free(p->exemptions[i].reason);
+		free_strings(p->exemptions[i].rules, p->exemptions[i].n_rules);
+	}
+	free(p->exemptions);
+	free_strings(p->files, p->n_files);
+	pcre2_match_context_free(p->mctx);
+	EVP_MD_CTX_free(pp->md);
+	free(pp);
+}
+
+const char *mode_name(enum mode m) { return mode_names[m]; }
+const char *status_name(enum status s) { return status_names[s]; }
+const char *visibility_name(enum visibility v) { return vis_names[v]; }
+
+int visibility_parse(const char *s, enum visibility *out)
+{
+	for (int v = 0; v < VIS_COUNT; v++)
+		if (!strcmp(s, vis_names[v])) {
+			*out = (enum visibility)v;
+			return 0;
+		}
+	return -1;
+}
+
+/* ---- dates (proleptic Gregorian, H. Hinnant's days_from_civil) -------- */
+
+static int days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	int era = (y >= 0 ? y : y - 399) / 400;
+	int yoe = y - era * 400;
+	int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int date_parse(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d;
+	char extra;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+	    sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3)
+		return -1;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+			return -1;
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return -1;
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return -1;
+	return days_from_civil(y, m, d);
+}
+
+void date_format(int days, char out[11])
+{
+	int z = days + 719468;
+	int era = (z >= 0 ? z : z - 146096) / 146097;
+	int doe = z - era * 146097;
+	int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int y = yoe + era * 400;
+	int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int mp = (5 * doy + 2) / 153;
+	int d = doy - (153 * mp + 2) / 5 + 1;
+	int m = mp + (mp < 10 ? 3 : -9);
+	/* the modulos only tell the compiler the fields fit */
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(y + (m <= 2)) % 10000u, (unsigned)m % 100u,
+		 (unsigned)d % 100u);
+}

@@ -1,0 +1,134 @@
+/* policy: SCS spec files, the v2 rules with their distro table, and the
+ * operator's config, loaded into one immutable struct the core decides on. */
+#ifndef SCS_POLICY_H
+#define SCS_POLICY_H
+
+#include <stddef.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+/* Enforcement strength, ordered so that the weaker of two is the min. */
+enum mode { MODE_DRY_RUN, MODE_WARN, MODE_ENFORCE };
+
+enum visibility { VIS_PUBLIC, VIS_COMMUNITY, VIS_SHARED, VIS_PRIVATE, VIS_COUNT };
+
+enum status { STATUS_OPTIONAL, STATUS_RECOMMENDED, STATUS_MANDATORY };
+
+struct regex {
+	char *pattern;
+	pcre2_code *code;               /* compiled anchored (and end-anchored for full) */
+};
+
+/* One `images:` entry of an SCS v1 spec file. */
+struct spec_entry {
+	char *name;
+	struct regex scheme;            /* code NULL when there is no name_scheme */
+	char **sources;
+	size_t n_sources;
+	enum status status;
+	const char *file;               /* points into policy->files */
+	unsigned line;
+};
+
+struct release {
+	char *version, *codename;
+	int released;                   /* days since 1970-01-01 */
+	int lts;
+};
+
+struct distro {
+	char *name;
+	struct regex version_format;    /* anchored full match */
+	struct release *releases;
+	size_t n_releases;
+	unsigned line;
+};
+
+struct prop_eq {
+	char *key, *value;
+};
+
+/* A v2 rule: a selector on properties and/or the name, then requirements. */
+struct v2_rule {
+	char *id;
+	struct prop_eq *match;          /* all must equal (ASCII case-insensitive) */
+	size_t n_match;
+	struct regex name_scheme;       /* optional selector on the name */
+	const struct distro *distro;    /* sources are templates with {codename} */
+	char **sources;                 /* templates as written */
+	size_t n_sources;
+	char ***expanded;               /* [release][source]: templates resolved at load */
+	struct prop_eq *require;        /* properties that must equal exactly */
+	size_t n_require;
+	const char *file;
+	unsigned line;
+};
+
+/* Presence rules are used by audit: the latest and previous release of a
+ * distro in effect on a given date, or an image whose name matches. */
+struct presence_rule {
+	const struct distro *distro;    /* NULL for a name_scheme rule */
+	struct regex name_scheme;
+	char *os_purpose;
+	int lts_only;
+	int effective_month, effective_day;  /* fixed day in the release year, or 0 */
+	int effective_after_months;          /* months after release, when no fixed day */
+	enum status latest, previous;
+	unsigned line;
+};
+
+struct exemption {
+	char *project;
+	char **rules;                   /* NULL: every rule */
+	size_t n_rules;
+	int expires;                    /* last day it applies (days since epoch), -1: never */
+	char *reason;
+};
+
+struct policy {
+	char **files;                   /* every file that shaped this policy */
+	size_t n_files;
+	char sha256[65];                /* over the contents of files, in order */
+
+	struct spec_entry *entries;
+	size_t n_entries;
+	struct distro *distros;
+	size_t n_distros;
+	struct v2_rule *rules;
+	size_t n_rules;
+	struct presence_rule *presence;
+	size_t n_presence;
+
+	enum mode mode;
+	enum mode scope[VIS_COUNT];
+	struct exemption *exemptions;
+	size_t n_exemptions;
+
+	pcre2_match_context *mctx;      /* match limits: a bad regex is bounded */
+};
+
+/* Loading returns 0, or -1 with "file:line:col: what was expected" in err. */
+struct policy *policy_new(void);
+int policy_load_config(struct policy *p, const char *path, char *err, size_t errlen);
+int policy_load_spec(struct policy *p, const char *path, char *err, size_t errlen);
+/* Any of the three, told apart by their keys (policy lint). */
+int policy_load_file(struct policy *p, const char *path, char *err, size_t errlen);
+/* Seal after the last load: checks the whole and computes the hash. */
+int policy_finish(struct policy *p, char *err, size_t errlen);
+void policy_free(struct policy *p);
+
+/* Regex matching as Python's re.match: anchored at the start only.
+ * Returns 1 match, 0 no match, -1 when the match limit was hit. */
+int regex_match(const struct policy *p, const struct regex *re, const char *s, size_t len);
+
+const char *mode_name(enum mode m);
+const char *visibility_name(enum visibility v);
+const char *status_name(enum status s);
+int visibility_parse(const char *s, enum visibility *out);
+
+/* Civil dates as days since 1970-01-01; -1 on a malformed date. */
+int date_parse(const char *s);
+void date_format(int days, char out[11]);
+
+#endif

@@ -1,0 +1,225 @@
+#include "record.h"
+#include "jsonw.h"
+#include "util.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+struct recorder {
+	struct jsonw w;
+};
+
+struct recorder *recorder_new(void)
+{
+	return xcalloc(1, sizeof(struct recorder));
+}
+
+void recorder_free(struct recorder *rec)
+{
+	if (!rec)
+		return;
+	jw_free(&rec->w);
+	free(rec);
+}
+
+/* RFC 3339 in UTC with microseconds; the calendar part is formatted once
+ * a second, which matters at a million records a second. */
+static void now_rfc3339(char out[28])
+{
+	static _Thread_local time_t last = -1;
+	static _Thread_local char date[20];
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != last) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+		last = ts.tv_sec;
+	}
+	memcpy(out, date, 19);
+	out[19] = '.';
+	long us = ts.tv_nsec / 1000;
+	for (int i = 25; i >= 20; i--, us /= 10)
+		out[i] = (char)('0' + us % 10);
+	out[26] = 'Z';
+	out[27] = '\0';
+}
+
+/* A random (v4) UUID. xorshift seeded from the kernel: ids need to be
+ * unique, not secret, and getrandom per record would cost a syscall. */
+static void new_uuid(char out[37])
+{
+	static _Thread_local uint64_t s[2];
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[16];
+
+	if (!s[0] && !s[1] && getrandom(s, sizeof(s), 0) != sizeof(s))
+		s[0] = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&s, s[1] = 0x9E3779B97F4A7C15u;
+	for (int i = 0; i < 2; i++) {
+		uint64_t x = s[0], y = s[1];
+		s[0] = y;
+		x ^= x << 23;
+		s[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
+		uint64_t r = s[1] + y;
+		memcpy(b + 8 * i, &r, 8);
+	}
+	b[6] = (b[6] & 0x0F) | 0x40;
+	b[8] = (b[8] & 0x3F) | 0x80;
+	for (int i = 0, o = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[36] = '\0';
+}
+
+static void gen_image(struct jsonw *w, const struct image *img)
+{
+	jw_lit(w, ",\"image\":{\"id\":");
+	jw_cstr(w, img->id);
+	jw_lit(w, ",\"name\":");
+	if (img->name)
+		jw_str(w, img->name, img->name_len);
+	else
+		jw_lit(w, "null");
+	jw_lit(w, ",\"visibility\":");
+	jw_cstr(w, visibility_name(img->visibility));
+	if (img->os_hidden)
+		jw_lit(w, ",\"os_hidden\":true");
+	else
+		jw_lit(w, ",\"os_hidden\":false");
+	jw_lit(w, ",\"image_source\":");
+	if (img->image_source)
+		jw_str(w, img->image_source, img->source_len);
+	else
+		jw_lit(w, "null");
+	jw_lit(w, ",\"os_distro\":");
+	jw_cstr(w, img->os_distro);
+	jw_lit(w, ",\"os_version\":");
+	jw_cstr(w, img->os_version);
+	jw_lit(w, ",\"os_purpose\":");
+	jw_cstr(w, img->os_purpose);
+	jw_lit(w, "}");
+}
+
+static void gen_violations(struct jsonw *w, const struct decision *d)
+{
+	char msg[1024];
+
+	jw_lit(w, ",\"violations\":[");
+	for (size_t i = 0; i < d->n; i++) {
+		const struct violation *v = &d->v[i];
+		violation_message(v, msg, sizeof(msg));
+		if (i)
+			jw_lit(w, ",");
+		jw_lit(w, "{\"rule\":");
+		jw_cstr(w, v->rule);
+		jw_lit(w, ",\"spec\":");
+		jw_cstr(w, v->spec);
+		jw_lit(w, ",\"message\":");
+		jw_cstr(w, msg);
+		jw_lit(w, ",\"expected\":[");
+		for (size_t k = 0; k < v->n_expected; k++) {
+			if (k)
+				jw_lit(w, ",");
+			jw_cstr(w, v->expected[k]);
+		}
+		jw_lit(w, "]");
+		if (v->exempted)
+			jw_lit(w, ",\"exempted\":true");
+		jw_lit(w, "}");
+	}
+	jw_lit(w, "]");
+	if (d->n_more) {
+		jw_lit(w, ",\"violations_not_shown\":");
+		jw_int(w, (long long)d->n_more);
+	}
+}
+
+static void gen_exemption(struct jsonw *w, const struct exemption *e)
+{
+	char day[11];
+
+	jw_lit(w, ",\"exemption\":");
+	if (!e) {
+		jw_lit(w, "null");
+		return;
+	}
+	jw_lit(w, "{\"project\":");
+	jw_cstr(w, e->project);
+	jw_lit(w, ",\"reason\":");
+	jw_cstr(w, e->reason);
+	if (e->expires >= 0)
+		date_format(e->expires, day);
+	jw_lit(w, ",\"expires\":");
+	jw_cstr(w, e->expires >= 0 ? day : NULL);
+	jw_lit(w, "}");
+}
+
+static void gen_policy(struct jsonw *w, const struct policy *p)
+{
+	jw_lit(w, ",\"policy\":{\"files\":[");
+	for (size_t i = 0; i < p->n_files; i++) {
+		if (i)
+			jw_lit(w, ",");
+		jw_cstr(w, p->files[i]);
+	}
+	jw_lit(w, "],\"sha256\":");
+	jw_cstr(w, p->sha256);
+	jw_lit(w, "}");
+}
+
+int recorder_render(struct recorder *rec, const struct record_ctx *c, const struct image *img,
+		    const struct decision *d, const char **line, size_t *len)
+{
+	struct jsonw *w = &rec->w;
+	char when[28], id[37];
+
+	now_rfc3339(when);
+	new_uuid(id);
+	w->len = 0;
+	w->oom = 0;
+	jw_reserve(w, 2048);
+	jw_lit(w, "{\"time\":");
+	jw_cstr(w, when);
+	jw_lit(w, ",\"decision_id\":");
+	jw_cstr(w, id);
+	jw_lit(w, ",\"request_id\":");
+	jw_cstr(w, c->request_id);
+	jw_lit(w, ",\"source\":");
+	jw_cstr(w, c->source);
+	jw_lit(w, ",\"method\":");
+	jw_cstr(w, c->method);
+	jw_lit(w, ",\"path\":");
+	jw_cstr(w, c->path);
+	jw_lit(w, ",\"project_id\":");
+	jw_cstr(w, c->who ? c->who->project_id : NULL);
+	jw_lit(w, ",\"user_id\":");
+	jw_cstr(w, c->who ? c->who->user_id : NULL);
+	gen_image(w, img);
+	jw_lit(w, ",\"mode\":");
+	jw_cstr(w, mode_name(d->mode));
+	jw_lit(w, ",\"decision\":");
+	jw_cstr(w, action_name(d->action));
+	if (d->exempted)
+		jw_lit(w, ",\"exempted\":true");
+	else
+		jw_lit(w, ",\"exempted\":false");
+	gen_exemption(w, d->exemption);
+	gen_violations(w, d);
+	gen_policy(w, c->policy);
+	jw_lit(w, ",\"latency_us\":");
+	jw_int(w, c->latency_us);
+	jw_lit(w, "}\n");
+	if (w->oom)
+		return -1;
+	*line = w->buf;
+	*len = w->len;
+	return 0;
+}

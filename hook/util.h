@@ -1,0 +1,19 @@
+/* util: the few helpers every module needs. */
+#ifndef SCS_UTIL_H
+#define SCS_UTIL_H
+
+#include <stddef.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Read a whole file (at most max bytes). On error returns NULL and names
+ * the file and the reason in err. The buffer is NUL-terminated. */
+char *file_read(const char *path, size_t max, size_t *len, char *err, size_t errlen);
+
+/* Grow *items to hold at least n+1 elements of size sz; -1 when out of memory. */
+int grow(void *items, size_t *cap, size_t n, size_t sz);
+
+void *xcalloc(size_t n, size_t sz);
+char *xstrdup(const char *s);
+
+#endif

@@ -1,0 +1,47 @@
+# Shared helpers for the shell test suites. Each suite sources this, runs
+# its cases with `expect`/`check`, and ends with `finish`, which prints the
+# line tests/run adds up: "suite: N passed, N failed".
+set -u
+PASSED=0
+FAILED=0
+SUITE=${SUITE:-$(basename "$0" .sh)}
+BIN=${BIN:-$(pwd)/build/scs-image-hook}
+SPECS=${SCS_SPEC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/shared/scs}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+pass() { PASSED=$((PASSED + 1)); printf 'ok   %s\n' "$1"; }
+fail() { FAILED=$((FAILED + 1)); printf 'FAIL %s\n' "$1"; [ -n "${2:-}" ] && printf '     %s\n' "$2"; return 0; }
+
+# check NAME CONDITION...: passes when the command succeeds.
+check() {
+	local name=$1; shift
+	if "$@"; then pass "$name"; else fail "$name" "failed: $*"; fi
+}
+
+# run STATUS CMD...: run CMD with stdout in $TMP/out, stderr in $TMP/err,
+# and fail unless it exits with STATUS. Returns 0/1 for chaining.
+run() {
+	local want=$1; shift
+	"$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+	local got=$?
+	if [ "$got" -ne "$want" ]; then
+		LAST_ERR="exit $got, wanted $want: $(head -c 600 "$TMP/err")"
+		return 1
+	fi
+	return 0
+}
+
+# expect NAME STATUS CMD...: a case that passes when CMD exits with STATUS.
+expect() {
+	local name=$1 want=$2; shift 2
+	LAST_ERR=
+	if run "$want" "$@"; then pass "$name"; else fail "$name" "$LAST_ERR"; fi
+}
+
+has() { grep -qF -- "$1" "${2:-$TMP/out}"; }
+
+finish() {
+	printf '%s: %d passed, %d failed\n' "$SUITE" "$PASSED" "$FAILED"
+	[ "$FAILED" -eq 0 ]
+}

@@ -1,0 +1,31 @@
+/* Shared helpers of the unit tests (Check). */
+#ifndef SCS_UNIT_H
+#define SCS_UNIT_H
+
+#include <check.h>
+
+#include "decide.h"
+#include "image.h"
+#include "policy.h"
+
+Suite *suite_policy(void);
+Suite *suite_decide(void);
+Suite *suite_image(void);
+Suite *suite_jsonw(void);
+Suite *suite_presence(void);
+
+/* Upstream SCS files (../shared/scs) and our own policy/ directory. */
+const char *upstream(const char *file);
+const char *ours(const char *file);
+
+/* Load spec files into a finished policy; fails the test on error. */
+struct policy *load_specs(const char *first, ...);
+/* Write text to a temporary file and return its path (static buffer). */
+const char *tmp_file(const char *text);
+/* Load text as a spec (or config when is_config): 0 or -1 with err. */
+int load_text(const char *text, int is_config, char *err, size_t errlen);
+
+/* Decide one image given as JSON; the image is kept for inspection. */
+struct decision decide_json(const struct policy *p, const char *json, struct image *img);
+
+#endif
