@@ -21,7 +21,7 @@ CORE_OBJ := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE)))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 BIN    := $(BUILD)/scs-image-hook
 
-.PHONY: all deps check unit asan install uninstall demo bench clean
+.PHONY: all deps check unit asan valgrind install uninstall demo bench clean
 all: $(BIN)
 
 $(BUILD)/%.o: hook/%.c $(wildcard hook/*.h) | $(BUILD)
@@ -69,3 +69,11 @@ bench: $(BIN)
 
 clean:
 	rm -rf build build-asan
+
+# The unit tests and a check run under valgrind memcheck: no errors, no leaks.
+valgrind: $(BIN) $(BUILD)/unit-tests
+	CK_FORK=no valgrind -q --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		$(BUILD)/unit-tests
+	valgrind -q --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		$(BIN) check --config policy/scs-image-hook.yaml --format json --log /dev/null examples/images.jsonl \
+		>/dev/null || [ $$? -eq 1 ]

@@ -32,7 +32,8 @@ static long arena_put(struct image *img, const unsigned char *s, size_t len)
 		img->arena_cap = ncap;
 	}
 	long off = (long)img->arena_len;
-	memcpy(img->arena + off, s, len);
+	if (len)
+		memcpy(img->arena + off, s, len);
 	img->arena[off + len] = '\0';
 	img->arena_len = need;
 	return off;
