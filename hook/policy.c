@@ -538,28 +538,26 @@ static int open_doc(struct loader *l, struct policy *p, const char *path, struct
 
 static int load_root(struct loader *l, const struct ynode *root, int allow_config);
 
-int policy_load_spec(struct policy *p, const char *path, char *err, size_t errlen)
+static int load_path(struct policy *p, const char *path, int allow_config, char *err, size_t errlen)
 {
 	struct loader l = { .err = err, .errlen = errlen };
 	struct ydoc doc;
 
 	if (open_doc(&l, p, path, &doc) < 0)
 		return -1;
-	int rc = load_root(&l, doc.root, 0);
+	int rc = load_root(&l, doc.root, allow_config);
 	ydoc_free(&doc);
 	return rc;
 }
 
+int policy_load_spec(struct policy *p, const char *path, char *err, size_t errlen)
+{
+	return load_path(p, path, 0, err, errlen);
+}
+
 int policy_load_file(struct policy *p, const char *path, char *err, size_t errlen)
 {
-	struct loader l = { .err = err, .errlen = errlen };
-	struct ydoc doc;
-
-	if (open_doc(&l, p, path, &doc) < 0)
-		return -1;
-	int rc = load_root(&l, doc.root, 1);
-	ydoc_free(&doc);
-	return rc;
+	return load_path(p, path, 1, err, errlen);
 }
 
 /* Relative policy paths in a config are relative to the config file. */

@@ -13,6 +13,9 @@ struct recorder {
 	struct jsonw w;
 };
 
+/* ,"key":"value" (or null): most of a record is made of these. */
+#define FIELD(w, key, value) (jw_lit((w), ",\"" key "\":"), jw_cstr((w), (value)))
+
 struct recorder *recorder_new(void)
 {
 	return xcalloc(1, sizeof(struct recorder));
@@ -88,8 +91,7 @@ static void gen_image(struct jsonw *w, const struct image *img)
 		jw_str(w, img->name, img->name_len);
 	else
 		jw_lit(w, "null");
-	jw_lit(w, ",\"visibility\":");
-	jw_cstr(w, visibility_name(img->visibility));
+	FIELD(w, "visibility", visibility_name(img->visibility));
 	if (img->os_hidden)
 		jw_lit(w, ",\"os_hidden\":true");
 	else
@@ -99,12 +101,9 @@ static void gen_image(struct jsonw *w, const struct image *img)
 		jw_str(w, img->image_source, img->source_len);
 	else
 		jw_lit(w, "null");
-	jw_lit(w, ",\"os_distro\":");
-	jw_cstr(w, img->os_distro);
-	jw_lit(w, ",\"os_version\":");
-	jw_cstr(w, img->os_version);
-	jw_lit(w, ",\"os_purpose\":");
-	jw_cstr(w, img->os_purpose);
+	FIELD(w, "os_distro", img->os_distro);
+	FIELD(w, "os_version", img->os_version);
+	FIELD(w, "os_purpose", img->os_purpose);
 	jw_lit(w, "}");
 }
 
@@ -120,10 +119,8 @@ static void gen_violations(struct jsonw *w, const struct decision *d)
 			jw_lit(w, ",");
 		jw_lit(w, "{\"rule\":");
 		jw_cstr(w, v->rule);
-		jw_lit(w, ",\"spec\":");
-		jw_cstr(w, v->spec);
-		jw_lit(w, ",\"message\":");
-		jw_cstr(w, msg);
+		FIELD(w, "spec", v->spec);
+		FIELD(w, "message", msg);
 		jw_lit(w, ",\"expected\":[");
 		for (size_t k = 0; k < v->n_expected; k++) {
 			if (k)
@@ -153,12 +150,10 @@ static void gen_exemption(struct jsonw *w, const struct exemption *e)
 	}
 	jw_lit(w, "{\"project\":");
 	jw_cstr(w, e->project);
-	jw_lit(w, ",\"reason\":");
-	jw_cstr(w, e->reason);
+	FIELD(w, "reason", e->reason);
 	if (e->expires >= 0)
 		date_format(e->expires, day);
-	jw_lit(w, ",\"expires\":");
-	jw_cstr(w, e->expires >= 0 ? day : NULL);
+	FIELD(w, "expires", e->expires >= 0 ? day : NULL);
 	jw_lit(w, "}");
 }
 
@@ -188,25 +183,16 @@ int recorder_render(struct recorder *rec, const struct record_ctx *c, const stru
 	jw_reserve(w, 2048);
 	jw_lit(w, "{\"time\":");
 	jw_cstr(w, when);
-	jw_lit(w, ",\"decision_id\":");
-	jw_cstr(w, id);
-	jw_lit(w, ",\"request_id\":");
-	jw_cstr(w, c->request_id);
-	jw_lit(w, ",\"source\":");
-	jw_cstr(w, c->source);
-	jw_lit(w, ",\"method\":");
-	jw_cstr(w, c->method);
-	jw_lit(w, ",\"path\":");
-	jw_cstr(w, c->path);
-	jw_lit(w, ",\"project_id\":");
-	jw_cstr(w, c->who ? c->who->project_id : NULL);
-	jw_lit(w, ",\"user_id\":");
-	jw_cstr(w, c->who ? c->who->user_id : NULL);
+	FIELD(w, "decision_id", id);
+	FIELD(w, "request_id", c->request_id);
+	FIELD(w, "source", c->source);
+	FIELD(w, "method", c->method);
+	FIELD(w, "path", c->path);
+	FIELD(w, "project_id", c->who ? c->who->project_id : NULL);
+	FIELD(w, "user_id", c->who ? c->who->user_id : NULL);
 	gen_image(w, img);
-	jw_lit(w, ",\"mode\":");
-	jw_cstr(w, mode_name(d->mode));
-	jw_lit(w, ",\"decision\":");
-	jw_cstr(w, action_name(d->action));
+	FIELD(w, "mode", mode_name(d->mode));
+	FIELD(w, "decision", action_name(d->action));
 	if (d->exempted)
 		jw_lit(w, ",\"exempted\":true");
 	else
