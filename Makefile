@@ -5,7 +5,7 @@ DESTDIR    ?=
 BUILD      ?= build
 VERSION    := 0.1.0
 
-PKGS      := yajl libpcre2-8 yaml-0.1 libcrypto
+PKGS      := yajl libpcre2-8 yaml-0.1 libcrypto libcurl jansson
 TEST_PKGS := check yajl
 CC        ?= cc
 OPT       ?= -O2 -g
@@ -14,10 +14,12 @@ CFLAGS    += $(OPT) -std=gnu11 $(WARN) -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
              -DSYSCONFDIR='"$(SYSCONFDIR)"' $(shell pkg-config --cflags $(PKGS))
 LDLIBS    += $(shell pkg-config --libs $(PKGS))
 
+# The pure core and what it writes; the adapters that talk to services; the commands.
 CORE   := ydoc policy image decide presence jsonw record log util
-CMDS   := main cli cmd_check cmd_policy
-OBJ    := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) $(CMDS)))
-CORE_OBJ := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE)))
+ADAPT  := clouds http keystone glance
+CMDS   := main cli cmd_check cmd_policy cmd_audit
+OBJ    := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) $(ADAPT) $(CMDS)))
+CORE_OBJ := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) clouds))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 BIN    := $(BUILD)/scs-image-hook
 

@@ -25,7 +25,14 @@ static inline void jw_raw(struct jsonw *w, const char *s, size_t n)
 		w->len += n;
 	}
 }
-#define jw_lit(w, s) jw_raw((w), (s), sizeof(s) - 1)
+/* JSON text chosen at run time (one of several literals). */
+static inline void jw_text(struct jsonw *w, const char *s)
+{
+	jw_raw(w, s, strlen(s));
+}
+
+/* Only for string literals: "" s refuses to compile with anything else. */
+#define jw_lit(w, s) jw_raw((w), ("" s), sizeof(s) - 1)
 /* A JSON string value: quotes, backslashes, control characters, U+2028
  * and U+2029 are escaped; bytes that are not valid UTF-8 become U+FFFD,
  * so whatever a user sends, the output is one valid JSON line. */

@@ -83,6 +83,7 @@ int main(void)
 	srunner_add_suite(sr, suite_image());
 	srunner_add_suite(sr, suite_jsonw());
 	srunner_add_suite(sr, suite_presence());
+	srunner_add_suite(sr, suite_clouds());
 	srunner_run_all(sr, CK_ENV);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

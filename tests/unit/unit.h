@@ -13,6 +13,7 @@ Suite *suite_decide(void);
 Suite *suite_image(void);
 Suite *suite_jsonw(void);
 Suite *suite_presence(void);
+Suite *suite_clouds(void);
 
 /* Upstream SCS files (../shared/scs) and our own policy/ directory. */
 const char *upstream(const char *file);

@@ -1,0 +1,489 @@
+/* audit: check every image of a cloud the way the SCS compliance test
+ * does (public and community images, source prefixes, mandatory and
+ * recommended images), and more: community and hidden images are listed
+ * explicitly, every image of a duplicated name counts, v2 rules apply. */
+#include "cli.h"
+#include "clouds.h"
+#include "decide.h"
+#include "glance.h"
+#include "image.h"
+#include "jsonw.h"
+#include "keystone.h"
+#include "presence.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static const char audit_usage[] =
+"usage: scs-image-hook audit [--os-cloud NAME] [--config FILE | --policy FILE...]\n"
+"                            [--format text|json|scs] [--now DATE] [--all-visibilities]\n"
+"\n"
+"List every public and community image of a cloud (hidden ones too, reported\n"
+"apart) and report each image whose image_source or properties violate the\n"
+"policy, and every mandatory or recommended image that is missing, including\n"
+"the SCS-0104 v2 presence rules as of DATE (default today).\n"
+"\n"
+"  --os-cloud NAME       cloud from clouds.yaml (default $OS_CLOUD, else OS_* variables)\n"
+"  -c, --config FILE     operator config; -p, --policy FILE: spec or v2 rules (repeatable)\n"
+"  -f, --format FMT      text (default), json (full report), scs (testcase lines\n"
+"                        as the SCS compliance runner reads them)\n"
+"      --now DATE        evaluate presence dates as of YYYY-MM-DD\n"
+"      --all-visibilities  also shared and private images (needs an admin token)\n"
+"\n"
+"Exit status: 0 compliant, 1 violations or missing mandatory images,\n"
+"2 usage, policy, authentication or connection error.\n";
+
+struct entry_result {
+	size_t checked, failed, present;
+};
+
+struct bad_image {
+	char *id, *name;
+	enum visibility visibility;
+	int hidden;
+	char **messages, **rules;
+	size_t n;
+};
+
+struct audit {
+	struct policy *policy;
+	int today, all, format;             /* 0 text, 1 json, 2 scs */
+	int progress;
+	size_t listed, by_vis[VIS_COUNT], hidden, binding;
+	struct entry_result *entries, *rules;
+	struct bad_image *bad;
+	size_t n_bad, cap_bad;
+	/* presence: names and (distro, version, purpose) of visible public/community images */
+	char **names;
+	size_t n_names, cap_names;
+	struct image_key { char *distro, *version, *purpose; } *keys;
+	size_t n_keys, cap_keys;
+	char err[512];
+};
+
+enum { FMT_TEXT, FMT_JSON, FMT_SCS };
+
+static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+
+static void remember_visible(struct audit *a, const struct image *img)
+{
+	if (img->name && grow(&a->names, &a->cap_names, a->n_names, sizeof(*a->names)) == 0)
+		a->names[a->n_names++] = xstrdup(img->name);
+	if (img->os_distro && img->os_version &&
+	    grow(&a->keys, &a->cap_keys, a->n_keys, sizeof(*a->keys)) == 0)
+		a->keys[a->n_keys++] = (struct image_key){ xstrdup(img->os_distro), xstrdup(img->os_version),
+							   dup_or_null(img->os_purpose) };
+}
+
+static void count_results(struct audit *a, const struct decision *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct policy *p = a->policy;
+		for (size_t k = 0; k < p->n_entries; k++)
+			if (d->v[i].spec == p->entries[k].name)
+				a->entries[k].failed++;
+		for (size_t k = 0; k < p->n_rules; k++)
+			if (d->v[i].spec == p->rules[k].id)
+				a->rules[k].failed++;
+	}
+}
+
+static void remember_bad(struct audit *a, const struct image *img, const struct decision *d)
+{
+	char msg[1024];
+
+	if (grow(&a->bad, &a->cap_bad, a->n_bad, sizeof(*a->bad)) < 0)
+		return;
+	struct bad_image *b = &a->bad[a->n_bad++];
+	*b = (struct bad_image){ dup_or_null(img->id), dup_or_null(img->name), img->visibility, img->os_hidden,
+				 xcalloc(d->n, sizeof(char *)), xcalloc(d->n, sizeof(char *)), d->n };
+	for (size_t i = 0; i < d->n; i++) {
+		violation_message(&d->v[i], msg, sizeof(msg));
+		b->messages[i] = xstrdup(msg);
+		b->rules[i] = xstrdup(d->v[i].exempted ? "exempted" : d->v[i].rule);
+		a->binding += !d->v[i].exempted;
+	}
+}
+
+static int on_image(const char *json, size_t len, void *ctx)
+{
+	struct audit *a = ctx;
+	struct image img = { 0 };
+	struct decision d;
+	struct caller who = { 0 };
+	char why[256];
+
+	if (image_parse(&img, json, len, why, sizeof(why)) < 0) {
+		snprintf(a->err, sizeof(a->err), "Glance returned an image we cannot read: %s", why);
+		image_release(&img);
+		return -1;
+	}
+	who.project_id = img.owner;
+	decide(a->policy, &img, &who, a->today, &d);
+	a->listed++;
+	a->by_vis[img.visibility]++;
+	a->hidden += img.os_hidden;
+	if (!img.os_hidden && (img.visibility == VIS_PUBLIC || img.visibility == VIS_COMMUNITY))
+		remember_visible(a, &img);
+	for (size_t k = 0; k < a->policy->n_entries; k++) {
+		const struct spec_entry *e = &a->policy->entries[k];
+		int sel = img.name && (e->scheme.code ? regex_match(a->policy, &e->scheme, img.name, img.name_len) != 0
+						      : !strcmp(img.name, e->name));
+		a->entries[k].checked += sel;
+		a->entries[k].present += sel && !img.os_hidden &&
+					 (img.visibility == VIS_PUBLIC || img.visibility == VIS_COMMUNITY);
+	}
+	count_results(a, &d);
+	if (d.n)
+		remember_bad(a, &img, &d);
+	if (a->progress && a->listed % 100 == 0)
+		fprintf(stderr, "\raudit: %zu images", a->listed);
+	image_release(&img);
+	return 0;
+}
+
+/* Glance leaves community and hidden images out of a default listing, so
+ * each visibility is asked for explicitly, hidden and visible. */
+static int list_all(struct audit *a, struct glance *g)
+{
+	const char *vis[] = { "public", "community", "shared", "private" };
+	char query[128];
+
+	for (int v = 0; v < (a->all ? 4 : 2); v++)
+		for (int hidden = 0; hidden < 2; hidden++) {
+			snprintf(query, sizeof(query), "visibility=%s%s", vis[v], hidden ? "&os_hidden=true" : "");
+			if (glance_list(g, query, on_image, a, a->err, sizeof(a->err)) < 0)
+				return -1;
+		}
+	if (a->progress)
+		fprintf(stderr, "\raudit: %zu images, %zu pages\n", a->listed, g->pages);
+	return 0;
+}
+
+static int connect_and_list(struct audit *a, const char *cloud)
+{
+	struct cloud_auth auth = { 0 };
+	struct http_client http = { 0 };
+	struct keystone_session ks = { 0 };
+	struct glance g;
+	int rc = -1;
+
+	if (clouds_resolve(cloud, &auth, a->err, sizeof(a->err)) < 0 ||
+	    http_init(&http, auth.verify, auth.cacert, a->err, sizeof(a->err)) < 0 ||
+	    keystone_auth(&http, &auth, &ks, a->err, sizeof(a->err)) < 0)
+		goto out;
+	const char *ep = keystone_endpoint(&ks, "image", auth.interface ? auth.interface : "public", auth.region_name);
+	if (!ep) {
+		snprintf(a->err, sizeof(a->err), "the catalog of %s has no %s image endpoint%s%s",
+			 auth.cloud ? auth.cloud : "the environment's cloud", auth.interface ? auth.interface : "public",
+			 auth.region_name ? " in region " : "", auth.region_name ? auth.region_name : "");
+		goto out;
+	}
+	glance_init(&g, &http, ep, ks.token);
+	rc = list_all(a, &g);
+out:
+	keystone_session_free(&ks);
+	http_cleanup(&http);
+	cloud_auth_free(&auth);
+	return rc;
+}
+
+/* ---- presence -------------------------------------------------------------- */
+
+static int name_present(const struct audit *a, const struct regex *re)
+{
+	for (size_t i = 0; i < a->n_names; i++)
+		if (regex_match(a->policy, re, a->names[i], strlen(a->names[i])) != 0)
+			return 1;
+	return 0;
+}
+
+static int release_present(const struct audit *a, const struct presence_rule *r, const struct release *rel)
+{
+	for (size_t i = 0; i < a->n_keys; i++) {
+		const struct image_key *k = &a->keys[i];
+		if (!strcasecmp(k->distro, r->distro->name) && !strcmp(k->version, rel->version) &&
+		    (!r->os_purpose || (k->purpose && !strcasecmp(k->purpose, r->os_purpose))))
+			return 1;
+	}
+	return 0;
+}
+
+static void entry_id(const char *name, char *out, size_t len)
+{
+	size_t j = 0;
+	for (const char *c = name; *c && j < len - 1; c++)
+		if (*c != '.')
+			out[j++] = isalnum((unsigned char)*c) ? (char)tolower((unsigned char)*c) : '-';
+	out[j] = '\0';
+}
+
+struct expectation {
+	char id[128], what[256];
+	enum status status;
+	int present;
+};
+
+/* Every presence expectation, v1 entries first, then v2 rules. */
+static size_t expectations(const struct audit *a, struct expectation *out, size_t max)
+{
+	const struct policy *p = a->policy;
+	size_t n = 0;
+
+	for (size_t k = 0; k < p->n_entries && n < max; k++) {
+		const struct spec_entry *e = &p->entries[k];
+		if (e->status == STATUS_OPTIONAL)
+			continue;
+		struct expectation *x = &out[n++];
+		entry_id(e->name, x->id, sizeof(x->id));
+		snprintf(x->what, sizeof(x->what), "an image named %s%s%s", e->scheme.code ? "/" : "'",
+			 e->scheme.code ? e->scheme.pattern : e->name, e->scheme.code ? "/" : "'");
+		x->status = e->status;
+		x->present = a->entries[k].present > 0;
+	}
+	for (size_t k = 0; k < p->n_presence && n + 2 <= max; k++) {
+		const struct presence_rule *r = &p->presence[k];
+		if (!r->distro) {
+			struct expectation *x = &out[n++];
+			snprintf(x->id, sizeof(x->id), "v2-image-named-%zu", k + 1);
+			snprintf(x->what, sizeof(x->what), "an image named /%s/", r->name_scheme.pattern);
+			x->status = r->latest;
+			x->present = name_present(a, &r->name_scheme);
+			continue;
+		}
+		const struct release *rel[2];
+		presence_expected(r, a->today, &rel[0], &rel[1]);
+		for (int i = 0; i < 2; i++) {
+			if (!rel[i])
+				continue;
+			struct expectation *x = &out[n++];
+			char ver[32];
+			size_t j = 0;
+			for (const char *c = rel[i]->version; *c && j < sizeof(ver) - 1; c++)
+				if (*c != '.')
+					ver[j++] = *c;
+			ver[j] = '\0';
+			snprintf(x->id, sizeof(x->id), "v2-image-%s-%s", r->distro->name, ver);
+			snprintf(x->what, sizeof(x->what), "os_distro=%s os_version=%s%s%s (%s)", r->distro->name,
+				 rel[i]->version, r->os_purpose ? " os_purpose=" : "", r->os_purpose ? r->os_purpose : "",
+				 rel[i]->codename);
+			x->status = i ? r->previous : r->latest;
+			x->present = release_present(a, r, rel[i]);
+		}
+	}
+	return n;
+}
+
+/* ---- reports ---------------------------------------------------------------- */
+
+#define MAX_EXPECT 256
+
+static int report_scs(const struct audit *a, const struct expectation *x, size_t nx)
+{
+	char id[128];
+	const struct policy *p = a->policy;
+
+	for (size_t k = 0; k < p->n_entries; k++) {
+		entry_id(p->entries[k].name, id, sizeof(id));
+		printf("scs-0104-source-%s: %s\n", id, a->entries[k].failed ? "FAIL" : "PASS");
+	}
+	for (size_t k = 0; k < p->n_rules; k++)
+		printf("scs-0104-v2-source-%s: %s\n", p->rules[k].id, a->rules[k].failed ? "FAIL" : "PASS");
+	for (size_t i = 0; i < nx; i++)
+		printf("scs-0104-%s%s: %s\n", strncmp(x[i].id, "v2-", 3) ? "image-" : "", x[i].id,
+		       x[i].present ? "PASS" : "FAIL");
+	return 0;
+}
+
+static void report_text(const struct audit *a, const struct expectation *x, size_t nx, size_t missing_mandatory,
+			size_t missing_recommended)
+{
+	printf("%zu images listed: %zu public, %zu community", a->listed, a->by_vis[VIS_PUBLIC], a->by_vis[VIS_COMMUNITY]);
+	if (a->all)
+		printf(", %zu shared, %zu private", a->by_vis[VIS_SHARED], a->by_vis[VIS_PRIVATE]);
+	printf("; %zu of them hidden\n", a->hidden);
+	if (a->n_bad)
+		printf("\nVIOLATIONS\n");
+	for (size_t i = 0; i < a->n_bad; i++) {
+		const struct bad_image *b = &a->bad[i];
+		fputs("  ", stdout);
+		print_safe(stdout, b->name ? b->name : "(no name)", 80);
+		printf("  [%s%s]%s%s\n", visibility_name(b->visibility), b->hidden ? ", hidden" : "",
+		       b->id ? " id=" : "", b->id ? b->id : "");
+		for (size_t k = 0; k < b->n; k++) {
+			printf("      %-26s ", b->rules[k]);
+			print_safe(stdout, b->messages[k], 400);
+			putchar('\n');
+		}
+	}
+	if (missing_mandatory + missing_recommended) {
+		printf("\nMISSING (public or community, not hidden)\n");
+		for (size_t i = 0; i < nx; i++)
+			if (!x[i].present && x[i].status != STATUS_OPTIONAL)
+				printf("  %-12s %s\n", status_name(x[i].status), x[i].what);
+	}
+	printf("\n%zu violation%s in %zu image%s; %zu mandatory and %zu recommended image%s missing: %s\n",
+	       a->binding, a->binding == 1 ? "" : "s", a->n_bad, a->n_bad == 1 ? "" : "s", missing_mandatory,
+	       missing_recommended, missing_recommended == 1 ? "" : "s",
+	       a->binding || missing_mandatory ? "NOT COMPLIANT" : "compliant");
+}
+
+static void report_json(const struct audit *a, const struct expectation *x, size_t nx, size_t missing_mandatory,
+			size_t missing_recommended)
+{
+	struct jsonw w = { 0 };
+	char day[11];
+
+	date_format(a->today, day);
+	jw_lit(&w, "{\"date\":");
+	jw_cstr(&w, day);
+	jw_lit(&w, ",\"images\":{\"listed\":");
+	jw_int(&w, (long long)a->listed);
+	for (int v = 0; v < VIS_COUNT; v++) {
+		jw_lit(&w, ",");
+		jw_cstr(&w, visibility_name((enum visibility)v));
+		jw_lit(&w, ":");
+		jw_int(&w, (long long)a->by_vis[v]);
+	}
+	jw_lit(&w, ",\"hidden\":");
+	jw_int(&w, (long long)a->hidden);
+	jw_lit(&w, "},\"violations\":[");
+	for (size_t i = 0; i < a->n_bad; i++) {
+		const struct bad_image *b = &a->bad[i];
+		jw_text(&w, i ? ",{\"id\":" : "{\"id\":");
+		jw_cstr(&w, b->id);
+		jw_lit(&w, ",\"name\":");
+		jw_cstr(&w, b->name);
+		jw_lit(&w, ",\"visibility\":");
+		jw_cstr(&w, visibility_name(b->visibility));
+		jw_text(&w, b->hidden ? ",\"os_hidden\":true,\"violations\":[" : ",\"os_hidden\":false,\"violations\":[");
+		for (size_t k = 0; k < b->n; k++) {
+			jw_text(&w, k ? ",{\"rule\":" : "{\"rule\":");
+			jw_cstr(&w, b->rules[k]);
+			jw_lit(&w, ",\"message\":");
+			jw_cstr(&w, b->messages[k]);
+			jw_lit(&w, "}");
+		}
+		jw_lit(&w, "]}");
+	}
+	jw_lit(&w, "],\"expected\":[");
+	for (size_t i = 0; i < nx; i++) {
+		jw_text(&w, i ? ",{\"id\":" : "{\"id\":");
+		jw_cstr(&w, x[i].id);
+		jw_lit(&w, ",\"what\":");
+		jw_cstr(&w, x[i].what);
+		jw_lit(&w, ",\"status\":");
+		jw_cstr(&w, status_name(x[i].status));
+		jw_text(&w, x[i].present ? ",\"present\":true}" : ",\"present\":false}");
+	}
+	jw_lit(&w, "],\"summary\":{\"violations\":");
+	jw_int(&w, (long long)a->binding);
+	jw_lit(&w, ",\"images_with_violations\":");
+	jw_int(&w, (long long)a->n_bad);
+	jw_lit(&w, ",\"missing_mandatory\":");
+	jw_int(&w, (long long)missing_mandatory);
+	jw_lit(&w, ",\"missing_recommended\":");
+	jw_int(&w, (long long)missing_recommended);
+	jw_text(&w, a->binding || missing_mandatory ? ",\"compliant\":false}}\n" : ",\"compliant\":true}}\n");
+	fwrite(w.buf, 1, w.len, stdout);
+	jw_free(&w);
+}
+
+static void audit_free(struct audit *a)
+{
+	for (size_t i = 0; i < a->n_bad; i++) {
+		for (size_t k = 0; k < a->bad[i].n; k++) {
+			free(a->bad[i].messages[k]);
+			free(a->bad[i].rules[k]);
+		}
+		free(a->bad[i].messages);
+		free(a->bad[i].rules);
+		free(a->bad[i].id);
+		free(a->bad[i].name);
+	}
+	free(a->bad);
+	for (size_t i = 0; i < a->n_names; i++)
+		free(a->names[i]);
+	free(a->names);
+	for (size_t i = 0; i < a->n_keys; i++) {
+		free(a->keys[i].distro);
+		free(a->keys[i].version);
+		free(a->keys[i].purpose);
+	}
+	free(a->keys);
+	free(a->entries);
+	free(a->rules);
+	policy_free(a->policy);
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	enum { O_CLOUD = 256, O_NOW, O_ALL };
+	static const struct option longopts[] = {
+		{ "os-cloud", required_argument, NULL, O_CLOUD }, { "config", required_argument, NULL, 'c' },
+		{ "policy", required_argument, NULL, 'p' }, { "format", required_argument, NULL, 'f' },
+		{ "now", required_argument, NULL, O_NOW }, { "all-visibilities", no_argument, NULL, O_ALL },
+		{ "help", no_argument, NULL, 'h' }, { 0 }
+	};
+	struct policy_args pa = { 0 };
+	struct audit a = { 0 };
+	const char *cloud = NULL, *now = NULL;
+	int c, status = EXIT_USAGE;
+
+	while ((c = getopt_long(argc, argv, "c:p:f:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_CLOUD: cloud = optarg; break;
+		case 'c': pa.config = optarg; break;
+		case 'p': policy_args_add(&pa, optarg); break;
+		case O_NOW: now = optarg; break;
+		case O_ALL: a.all = 1; break;
+		case 'f':
+			a.format = !strcmp(optarg, "json") ? FMT_JSON : !strcmp(optarg, "scs") ? FMT_SCS :
+				   !strcmp(optarg, "text") ? FMT_TEXT : -1;
+			if (a.format < 0) {
+				cli_error("--format must be text, json or scs, not '%s'", optarg);
+				goto out;
+			}
+			break;
+		case 'h': fputs(audit_usage, stdout); status = EXIT_OK; goto out;
+		default: fputs(audit_usage, stderr); goto out;
+		}
+	}
+	if (optind < argc) {
+		cli_error("audit takes no arguments ('%s'); see --help", argv[optind]);
+		goto out;
+	}
+	if ((a.today = cli_today(now)) < 0 || !(a.policy = policy_args_load(&pa)))
+		goto out;
+	a.entries = xcalloc(a.policy->n_entries, sizeof(*a.entries));
+	a.rules = xcalloc(a.policy->n_rules, sizeof(*a.rules));
+	a.progress = isatty(STDERR_FILENO);
+	if (connect_and_list(&a, cloud) < 0) {
+		if (a.progress)
+			fputc('\n', stderr);
+		cli_error("audit: %s", a.err);
+		goto out;
+	}
+	struct expectation x[MAX_EXPECT];
+	size_t nx = expectations(&a, x, MAX_EXPECT), mm = 0, mr = 0;
+	for (size_t i = 0; i < nx; i++) {
+		mm += !x[i].present && x[i].status == STATUS_MANDATORY;
+		mr += !x[i].present && x[i].status == STATUS_RECOMMENDED;
+	}
+	if (a.format == FMT_SCS)
+		report_scs(&a, x, nx);
+	else if (a.format == FMT_JSON)
+		report_json(&a, x, nx, mm, mr);
+	else
+		report_text(&a, x, nx, mm, mr);
+	status = a.binding || mm ? EXIT_DENIED : EXIT_OK;
+out:
+	audit_free(&a);
+	policy_args_free(&pa);
+	return status;
+}

@@ -1,0 +1,26 @@
+/* glance: the Glance v2 client: list images with paging, get one image. */
+#ifndef SCS_GLANCE_H
+#define SCS_GLANCE_H
+
+#include <stddef.h>
+
+#include "http.h"
+
+struct glance {
+	struct http_client *http;
+	char root[1024];            /* endpoint without a trailing / or /v2 */
+	const char *token;
+	size_t pages, requests;
+};
+
+void glance_init(struct glance *g, struct http_client *h, const char *endpoint, const char *token);
+
+/* Each image of GET /v2/images?QUERY, following `next` links, is handed to
+ * cb as its JSON text. cb returning < 0 stops. 0, or -1 with err. */
+typedef int (*glance_image_cb)(const char *json, size_t len, void *ctx);
+int glance_list(struct glance *g, const char *query, glance_image_cb cb, void *ctx, char *err, size_t errlen);
+
+/* GET /v2/images/ID into out (status 200 or the error status). */
+int glance_get(struct glance *g, const char *id, struct http_resp *out, char *err, size_t errlen);
+
+#endif

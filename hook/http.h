@@ -1,0 +1,45 @@
+/* http: the one libcurl wrapper. Timeouts, TLS verification on by default,
+ * x-openstack-request-id sent and read back, bounded response bodies. */
+#ifndef SCS_HTTP_H
+#define SCS_HTTP_H
+
+#include <stddef.h>
+
+struct http_client {
+	void *curl;                 /* CURL *, reused so connections are kept alive */
+	long timeout_ms, connect_timeout_ms;
+	int verify;                 /* TLS peer and host verification */
+	const char *cacert;         /* CA bundle, or NULL for the system's */
+	size_t max_body;
+};
+
+struct http_req {
+	const char *method;         /* GET when NULL */
+	const char *url;
+	const char *token;          /* X-Auth-Token */
+	const char *subject_token;  /* X-Subject-Token (Keystone token validation) */
+	const char *content_type;
+	const char *body;
+	size_t body_len;
+	const char *request_id;     /* x-openstack-request-id to send, or NULL */
+};
+
+struct http_resp {
+	long status;
+	char *body;                 /* NUL-terminated */
+	size_t len;
+	char subject_token[1024];   /* X-Subject-Token of the answer */
+	char request_id[128];       /* x-openstack-request-id of the answer */
+};
+
+int http_init(struct http_client *c, int verify, const char *cacert, char *err, size_t errlen);
+/* 0 with any HTTP status in out->status, or -1 when there was no answer
+ * (refused, timed out, TLS failure...) with the reason and URL in err. */
+int http_do(struct http_client *c, const struct http_req *r, struct http_resp *out, char *err, size_t errlen);
+void http_resp_free(struct http_resp *r);
+void http_cleanup(struct http_client *c);
+
+/* The first message an OpenStack error body carries, or the body itself. */
+void http_error_text(const struct http_resp *r, char *out, size_t len);
+
+#endif

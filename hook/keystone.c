@@ -1,0 +1,139 @@
+#include "keystone.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* auth_url may be given with or without the /v3 suffix, as openstacksdk allows. */
+static void tokens_url(const char *auth_url, char *out, size_t len)
+{
+	size_t n = strlen(auth_url);
+	while (n && auth_url[n - 1] == '/')
+		n--;
+	int has_v3 = n >= 3 && !strncmp(auth_url + n - 3, "/v3", 3);
+	snprintf(out, len, "%.*s%s/auth/tokens", (int)n, auth_url, has_v3 ? "" : "/v3");
+}
+
+static json_t *domain(const char *name, const char *id)
+{
+	if (id)
+		return json_pack("{s:s}", "id", id);
+	return json_pack("{s:s}", "name", name ? name : "Default");
+}
+
+/* A user by id, or by name within its domain. */
+static json_t *user_ref(const struct cloud_auth *a)
+{
+	if (a->user_id)
+		return json_pack("{s:s}", "id", a->user_id);
+	return json_pack("{s:s, s:o}", "name", a->username, "domain", domain(a->user_domain_name, a->user_domain_id));
+}
+
+static json_t *identity(const struct cloud_auth *a)
+{
+	if (!strcmp(a->auth_type, "v3applicationcredential")) {
+		json_t *ac = json_pack("{s:s}", "secret", a->application_credential_secret);
+		if (a->application_credential_id) {
+			json_object_set_new(ac, "id", json_string(a->application_credential_id));
+		} else {
+			json_object_set_new(ac, "name", json_string(a->application_credential_name));
+			json_object_set_new(ac, "user", user_ref(a));
+		}
+		return json_pack("{s:[s], s:o}", "methods", "application_credential", "application_credential", ac);
+	}
+	if (!strcmp(a->auth_type, "token"))
+		return json_pack("{s:[s], s:{s:s}}", "methods", "token", "token", "id", a->token);
+	json_t *user = user_ref(a);
+	json_object_set_new(user, "password", json_string(a->password));
+	return json_pack("{s:[s], s:{s:o}}", "methods", "password", "password", "user", user);
+}
+
+static json_t *scope(const struct cloud_auth *a)
+{
+	if (!strcmp(a->auth_type, "v3applicationcredential"))
+		return NULL;        /* an application credential carries its own scope */
+	if (a->project_id)
+		return json_pack("{s:{s:s}}", "project", "id", a->project_id);
+	if (a->project_name)
+		return json_pack("{s:{s:s, s:o}}", "project", "name", a->project_name, "domain",
+				 domain(a->project_domain_name, a->project_domain_id));
+	return NULL;
+}
+
+static char *dup_str(json_t *v)
+{
+	return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
+}
+
+int keystone_auth(struct http_client *h, const struct cloud_auth *a, struct keystone_session *s,
+		  char *err, size_t errlen)
+{
+	char url[2048], why[512];
+	struct http_resp resp;
+	json_t *body = json_pack("{s:{s:o}}", "auth", "identity", identity(a));
+	json_t *sc = scope(a);
+
+	memset(s, 0, sizeof(*s));
+	if (sc)
+		json_object_set_new(json_object_get(body, "auth"), "scope", sc);
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	tokens_url(a->auth_url, url, sizeof(url));
+	struct http_req req = { .method = "POST", .url = url, .content_type = "application/json",
+				.body = text, .body_len = text ? strlen(text) : 0 };
+	int rc = http_do(h, &req, &resp, err, errlen);
+	free(text);
+	if (rc < 0)
+		return -1;
+	if (resp.status != 201 || !resp.subject_token[0]) {
+		http_error_text(&resp, why, sizeof(why));
+		snprintf(err, errlen, "%s: Keystone refused the credentials of %s (HTTP %ld): %s", url,
+			 a->cloud ? a->cloud : "the environment", resp.status, why);
+		http_resp_free(&resp);
+		return -1;
+	}
+	json_t *doc = json_loadb(resp.body, resp.len, 0, NULL);
+	json_t *tok = json_object_get(doc, "token");
+	s->token = xstrdup(resp.subject_token);
+	s->expires_at = dup_str(json_object_get(tok, "expires_at"));
+	s->user_id = dup_str(json_object_get(json_object_get(tok, "user"), "id"));
+	s->project_id = dup_str(json_object_get(json_object_get(tok, "project"), "id"));
+	s->catalog = json_incref(json_object_get(tok, "catalog"));
+	json_decref(doc);
+	http_resp_free(&resp);
+	return 0;
+}
+
+const char *keystone_endpoint(const struct keystone_session *s, const char *type, const char *interface,
+			      const char *region)
+{
+	size_t i, k;
+	json_t *svc, *ep;
+
+	json_array_foreach((json_t *)s->catalog, i, svc) {
+		if (!json_is_string(json_object_get(svc, "type")) ||
+		    strcmp(json_string_value(json_object_get(svc, "type")), type))
+			continue;
+		json_array_foreach(json_object_get(svc, "endpoints"), k, ep) {
+			const char *itf = json_string_value(json_object_get(ep, "interface"));
+			const char *reg = json_string_value(json_object_get(ep, "region"));
+			if (!reg)
+				reg = json_string_value(json_object_get(ep, "region_id"));
+			if (itf && !strcmp(itf, interface) && (!region || (reg && !strcmp(reg, region))))
+				return json_string_value(json_object_get(ep, "url"));
+		}
+	}
+	return NULL;
+}
+
+void keystone_session_free(struct keystone_session *s)
+{
+	free(s->token);
+	free(s->expires_at);
+	free(s->user_id);
+	free(s->project_id);
+	json_decref(s->catalog);
+	memset(s, 0, sizeof(*s));
+}

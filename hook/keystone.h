@@ -1,0 +1,26 @@
+/* keystone: Keystone v3 authentication and the service catalog. */
+#ifndef SCS_KEYSTONE_H
+#define SCS_KEYSTONE_H
+
+#include <stddef.h>
+
+#include "clouds.h"
+#include "http.h"
+
+struct keystone_session {
+	char *token;
+	char *expires_at;
+	char *user_id, *project_id;
+	void *catalog;              /* json_t * of token.catalog */
+};
+
+/* Authenticate as a (password, application credential or token). 0, or -1
+ * with a message that tells wrong credentials from an unreachable service. */
+int keystone_auth(struct http_client *h, const struct cloud_auth *a, struct keystone_session *s,
+		  char *err, size_t errlen);
+/* The URL of a service type ("image") by interface and region; NULL when absent. */
+const char *keystone_endpoint(const struct keystone_session *s, const char *type, const char *interface,
+			      const char *region);
+void keystone_session_free(struct keystone_session *s);
+
+#endif

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# scs-image-hook audit against a real Keystone + Glance (tests/stack),
+# seeded with the real openstack CLI.
+SUITE=integration-audit
+. "$(dirname "$0")/../lib.sh"
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+V5=$SPECS/scs-0104-v1-images-v5.yaml
+V4=$SPECS/scs-0104-v1-images.yaml
+V2=$ROOT/policy/scs-0104-v2-images.yaml
+
+stack=$(tests/stack/up "$TMP/stack" 2>"$TMP/stack-up.log" | tail -1)
+if [ ! -f "$stack/env" ]; then
+	fail "stack comes up" "$(tail -20 "$TMP/stack-up.log")"
+	finish
+	exit 1
+fi
+trap 'tests/stack/down "$stack" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+. "$stack/env"
+pass "stack comes up"
+
+U=https://cloud-images.ubuntu.com
+D=https://cloud.debian.org/images/cloud
+CAPI=https://nbg1.your-objectstorage.com/osism/openstack-k8s-capi-images
+# One openstack call per image (its interactive batch mode cannot quote
+# names with spaces); --file /dev/null keeps it from reading stdin.
+mk() { local cloud=$1; shift; OS_CLOUD=$cloud openstack image create --file /dev/null -f value -c id "$@" 2>>"$TMP/seed.log"; }
+mk stack-admin --public --property image_source=$U/releases/noble/x.img "Ubuntu 24.04" >/dev/null
+mk stack-admin --public --property image_source=https://mirror.example.org/debian-12.qcow2 "Debian 12" >/dev/null
+mk stack-admin --community --property image_source=$D/bookworm/latest/x.qcow2 "Debian 12" >/dev/null
+mk stack-admin --community --property image_source=https://evil.example/capi.qcow2 ubuntu-capi-image-v1.31.4 >/dev/null
+hidden=$(mk stack-admin --public --property image_source=https://evil.example/jammy.img "Ubuntu 22.04")
+OS_CLOUD=stack-admin openstack image set --hidden "$hidden" 2>>"$TMP/seed.log"
+mk stack-admin --public --property image_source=$U/resolute/current/x.img --property os_distro=ubuntu \
+	--property os_version=26.04 --property os_purpose=generic noble-successor >/dev/null
+mk stack-admin --public --property image_source=$U/releases/questing/x.img --property os_distro=ubuntu \
+	--property os_version=25.10 --property os_purpose=generic ubuntu-interim >/dev/null
+mk stack-a --private --property image_source=https://evil.example/x "Ubuntu 24.04" >/dev/null
+check "seeded 8 images with the openstack CLI" test "$(OS_CLOUD=stack-admin openstack image list --long -f value -c ID 2>/dev/null | wc -l)" -ge 4
+
+audit() { "$BIN" audit --os-cloud stack-admin --now 2026-11-21 "$@"; }
+
+# -- v5.1 spec ---------------------------------------------------------------------
+expect "v5.1: violations -> exit 1" 1 audit --policy "$V5"
+check "v5.1: counts public, community and hidden" has "7 images listed: 5 public, 2 community; 1 of them hidden"
+check "v5.1: the bad Debian 12 is reported" has "image_source 'https://mirror.example.org/debian-12.qcow2' does not start with any source allowed for 'Debian 12'"
+check "v5.1: the community CAPI image is reported" has "image_source 'https://evil.example/capi.qcow2'"
+check "v5.1: the hidden image is reported as hidden" grep -q "Ubuntu 22.04  \[public, hidden\]" "$TMP/out"
+check "v5.1: the private image is not audited" sh -c "! grep -q 'evil.example/x' '$TMP/out'"
+check "v5.1: nothing mandatory missing" has "0 mandatory and 0 recommended images missing: NOT COMPLIANT"
+
+expect "scs format" 1 audit --policy "$V5" --format scs
+check "scs: source of Ubuntu 24.04 passes" has "scs-0104-source-ubuntu-2404: PASS"
+check "scs: source of Debian 12 fails (every image of a name counts)" has "scs-0104-source-debian-12: FAIL"
+check "scs: CAPI source fails (community listed)" has "scs-0104-source-ubuntu-capi-image: FAIL"
+check "scs: Ubuntu 24.04 present" has "scs-0104-image-ubuntu-2404: PASS"
+check "scs: Debian 12 present (community counts)" has "scs-0104-image-debian-12: PASS"
+check "scs: one line per testcase" test "$(grep -cE '^scs-0104-[a-z0-9-]+: (PASS|FAIL)$' "$TMP/out")" -eq "$(wc -l <"$TMP/out")"
+
+expect "json format" 1 audit --policy "$V5" --format json
+check "json: report with counts" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["images"]["listed"] == 7 and r["images"]["public"] == 5 and r["images"]["community"] == 2, r["images"]
+assert r["images"]["hidden"] == 1
+assert r["summary"]["images_with_violations"] == 3, r["summary"]
+assert r["summary"]["compliant"] is False
+names = sorted(v["name"] for v in r["violations"])
+assert names == ["Debian 12", "Ubuntu 22.04", "ubuntu-capi-image-v1.31.4"], names
+' "$TMP/out"
+
+# -- v4 spec: Ubuntu 22.04 is mandatory, and the only one is hidden ---------------
+expect "v4: missing mandatory -> exit 1" 1 audit --policy "$V4"
+check "v4: says what is missing" grep -qE "mandatory +an image named 'Ubuntu 22.04'" "$TMP/out"
+
+# -- v2 rules: presence by date, unknown versions -----------------------------------
+expect "v2: violations -> exit 1" 1 audit --policy "$V2" --format json
+check "v2: 26.04 present, 24.04 (tagged) and Debian missing, 25.10 unknown" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+exp = {e["id"]: (e["status"], e["present"]) for e in r["expected"]}
+assert exp["v2-image-ubuntu-2604"] == ("mandatory", True), exp
+assert exp["v2-image-ubuntu-2404"] == ("recommended", False), exp
+assert exp["v2-image-debian-13"] == ("recommended", False), exp
+rules = [v["rule"] for img in r["violations"] for v in img["violations"]]
+assert "scs-0104/unknown-version" in rules, rules
+assert r["summary"]["missing_mandatory"] == 0
+' "$TMP/out"
+expect "v2 before 26.04 counts: 24.04 mandatory and missing" 1 "$BIN" audit --os-cloud stack-admin --policy "$V2" --now 2026-04-29
+check "v2 (April 29): mandatory missing" grep -qE "mandatory +os_distro=ubuntu os_version=24.04 os_purpose=generic" "$TMP/out"
+
+# -- a compliant cloud for a narrow spec ------------------------------------------------
+printf 'images:\n- name: "Ubuntu 24.04"\n  source: %s/releases/noble/\n  status: mandatory\n' "$U" >"$TMP/narrow.yaml"
+expect "compliant -> exit 0" 0 audit --policy "$TMP/narrow.yaml"
+check "compliant: says so" has ": compliant"
+
+# -- errors: exit 2 with a message that says what is wrong -----------------------------------
+sed "s/password: $ADMIN_PASSWORD/password: wrong/" "$OS_CLIENT_CONFIG_FILE" >"$TMP/wrong.yaml"
+expect "wrong password -> 2" 2 env OS_CLIENT_CONFIG_FILE="$TMP/wrong.yaml" "$BIN" audit --os-cloud stack-admin --policy "$V5"
+check "wrong password: Keystone refused" has "Keystone refused the credentials of stack-admin (HTTP 401)" "$TMP/err"
+expect "unknown cloud -> 2" 2 "$BIN" audit --os-cloud nosuch --policy "$V5"
+check "unknown cloud: names the clouds there" has "stack-admin" "$TMP/err"
+sed "s#auth_url: .*#auth_url: http://127.0.0.1:9/v3#" "$OS_CLIENT_CONFIG_FILE" >"$TMP/nokeystone.yaml"
+expect "Keystone unreachable -> 2" 2 env OS_CLIENT_CONFIG_FILE="$TMP/nokeystone.yaml" "$BIN" audit --os-cloud stack-admin --policy "$V5"
+check "Keystone unreachable: cannot connect" has "127.0.0.1:9/v3/auth/tokens: cannot connect" "$TMP/err"
+kill "$GLANCE_PID" 2>/dev/null; sleep 1
+expect "Glance stopped -> 2" 2 audit --policy "$V5"
+check "Glance stopped: cannot connect" has "cannot connect" "$TMP/err"
+
+finish
