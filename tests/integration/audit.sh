@@ -69,6 +69,10 @@ names = sorted(v["name"] for v in r["violations"])
 assert names == ["Debian 12", "Ubuntu 22.04", "ubuntu-capi-image-v1.31.4"], names
 ' "$TMP/out"
 
+expect "all visibilities: private images too" 1 audit --policy "$V5" --all-visibilities
+check "all visibilities: alice's private image is listed and flagged" has "image_source 'https://evil.example/x' does not start"
+check "all visibilities: counts" has "8 images listed: 5 public, 2 community, 0 shared, 1 private; 1 of them hidden"
+
 # -- v4 spec: Ubuntu 22.04 is mandatory, and the only one is hidden ---------------
 expect "v4: missing mandatory -> exit 1" 1 audit --policy "$V4"
 check "v4: says what is missing" grep -qE "mandatory +an image named 'Ubuntu 22.04'" "$TMP/out"
