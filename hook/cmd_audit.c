@@ -132,8 +132,7 @@ static int on_image(const char *json, size_t len, void *ctx)
 		remember_visible(a, &img);
 	for (size_t k = 0; k < a->policy->n_entries; k++) {
 		const struct spec_entry *e = &a->policy->entries[k];
-		int sel = img.name && (e->scheme.code ? regex_match(a->policy, &e->scheme, img.name, img.name_len) != 0
-						      : !strcmp(img.name, e->name));
+		int sel = name_matches(a->policy, &img, &e->scheme, e->name) != 0;   /* limit: count it */
 		a->entries[k].checked += sel;
 		a->entries[k].present += sel && !img.os_hidden &&
 					 (img.visibility == VIS_PUBLIC || img.visibility == VIS_COMMUNITY);

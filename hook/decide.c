@@ -51,17 +51,22 @@ static void check_source(struct decision *d, const struct image *img, char *cons
 	}
 }
 
+int name_matches(const struct policy *p, const struct image *img, const struct regex *scheme, const char *exact)
+{
+	if (!img->name)
+		return 0;
+	if (!scheme->code)
+		return exact && !strcmp(img->name, exact);
+	return regex_match(p, scheme, img->name, img->name_len);
+}
+
 /* 1 when the name selects the entry, 0 when not; a regex past its limit
  * is recorded as a violation so the image is refused, never waved through. */
 static int name_selects(const struct policy *p, struct decision *d, const struct image *img,
 			const struct regex *scheme, const char *exact, const char *spec,
 			const char *file, unsigned line)
 {
-	if (!img->name)
-		return 0;
-	if (!scheme->code)
-		return exact && !strcmp(img->name, exact);
-	int m = regex_match(p, scheme, img->name, img->name_len);
+	int m = name_matches(p, img, scheme, exact);
 	if (m < 0) {
 		struct violation *v = add(d, "scs-0104/source", spec, file, line, V_REGEX_LIMIT);
 		if (v) {

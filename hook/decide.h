@@ -58,4 +58,8 @@ void violation_message(const struct violation *v, char *buf, size_t len);
 
 const char *action_name(enum action a);
 
+/* Does the image's name select a spec entry (exact name, or name_scheme
+ * from the start)? 1, 0, or -1 when the regex hit its match limit. */
+int name_matches(const struct policy *p, const struct image *img, const struct regex *scheme, const char *exact);
+
 #endif
