@@ -107,12 +107,8 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 
 static int apply_mode(struct policy *p, const char *mode)
 {
-	static const char *const names[] = { "dry-run", "warn", "enforce" };
-	for (int m = 0; m < 3; m++)
-		if (!strcmp(mode, names[m])) {
-			p->mode = (enum mode)m;
-			return 0;
-		}
+	if (mode_parse(mode, &p->mode) == 0)
+		return 0;
 	cli_error("--mode must be enforce, warn or dry-run, not '%s'", mode);
 	return -1;
 }

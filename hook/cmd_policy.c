@@ -116,8 +116,8 @@ static void show_presence(const struct policy *p, int today)
 			continue;
 		}
 		presence_expected(r, today, &latest, &previous);
-		printf("  %s %s%s: latest %s -> %s; previous %s -> %s\n", r->distro->name,
-		       r->lts_only ? "LTS" : "stable", r->os_purpose ? "" : "",
+		printf("  %s %s: latest %s -> %s; previous %s -> %s\n", r->distro->name,
+		       r->lts_only ? "LTS" : "stable",
 		       status_name(r->latest), latest ? latest->version : "(none yet)",
 		       status_name(r->previous), previous ? previous->version : "(none)");
 	}

@@ -804,6 +804,16 @@ const char *mode_name(enum mode m) { return mode_names[m]; }
 const char *status_name(enum status s) { return status_names[s]; }
 const char *visibility_name(enum visibility v) { return vis_names[v]; }
 
+int mode_parse(const char *s, enum mode *out)
+{
+	for (int m = 0; m < 3; m++)
+		if (!strcmp(s, mode_names[m])) {
+			*out = (enum mode)m;
+			return 0;
+		}
+	return -1;
+}
+
 int visibility_parse(const char *s, enum visibility *out)
 {
 	for (int v = 0; v < VIS_COUNT; v++)

@@ -126,6 +126,7 @@ const char *mode_name(enum mode m);
 const char *visibility_name(enum visibility v);
 const char *status_name(enum status s);
 int visibility_parse(const char *s, enum visibility *out);
+int mode_parse(const char *s, enum mode *out);
 
 /* Civil dates as days since 1970-01-01; -1 on a malformed date. */
 int date_parse(const char *s);

@@ -141,12 +141,10 @@ static struct ynode *build_collection(struct builder *b, yaml_event_t *start, in
 		n->n /= 2;
 	return n;
 fail:
-	if (is_map)
-		n->n = n->n / 2 * 2, n->n /= 2, n->kind = YNODE_MAP;
-	/* free every pushed child: for a map count pairs, for a stray key add it */
-	if (is_map && pushed % 2) {
-		node_free(n->items[pushed - 1]);
-	}
+	/* n->n still counts items, not pairs: free them here, not in node_free */
+	for (size_t i = 0; i < pushed; i++)
+		node_free(n->items[i]);
+	n->n = 0;
 	node_free(n);
 	return NULL;
 }
