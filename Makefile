@@ -5,19 +5,19 @@ DESTDIR    ?=
 BUILD      ?= build
 VERSION    := 0.1.0
 
-PKGS      := yajl libpcre2-8 yaml-0.1 libcrypto libcurl jansson
+PKGS      := yajl libpcre2-8 yaml-0.1 libcrypto libcurl jansson libmicrohttpd
 TEST_PKGS := check yajl
 CC        ?= cc
 OPT       ?= -O2 -g
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
 CFLAGS    += $(OPT) -std=gnu11 $(WARN) -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
              -DSYSCONFDIR='"$(SYSCONFDIR)"' $(shell pkg-config --cflags $(PKGS))
-LDLIBS    += $(shell pkg-config --libs $(PKGS))
+LDLIBS    += $(shell pkg-config --libs $(PKGS)) -pthread
 
 # The pure core and what it writes; the adapters that talk to services; the commands.
-CORE   := ydoc policy image decide presence jsonw record log util
-ADAPT  := clouds http keystone glance
-CMDS   := main cli cmd_check cmd_policy cmd_audit
+CORE   := ydoc yconf policy image patch route decide presence jsonw record log util tokens
+ADAPT  := clouds config http keystone glance upstream admit proxy
+CMDS   := main cli cmd_check cmd_policy cmd_audit cmd_proxy
 OBJ    := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) $(ADAPT) $(CMDS)))
 CORE_OBJ := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) clouds))
 UNIT_SRC := $(wildcard tests/unit/*.c)

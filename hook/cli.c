@@ -40,15 +40,20 @@ void policy_args_free(struct policy_args *a)
 	a->n_specs = 0;
 }
 
+const char *cli_default_config(void)
+{
+	const char *env = getenv("SCS_IMAGE_HOOK_CONFIG");
+	return env && *env ? env : DEFAULT_CONFIG;
+}
+
 struct policy *policy_args_load(const struct policy_args *a)
 {
 	struct policy *p = policy_new();
 	char err[1024];
 	const char *config = a->config;
-	const char *env = getenv("SCS_IMAGE_HOOK_CONFIG");
 
 	if (!config && !a->n_specs) {
-		config = env && *env ? env : DEFAULT_CONFIG;
+		config = cli_default_config();
 		if (access(config, R_OK) != 0) {
 			cli_error("no policy given: use --config FILE or --policy FILE "
 				  "(or install %s)", DEFAULT_CONFIG);

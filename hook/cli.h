@@ -14,6 +14,7 @@
 int cmd_check(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_proxy(int argc, char **argv);
 
 /* Policy files named on the command line (--config, --policy...). */
 struct policy_args {
@@ -23,6 +24,9 @@ struct policy_args {
 };
 
 void policy_args_add(struct policy_args *a, const char *spec);
+/* $SCS_IMAGE_HOOK_CONFIG, or the installed config. */
+const char *cli_default_config(void);
+
 /* Load, or print "scs-image-hook: file:line:col: ..." and return NULL.
  * With neither --config nor --policy, the installed config is used. */
 struct policy *policy_args_load(const struct policy_args *a);

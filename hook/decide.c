@@ -24,28 +24,39 @@ static struct violation *add(struct decision *d, const char *rule, const char *s
 	return v;
 }
 
+/* What a source rule checks: the image's image_source, or the URI a
+ * web-download import would fetch the data from. */
+struct source_check {
+	const char *value;
+	size_t len;
+	const char *rule;
+	enum vkind kind;
+	const char *key;
+	int only;               /* only source rules: the rest was decided already */
+};
+
 /* Byte-wise prefix, as Python's str.startswith; empty never passes. */
-static int source_allowed(const struct image *img, char *const *prefixes, size_t n)
+static int source_allowed(const struct source_check *sc, char *const *prefixes, size_t n)
 {
-	if (!img->image_source || !img->source_len)
+	if (!sc->value || !sc->len)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		size_t plen = strlen(prefixes[i]);
-		if (plen <= img->source_len && !memcmp(img->image_source, prefixes[i], plen))
+		if (plen <= sc->len && !memcmp(sc->value, prefixes[i], plen))
 			return 1;
 	}
 	return 0;
 }
 
-static void check_source(struct decision *d, const struct image *img, char *const *prefixes,
+static void check_source(struct decision *d, const struct source_check *sc, char *const *prefixes,
 			 size_t n, const char *spec, const char *file, unsigned line)
 {
-	if (source_allowed(img, prefixes, n))
+	if (source_allowed(sc, prefixes, n))
 		return;
-	struct violation *v = add(d, "scs-0104/source", spec, file, line, V_SOURCE);
+	struct violation *v = add(d, sc->rule, spec, file, line, sc->kind);
 	if (v) {
-		v->key = "image_source";
-		v->actual = img->image_source;
+		v->key = sc->key;
+		v->actual = sc->value;
 		v->expected = (const char *const *)prefixes;
 		v->n_expected = n;
 	}
@@ -78,12 +89,13 @@ static int name_selects(const struct policy *p, struct decision *d, const struct
 	return m;
 }
 
-static void decide_v1(const struct policy *p, const struct image *img, struct decision *d)
+static void decide_v1(const struct policy *p, const struct image *img, const struct source_check *sc,
+		      struct decision *d)
 {
 	for (size_t i = 0; i < p->n_entries; i++) {
 		const struct spec_entry *e = &p->entries[i];
 		if (name_selects(p, d, img, &e->scheme, e->name, e->name, e->file, e->line))
-			check_source(d, img, e->sources, e->n_sources, e->name, e->file, e->line);
+			check_source(d, sc, e->sources, e->n_sources, e->name, e->file, e->line);
 	}
 }
 
@@ -101,7 +113,8 @@ static int rule_selects(const struct policy *p, struct decision *d, const struct
 	return 1;
 }
 
-/* The release an image claims, or -1 after recording why it has none. */
+/* The release an image claims, or -1 after recording why it has none
+ * (in d, unless d is NULL). */
 static long find_release(const struct policy *p, struct decision *d, const struct image *img,
 			 const struct v2_rule *r)
 {
@@ -112,6 +125,8 @@ static long find_release(const struct policy *p, struct decision *d, const struc
 	for (size_t k = 0; known_format && k < dist->n_releases; k++)
 		if (!strcmp(dist->releases[k].version, ver))
 			return (long)k;
+	if (!d)
+		return -1;
 	struct violation *v = add(d, known_format ? "scs-0104/unknown-version" : "scs-0104/property",
 				  r->id, r->file, r->line, known_format ? V_UNKNOWN_VERSION : V_VERSION_FORMAT);
 	if (v) {
@@ -138,20 +153,22 @@ static void check_required(struct decision *d, const struct image *img, const st
 	}
 }
 
-static void decide_v2(const struct policy *p, const struct image *img, struct decision *d)
+static void decide_v2(const struct policy *p, const struct image *img, const struct source_check *sc,
+		      struct decision *d)
 {
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct v2_rule *r = &p->rules[i];
 		if (!rule_selects(p, d, img, r))
 			continue;
 		if (r->distro) {
-			long k = find_release(p, d, img, r);
+			long k = find_release(p, sc->only ? NULL : d, img, r);
 			if (k >= 0 && r->n_sources)
-				check_source(d, img, r->expanded[k], r->n_sources, r->id, r->file, r->line);
+				check_source(d, sc, r->expanded[k], r->n_sources, r->id, r->file, r->line);
 		} else if (r->n_sources) {
-			check_source(d, img, r->sources, r->n_sources, r->id, r->file, r->line);
+			check_source(d, sc, r->sources, r->n_sources, r->id, r->file, r->line);
 		}
-		check_required(d, img, r);
+		if (!sc->only)
+			check_required(d, img, r);
 	}
 }
 
@@ -193,23 +210,36 @@ static size_t apply_exemptions(const struct policy *p, const struct caller *who,
 	return binding;
 }
 
-void decide(const struct policy *p, const struct image *img, const struct caller *who,
-	    int today, struct decision *d)
+void decide_import(const struct policy *p, const struct image *img, const char *uri,
+		   const struct caller *who, int today, struct decision *d)
 {
 	enum mode scoped = p->scope[img->visibility];
+	struct source_check sc = { img->image_source, img->source_len, "scs-0104/source", V_SOURCE,
+				   "image_source", 0 };
 
 	d->n = d->n_more = 0;
 	d->exempted = 0;
 	d->exemption = NULL;
 	d->mode = p->mode < scoped ? p->mode : scoped;
-	decide_v1(p, img, d);
-	decide_v2(p, img, d);
+	decide_v1(p, img, &sc, d);
+	decide_v2(p, img, &sc, d);
+	if (uri) {
+		struct source_check dl = { uri, strlen(uri), "import/download-uri", V_DOWNLOAD_URI, "uri", 1 };
+		decide_v1(p, img, &dl, d);
+		decide_v2(p, img, &dl, d);
+	}
 	if (!apply_exemptions(p, who, today, d))
 		d->action = ACTION_ALLOW;
 	else if (d->mode == MODE_ENFORCE)
 		d->action = ACTION_DENY;
 	else
 		d->action = d->mode == MODE_WARN ? ACTION_WARN : ACTION_ALLOW;
+}
+
+void decide(const struct policy *p, const struct image *img, const struct caller *who,
+	    int today, struct decision *d)
+{
+	decide_import(p, img, NULL, who, today, d);
 }
 
 const char *action_name(enum action a)
@@ -259,6 +289,10 @@ void violation_message(const struct violation *v, char *buf, size_t len)
 		else
 			snprintf(buf, len, "image_source '%s' does not start with any source allowed for '%s'",
 				 actual, v->spec);
+		break;
+	case V_DOWNLOAD_URI:
+		snprintf(buf, len, "web-download URI '%s' is not under any source allowed for '%s'", actual,
+			 v->spec);
 		break;
 	case V_PROPERTY:
 		if (v->actual)

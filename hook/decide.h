@@ -18,6 +18,7 @@ enum vkind {
 	V_VERSION_FORMAT,       /* os_version missing or not in the distro's format */
 	V_UNKNOWN_VERSION,      /* well-formed os_version absent from the table */
 	V_REGEX_LIMIT,          /* a name_scheme hit its match limit: fail closed */
+	V_DOWNLOAD_URI,         /* a web-download import would fetch from elsewhere */
 };
 
 struct violation {
@@ -51,6 +52,11 @@ struct decision {
 /* today: days since 1970-01-01 (for exemption expiry). */
 void decide(const struct policy *p, const struct image *img, const struct caller *who,
 	    int today, struct decision *d);
+
+/* decide, and for an import by web-download, also the URI the data would
+ * come from: it must be under a source allowed for the image. */
+void decide_import(const struct policy *p, const struct image *img, const char *uri,
+		   const struct caller *who, int today, struct decision *d);
 
 /* The violation in words, for logs and terminals. Long values are cut at
  * a UTF-8 boundary so a 1 MiB name cannot flood a message. */

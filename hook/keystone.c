@@ -1,4 +1,6 @@
 #include "keystone.h"
+#include "policy.h"
+#include "tokens.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -136,4 +138,67 @@ void keystone_session_free(struct keystone_session *s)
 	free(s->project_id);
 	json_decref(s->catalog);
 	memset(s, 0, sizeof(*s));
+}
+
+long long keystone_time(const char *iso)
+{
+	char day[11];
+	int h, m, sec, n = 0;
+
+	if (!iso || strlen(iso) < 19 || iso[10] != 'T')
+		return -1;
+	memcpy(day, iso, 10);
+	day[10] = '\0';
+	int days = date_parse(day);
+	if (days < 0 || sscanf(iso + 11, "%2d:%2d:%2d%n", &h, &m, &sec, &n) != 3 || n != 8 || h > 23 || m > 59 ||
+	    sec > 60)
+		return -1;
+	return (long long)days * 86400 + h * 3600 + m * 60 + sec;
+}
+
+static void copy_id(char *out, size_t len, json_t *v)
+{
+	snprintf(out, len, "%s", json_is_string(v) ? json_string_value(v) : "");
+}
+
+int keystone_validate(struct http_client *h, const char *auth_url, const char *service_token,
+		      const char *token, struct token_info *out, char *err, size_t errlen)
+{
+	char url[2048], why[512];
+	struct http_resp resp;
+
+	tokens_url(auth_url, url, sizeof(url));
+	strncat(url, "?nocatalog", sizeof(url) - strlen(url) - 1);
+	struct http_req req = { .url = url, .token = service_token, .subject_token = token };
+	if (http_do(h, &req, &resp, err, errlen) < 0)
+		return -1;
+	int rc = 0;
+	if (resp.status == 404 || resp.status == 400) {
+		rc = 1;
+	} else if (resp.status == 401 || resp.status == 403) {
+		http_error_text(&resp, why, sizeof(why));
+		snprintf(err, errlen, "%s: Keystone refused the hook's service token (HTTP %ld): %s", url,
+			 resp.status, why);
+		rc = 2;
+	} else if (resp.status != 200) {
+		http_error_text(&resp, why, sizeof(why));
+		snprintf(err, errlen, "%s: Keystone answered HTTP %ld: %s", url, resp.status, why);
+		rc = -1;
+	} else {
+		json_t *doc = json_loadb(resp.body, resp.len, 0, NULL);
+		json_t *tok = json_object_get(doc, "token");
+		json_t *project = json_object_get(tok, "project");
+		memset(out, 0, sizeof(*out));
+		copy_id(out->user_id, sizeof(out->user_id), json_object_get(json_object_get(tok, "user"), "id"));
+		copy_id(out->project_id, sizeof(out->project_id), json_object_get(project, "id"));
+		copy_id(out->project_name, sizeof(out->project_name), json_object_get(project, "name"));
+		out->expires = keystone_time(json_string_value(json_object_get(tok, "expires_at")));
+		if (!out->user_id[0] || out->expires < 0) {
+			snprintf(err, errlen, "%s: Keystone's answer has no user or expiry", url);
+			rc = -1;
+		}
+		json_decref(doc);
+	}
+	http_resp_free(&resp);
+	return rc;
 }

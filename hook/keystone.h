@@ -23,4 +23,15 @@ const char *keystone_endpoint(const struct keystone_session *s, const char *type
 			      const char *region);
 void keystone_session_free(struct keystone_session *s);
 
+/* Who a token belongs to: GET /v3/auth/tokens, authenticated with the
+ * hook's own (service) token. 0 valid, 1 not a valid token, 2 the
+ * service token itself was refused (authenticate again), -1 Keystone did
+ * not answer (err says why). */
+struct token_info;
+int keystone_validate(struct http_client *h, const char *auth_url, const char *service_token,
+		      const char *token, struct token_info *out, char *err, size_t errlen);
+
+/* "2026-11-21T23:12:33.000000Z" as seconds since the epoch; -1 when malformed. */
+long long keystone_time(const char *iso);
+
 #endif

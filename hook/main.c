@@ -18,6 +18,7 @@ struct command {
 static const struct command commands[] = {
 	{ "check", cmd_check, "decide images given as JSON (pipelines, the Glance import plugin)" },
 	{ "audit", cmd_audit, "check every image of a cloud against the policy (SCS compliance and more)" },
+	{ "proxy", cmd_proxy, "admission proxy in front of glance-api: decide uploads as they happen" },
 	{ "policy", cmd_policy, "lint policy files, or show the rules as the hook understands them" },
 };
 

@@ -4,6 +4,7 @@
  * a policy must be an error, never a rule that silently stops applying. */
 #include "policy.h"
 #include "util.h"
+#include "yconf.h"
 #include "ydoc.h"
 
 #include <ctype.h>
@@ -21,139 +22,12 @@
 #define REGEX_DEPTH_LIMIT 5000
 #define POLICY_MAX_FILE (4u << 20)
 
-struct loader {
-	struct policy *p;
-	const char *path;           /* as stored in p->files */
-	char *err;
-	size_t errlen;
-};
-
 static EVP_MD_CTX *hash_ctx(struct policy *p);
 
-static int lfail(struct loader *l, const struct ynode *n, const char *fmt, ...)
-{
-	va_list ap;
-	int k = n ? snprintf(l->err, l->errlen, "%s:%u:%u: ", l->path, n->line, n->col)
-		  : snprintf(l->err, l->errlen, "%s: ", l->path);
-	if (k < 0 || (size_t)k >= l->errlen)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(l->err + k, l->errlen - k, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int want(struct loader *l, const struct ynode *n, enum ynode_kind kind, const char *what)
-{
-	if (n->kind == kind)
-		return 0;
-	return lfail(l, n, "%s must be %s, not %s", what, ynode_kind_name(kind),
-		     ynode_kind_name(n->kind));
-}
-
-/* Refuse any key not in allowed (a NULL-terminated list), naming them all. */
-static int check_keys(struct loader *l, const struct ynode *map, const char *const *allowed,
-		      const char *what)
-{
-	for (size_t i = 0; i < map->n; i++) {
-		const struct ynode *k = ymap_key(map, i);
-		size_t j;
-		for (j = 0; allowed[j]; j++)
-			if (strcmp(k->value, allowed[j]) == 0)
-				break;
-		if (allowed[j])
-			continue;
-		char list[256] = "";
-		for (j = 0; allowed[j]; j++) {
-			strncat(list, j ? ", " : "", sizeof(list) - strlen(list) - 1);
-			strncat(list, allowed[j], sizeof(list) - strlen(list) - 1);
-		}
-		return lfail(l, k, "unknown key '%s' in %s (expected one of: %s)", k->value, what, list);
-	}
-	return 0;
-}
-
-static int need_key(struct loader *l, const struct ynode *map, const char *key, const char *what,
-		    struct ynode **out)
-{
-	*out = ymap_get(map, key);
-	if (*out)
-		return 0;
-	return lfail(l, map, "%s needs a '%s' key", what, key);
-}
-
-static int get_string(struct loader *l, const struct ynode *n, const char *what, char **out)
-{
-	if (want(l, n, YNODE_SCALAR, what) < 0)
-		return -1;
-	if (!n->value[0] || (!n->quoted && (!strcmp(n->value, "~") || !strcmp(n->value, "null"))))
-		return lfail(l, n, "%s must not be empty", what);
-	*out = xstrdup(n->value);
-	return 0;
-}
-
-/* A string or a list of strings, as `source:` is written in SCS files. */
-static int get_string_list(struct loader *l, const struct ynode *n, const char *what,
-			   char ***out, size_t *count)
-{
-	if (n->kind == YNODE_SCALAR) {
-		*out = xcalloc(1, sizeof(char *));
-		*count = 1;
-		return get_string(l, n, what, &(*out)[0]);
-	}
-	if (want(l, n, YNODE_SEQ, what) < 0)
-		return -1;
-	if (n->n == 0)
-		return lfail(l, n, "%s must list at least one value", what);
-	*out = xcalloc(n->n, sizeof(char *));
-	*count = n->n;
-	for (size_t i = 0; i < n->n; i++)
-		if (get_string(l, n->items[i], what, &(*out)[i]) < 0)
-			return -1;
-	return 0;
-}
-
-static int get_bool(struct loader *l, const struct ynode *n, const char *what, int *out)
-{
-	if (want(l, n, YNODE_SCALAR, what) < 0)
-		return -1;
-	if (!n->quoted && !strcmp(n->value, "true"))
-		*out = 1;
-	else if (!n->quoted && !strcmp(n->value, "false"))
-		*out = 0;
-	else
-		return lfail(l, n, "%s must be true or false, not '%s'", what, n->value);
-	return 0;
-}
-
-static int get_date(struct loader *l, const struct ynode *n, const char *what, int *out)
-{
-	if (want(l, n, YNODE_SCALAR, what) < 0)
-		return -1;
-	*out = date_parse(n->value);
-	if (*out < 0)
-		return lfail(l, n, "%s must be a date YYYY-MM-DD, not '%s'", what, n->value);
-	return 0;
-}
-
-static int get_enum(struct loader *l, const struct ynode *n, const char *what,
-		    const char *const *names, int count, int *out)
-{
-	if (want(l, n, YNODE_SCALAR, what) < 0)
-		return -1;
-	for (int i = 0; i < count; i++)
-		if (names[i] && !strcmp(n->value, names[i])) {
-			*out = i;
-			return 0;
-		}
-	char list[128] = "";
-	for (int i = 0; i < count; i++)
-		if (names[i]) {
-			strncat(list, list[0] ? "|" : "", sizeof(list) - strlen(list) - 1);
-			strncat(list, names[i], sizeof(list) - strlen(list) - 1);
-		}
-	return lfail(l, n, "%s must be one of %s, not '%s'", what, list, n->value);
-}
+struct loader {
+	struct yconf y;             /* path as stored in p->files, err */
+	struct policy *p;
+};
 
 static const char *const mode_names[] = { "dry-run", "warn", "enforce" };
 static const char *const status_names[] = { "optional", "recommended", "mandatory" };
@@ -162,7 +36,7 @@ static const char *const vis_names[] = { "public", "community", "shared", "priva
 static int get_mode(struct loader *l, const struct ynode *n, const char *what, enum mode *out)
 {
 	int v;
-	if (get_enum(l, n, what, mode_names, 3, &v) < 0)
+	if (yc_enum(&l->y, n, what, mode_names, 3, &v) < 0)
 		return -1;
 	*out = (enum mode)v;
 	return 0;
@@ -171,7 +45,7 @@ static int get_mode(struct loader *l, const struct ynode *n, const char *what, e
 static int get_status(struct loader *l, const struct ynode *n, const char *what, enum status *out)
 {
 	int v;
-	if (get_enum(l, n, what, status_names, 3, &v) < 0)
+	if (yc_enum(&l->y, n, what, status_names, 3, &v) < 0)
 		return -1;
 	*out = (enum status)v;
 	return 0;
@@ -187,14 +61,14 @@ static int compile_regex(struct loader *l, const struct ynode *n, const char *wh
 	PCRE2_SIZE off;
 	uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED | (full ? PCRE2_ENDANCHORED : 0);
 
-	if (get_string(l, n, what, &re->pattern) < 0)
+	if (yc_string(&l->y, n, what, &re->pattern) < 0)
 		return -1;
 	re->code = pcre2_compile((PCRE2_SPTR)re->pattern, PCRE2_ZERO_TERMINATED, opts, &errcode,
 				 &off, NULL);
 	if (!re->code) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
-		return lfail(l, n, "%s '%s' is not a valid regex: %s at offset %zu", what, re->pattern,
+		return yc_fail(&l->y, n, "%s '%s' is not a valid regex: %s at offset %zu", what, re->pattern,
 			     (const char *)msg, (size_t)off);
 	}
 	/* JIT is a speed-up only; without it the interpreter obeys the same limits. */
@@ -231,17 +105,17 @@ static int load_entry(struct loader *l, const struct ynode *n, struct spec_entry
 {
 	struct ynode *v;
 
-	e->file = l->path;
+	e->file = l->y.path;
 	e->line = n->line;
-	if (want(l, n, YNODE_MAP, "an images entry") < 0 ||
-	    check_keys(l, n, entry_keys, "an images entry") < 0 ||
-	    need_key(l, n, "name", "an images entry", &v) < 0 ||
-	    get_string(l, v, "name", &e->name) < 0)
+	if (yc_want(&l->y, n, YNODE_MAP, "an images entry") < 0 ||
+	    yc_keys(&l->y, n, entry_keys, "an images entry") < 0 ||
+	    yc_need(&l->y, n, "name", "an images entry", &v) < 0 ||
+	    yc_string(&l->y, v, "name", &e->name) < 0)
 		return -1;
 	if ((v = ymap_get(n, "name_scheme")) && compile_regex(l, v, "name_scheme", &e->scheme, 0) < 0)
 		return -1;
-	if (need_key(l, n, "source", "an images entry", &v) < 0 ||
-	    get_string_list(l, v, "source", &e->sources, &e->n_sources) < 0)
+	if (yc_need(&l->y, n, "source", "an images entry", &v) < 0 ||
+	    yc_strings(&l->y, v, "source", &e->sources, &e->n_sources) < 0)
 		return -1;
 	if ((v = ymap_get(n, "status")) && get_status(l, v, "status", &e->status) < 0)
 		return -1;
@@ -254,13 +128,13 @@ static int load_v1(struct loader *l, const struct ynode *root)
 	struct policy *p = l->p;
 	struct ynode *images;
 
-	if (check_keys(l, root, keys, "an SCS spec file") < 0 ||
-	    need_key(l, root, "images", "an SCS spec file", &images) < 0 ||
-	    want(l, images, YNODE_SEQ, "images") < 0)
+	if (yc_keys(&l->y, root, keys, "an SCS spec file") < 0 ||
+	    yc_need(&l->y, root, "images", "an SCS spec file", &images) < 0 ||
+	    yc_want(&l->y, images, YNODE_SEQ, "images") < 0)
 		return -1;
 	struct spec_entry *grown = realloc(p->entries, (p->n_entries + images->n) * sizeof(*grown));
 	if (!grown)
-		return lfail(l, NULL, "out of memory");
+		return yc_fail(&l->y, NULL, "out of memory");
 	p->entries = grown;
 	memset(p->entries + p->n_entries, 0, images->n * sizeof(*grown));
 	for (size_t i = 0; i < images->n; i++) {
@@ -287,22 +161,22 @@ static int load_release(struct loader *l, const struct ynode *n, struct distro *
 	static const char *const keys[] = { "version", "codename", "released", "lts", NULL };
 	struct ynode *v;
 
-	if (want(l, n, YNODE_MAP, "a release") < 0 || check_keys(l, n, keys, "a release") < 0 ||
-	    need_key(l, n, "version", "a release", &v) < 0 || get_string(l, v, "version", &r->version) < 0)
+	if (yc_want(&l->y, n, YNODE_MAP, "a release") < 0 || yc_keys(&l->y, n, keys, "a release") < 0 ||
+	    yc_need(&l->y, n, "version", "a release", &v) < 0 || yc_string(&l->y, v, "version", &r->version) < 0)
 		return -1;
 	if (regex_match(l->p, &d->version_format, r->version, strlen(r->version)) != 1)
-		return lfail(l, v, "version '%s' does not match %s's version_format '%s'", r->version,
+		return yc_fail(&l->y, v, "version '%s' does not match %s's version_format '%s'", r->version,
 			     d->name, d->version_format.pattern);
 	for (const struct release *o = d->releases; o < r; o++)
 		if (!strcmp(o->version, r->version))
-			return lfail(l, v, "version '%s' is listed twice for %s", r->version, d->name);
-	if (need_key(l, n, "codename", "a release", &v) < 0 || get_string(l, v, "codename", &r->codename) < 0 ||
-	    need_key(l, n, "released", "a release", &v) < 0 || get_date(l, v, "released", &r->released) < 0)
+			return yc_fail(&l->y, v, "version '%s' is listed twice for %s", r->version, d->name);
+	if (yc_need(&l->y, n, "codename", "a release", &v) < 0 || yc_string(&l->y, v, "codename", &r->codename) < 0 ||
+	    yc_need(&l->y, n, "released", "a release", &v) < 0 || yc_date(&l->y, v, "released", &r->released) < 0)
 		return -1;
-	if ((v = ymap_get(n, "lts")) && get_bool(l, v, "lts", &r->lts) < 0)
+	if ((v = ymap_get(n, "lts")) && yc_bool(&l->y, v, "lts", &r->lts) < 0)
 		return -1;
 	if (r > d->releases && r[-1].released >= r->released)
-		return lfail(l, n, "releases of %s must be listed oldest first", d->name);
+		return yc_fail(&l->y, n, "releases of %s must be listed oldest first", d->name);
 	return 0;
 }
 
@@ -313,10 +187,10 @@ static int load_distro(struct loader *l, const struct ynode *key, const struct y
 
 	d->name = xstrdup(key->value);
 	d->line = key->line;
-	if (want(l, n, YNODE_MAP, "a distro") < 0 || check_keys(l, n, keys, "a distro") < 0 ||
-	    need_key(l, n, "version_format", "a distro", &v) < 0 ||
+	if (yc_want(&l->y, n, YNODE_MAP, "a distro") < 0 || yc_keys(&l->y, n, keys, "a distro") < 0 ||
+	    yc_need(&l->y, n, "version_format", "a distro", &v) < 0 ||
 	    compile_regex(l, v, "version_format", &d->version_format, 1) < 0 ||
-	    need_key(l, n, "releases", "a distro", &v) < 0 || want(l, v, YNODE_SEQ, "releases") < 0)
+	    yc_need(&l->y, n, "releases", "a distro", &v) < 0 || yc_want(&l->y, v, YNODE_SEQ, "releases") < 0)
 		return -1;
 	d->releases = xcalloc(v->n, sizeof(*d->releases));
 	for (size_t i = 0; i < v->n; i++) {
@@ -330,13 +204,13 @@ static int load_distro(struct loader *l, const struct ynode *key, const struct y
 static int get_prop_map(struct loader *l, const struct ynode *n, const char *what,
 			struct prop_eq **out, size_t *count)
 {
-	if (want(l, n, YNODE_MAP, what) < 0)
+	if (yc_want(&l->y, n, YNODE_MAP, what) < 0)
 		return -1;
 	*out = xcalloc(n->n, sizeof(**out));
 	*count = n->n;
 	for (size_t i = 0; i < n->n; i++) {
 		(*out)[i].key = xstrdup(ymap_key(n, i)->value);
-		if (get_string(l, ymap_val(n, i), what, &(*out)[i].value) < 0)
+		if (yc_string(&l->y, ymap_val(n, i), what, &(*out)[i].value) < 0)
 			return -1;
 	}
 	return 0;
@@ -360,15 +234,15 @@ static int load_rule_sources(struct loader *l, const struct ynode *n, struct v2_
 	struct ynode *v = ymap_get(n, "source");
 	if (!v)
 		return 0;
-	if (get_string_list(l, v, "source", &r->sources, &r->n_sources) < 0)
+	if (yc_strings(&l->y, v, "source", &r->sources, &r->n_sources) < 0)
 		return -1;
 	for (size_t i = 0; i < r->n_sources; i++) {
 		int templated = strstr(r->sources[i], "{codename}") != NULL;
 		if (templated && !r->distro)
-			return lfail(l, v, "source '%s' uses {codename} but the rule names no distro",
+			return yc_fail(&l->y, v, "source '%s' uses {codename} but the rule names no distro",
 				     r->sources[i]);
 		if (strchr(r->sources[i], '{') && !templated)
-			return lfail(l, v, "source '%s': the only placeholder is {codename}", r->sources[i]);
+			return yc_fail(&l->y, v, "source '%s': the only placeholder is {codename}", r->sources[i]);
 	}
 	if (!r->distro)
 		return 0;
@@ -387,40 +261,40 @@ static int load_rule(struct loader *l, const struct ynode *n, struct v2_rule *r)
 	static const char *const keys[] = { "id", "match", "name_scheme", "distro", "source", "require", NULL };
 	struct ynode *v;
 
-	r->file = l->path;
+	r->file = l->y.path;
 	r->line = n->line;
-	if (want(l, n, YNODE_MAP, "a rule") < 0 || check_keys(l, n, keys, "a rule") < 0 ||
-	    need_key(l, n, "id", "a rule", &v) < 0 || get_string(l, v, "id", &r->id) < 0)
+	if (yc_want(&l->y, n, YNODE_MAP, "a rule") < 0 || yc_keys(&l->y, n, keys, "a rule") < 0 ||
+	    yc_need(&l->y, n, "id", "a rule", &v) < 0 || yc_string(&l->y, v, "id", &r->id) < 0)
 		return -1;
 	if ((v = ymap_get(n, "match")) && get_prop_map(l, v, "match", &r->match, &r->n_match) < 0)
 		return -1;
 	if ((v = ymap_get(n, "name_scheme")) && compile_regex(l, v, "name_scheme", &r->name_scheme, 0) < 0)
 		return -1;
 	if (!r->n_match && !r->name_scheme.code)
-		return lfail(l, n, "rule '%s' needs a selector: 'match' or 'name_scheme'", r->id);
+		return yc_fail(&l->y, n, "rule '%s' needs a selector: 'match' or 'name_scheme'", r->id);
 	if ((v = ymap_get(n, "distro"))) {
-		if (want(l, v, YNODE_SCALAR, "distro") < 0)
+		if (yc_want(&l->y, v, YNODE_SCALAR, "distro") < 0)
 			return -1;
 		if (!(r->distro = find_distro(l->p, v->value)))
-			return lfail(l, v, "unknown distro '%s' (define it under 'distros' first)", v->value);
+			return yc_fail(&l->y, v, "unknown distro '%s' (define it under 'distros' first)", v->value);
 	}
 	if (load_rule_sources(l, n, r) < 0)
 		return -1;
 	if ((v = ymap_get(n, "require")) && get_prop_map(l, v, "require", &r->require, &r->n_require) < 0)
 		return -1;
 	if (!r->n_sources && !r->n_require && !r->distro)
-		return lfail(l, n, "rule '%s' requires nothing: give 'source', 'require' or 'distro'", r->id);
+		return yc_fail(&l->y, n, "rule '%s' requires nothing: give 'source', 'require' or 'distro'", r->id);
 	return 0;
 }
 
 static int get_month_day(struct loader *l, const struct ynode *n, int *month, int *day)
 {
 	char extra;
-	if (want(l, n, YNODE_SCALAR, "effective_from") < 0)
+	if (yc_want(&l->y, n, YNODE_SCALAR, "effective_from") < 0)
 		return -1;
 	if (sscanf(n->value, "%2d-%2d%c", month, day, &extra) != 2 || *month < 1 || *month > 12 ||
 	    *day < 1 || *day > 31)
-		return lfail(l, n, "effective_from must be MM-DD (a day in the release year), not '%s'", n->value);
+		return yc_fail(&l->y, n, "effective_from must be MM-DD (a day in the release year), not '%s'", n->value);
 	return 0;
 }
 
@@ -432,23 +306,23 @@ static int load_presence(struct loader *l, const struct ynode *n, struct presenc
 	struct ynode *v;
 
 	r->line = n->line;
-	if (want(l, n, YNODE_MAP, "a presence rule") < 0 || check_keys(l, n, keys, "a presence rule") < 0)
+	if (yc_want(&l->y, n, YNODE_MAP, "a presence rule") < 0 || yc_keys(&l->y, n, keys, "a presence rule") < 0)
 		return -1;
 	if ((v = ymap_get(n, "name_scheme"))) {
 		if (ymap_get(n, "distro"))
-			return lfail(l, v, "a presence rule has either 'distro' or 'name_scheme'");
+			return yc_fail(&l->y, v, "a presence rule has either 'distro' or 'name_scheme'");
 		if (compile_regex(l, v, "name_scheme", &r->name_scheme, 0) < 0 ||
-		    need_key(l, n, "status", "a name_scheme presence rule", &v) < 0)
+		    yc_need(&l->y, n, "status", "a name_scheme presence rule", &v) < 0)
 			return -1;
 		return get_status(l, v, "status", &r->latest);
 	}
-	if (need_key(l, n, "distro", "a presence rule", &v) < 0 || want(l, v, YNODE_SCALAR, "distro") < 0)
+	if (yc_need(&l->y, n, "distro", "a presence rule", &v) < 0 || yc_want(&l->y, v, YNODE_SCALAR, "distro") < 0)
 		return -1;
 	if (!(r->distro = find_distro(l->p, v->value)))
-		return lfail(l, v, "unknown distro '%s'", v->value);
-	if ((v = ymap_get(n, "os_purpose")) && get_string(l, v, "os_purpose", &r->os_purpose) < 0)
+		return yc_fail(&l->y, v, "unknown distro '%s'", v->value);
+	if ((v = ymap_get(n, "os_purpose")) && yc_string(&l->y, v, "os_purpose", &r->os_purpose) < 0)
 		return -1;
-	if ((v = ymap_get(n, "lts_only")) && get_bool(l, v, "lts_only", &r->lts_only) < 0)
+	if ((v = ymap_get(n, "lts_only")) && yc_bool(&l->y, v, "lts_only", &r->lts_only) < 0)
 		return -1;
 	if ((v = ymap_get(n, "effective_from")) && get_month_day(l, v, &r->effective_month, &r->effective_day) < 0)
 		return -1;
@@ -456,11 +330,11 @@ static int load_presence(struct loader *l, const struct ynode *n, struct presenc
 		char *end;
 		long m = strtol(v->value, &end, 10);
 		if (v->kind != YNODE_SCALAR || *end || m < 0 || m > 120)
-			return lfail(l, v, "effective_after_months must be a whole number of months");
+			return yc_fail(&l->y, v, "effective_after_months must be a whole number of months");
 		r->effective_after_months = (int)m;
 	}
-	if (need_key(l, n, "latest", "a presence rule", &v) < 0 || get_status(l, v, "latest", &r->latest) < 0 ||
-	    need_key(l, n, "previous", "a presence rule", &v) < 0 || get_status(l, v, "previous", &r->previous) < 0)
+	if (yc_need(&l->y, n, "latest", "a presence rule", &v) < 0 || get_status(l, v, "latest", &r->latest) < 0 ||
+	    yc_need(&l->y, n, "previous", "a presence rule", &v) < 0 || get_status(l, v, "previous", &r->previous) < 0)
 		return -1;
 	return 0;
 }
@@ -482,9 +356,9 @@ static int load_v2(struct loader *l, const struct ynode *root)
 	struct ynode *v;
 
 	if (p->n_distros || p->n_rules)
-		return lfail(l, root, "only one v2 rules file may be loaded");
-	if (check_keys(l, root, keys, "an SCS-0104 v2 rules file") < 0 ||
-	    need_key(l, root, "distros", "an SCS-0104 v2 rules file", &v) < 0 || want(l, v, YNODE_MAP, "distros") < 0)
+		return yc_fail(&l->y, root, "only one v2 rules file may be loaded");
+	if (yc_keys(&l->y, root, keys, "an SCS-0104 v2 rules file") < 0 ||
+	    yc_need(&l->y, root, "distros", "an SCS-0104 v2 rules file", &v) < 0 || yc_want(&l->y, v, YNODE_MAP, "distros") < 0)
 		return -1;
 	p->distros = xcalloc(v->n, sizeof(*p->distros));
 	for (size_t i = 0; i < v->n; i++) {
@@ -492,11 +366,11 @@ static int load_v2(struct loader *l, const struct ynode *root)
 		if (load_distro(l, ymap_key(v, i), ymap_val(v, i), &p->distros[i]) < 0)
 			return -1;
 	}
-	if (need_key(l, root, "rules", "an SCS-0104 v2 rules file", &v) < 0 || want(l, v, YNODE_SEQ, "rules") < 0)
+	if (yc_need(&l->y, root, "rules", "an SCS-0104 v2 rules file", &v) < 0 || yc_want(&l->y, v, YNODE_SEQ, "rules") < 0)
 		return -1;
 	LOAD_LIST(l, v, p->rules, p->n_rules, load_rule);
 	if ((v = ymap_get(root, "presence"))) {
-		if (want(l, v, YNODE_SEQ, "presence") < 0)
+		if (yc_want(&l->y, v, YNODE_SEQ, "presence") < 0)
 			return -1;
 		LOAD_LIST(l, v, p->presence, p->n_presence, load_presence);
 	}
@@ -519,17 +393,17 @@ static const char *add_file(struct policy *p, const char *path)
 static int open_doc(struct loader *l, struct policy *p, const char *path, struct ydoc *doc)
 {
 	size_t len;
-	char *text = file_read(path, POLICY_MAX_FILE, &len, l->err, l->errlen);
+	char *text = file_read(path, POLICY_MAX_FILE, &len, l->y.err, l->y.errlen);
 
 	if (!text)
 		return -1;
 	l->p = p;
-	l->path = add_file(p, path);
+	l->y.path = add_file(p, path);
 	EVP_DigestUpdate(hash_ctx(p), text, len);
-	int rc = ydoc_load(doc, l->path, text, len, l->err, l->errlen);
+	int rc = ydoc_load(doc, l->y.path, text, len, l->y.err, l->y.errlen);
 	free(text);
 	if (rc == 0 && (!doc->root || doc->root->kind != YNODE_MAP)) {
-		lfail(l, doc->root, "expected a mapping at the top of the file");
+		yc_fail(&l->y, doc->root, "expected a mapping at the top of the file");
 		ydoc_free(doc);
 		return -1;
 	}
@@ -540,7 +414,7 @@ static int load_root(struct loader *l, const struct ynode *root, int allow_confi
 
 static int load_path(struct policy *p, const char *path, int allow_config, char *err, size_t errlen)
 {
-	struct loader l = { .err = err, .errlen = errlen };
+	struct loader l = { .y = { .err = err, .errlen = errlen } };
 	struct ydoc doc;
 
 	if (open_doc(&l, p, path, &doc) < 0)
@@ -578,21 +452,21 @@ static int load_exemption(struct loader *l, const struct ynode *n, struct exempt
 	struct ynode *v;
 
 	e->expires = -1;
-	if (want(l, n, YNODE_MAP, "an exemption") < 0 || check_keys(l, n, keys, "an exemption") < 0 ||
-	    need_key(l, n, "project", "an exemption", &v) < 0 || get_string(l, v, "project", &e->project) < 0 ||
-	    need_key(l, n, "reason", "an exemption (say why, it is logged)", &v) < 0 ||
-	    get_string(l, v, "reason", &e->reason) < 0)
+	if (yc_want(&l->y, n, YNODE_MAP, "an exemption") < 0 || yc_keys(&l->y, n, keys, "an exemption") < 0 ||
+	    yc_need(&l->y, n, "project", "an exemption", &v) < 0 || yc_string(&l->y, v, "project", &e->project) < 0 ||
+	    yc_need(&l->y, n, "reason", "an exemption (say why, it is logged)", &v) < 0 ||
+	    yc_string(&l->y, v, "reason", &e->reason) < 0)
 		return -1;
-	if ((v = ymap_get(n, "rules")) && get_string_list(l, v, "rules", &e->rules, &e->n_rules) < 0)
+	if ((v = ymap_get(n, "rules")) && yc_strings(&l->y, v, "rules", &e->rules, &e->n_rules) < 0)
 		return -1;
-	if ((v = ymap_get(n, "expires")) && get_date(l, v, "expires", &e->expires) < 0)
+	if ((v = ymap_get(n, "expires")) && yc_date(&l->y, v, "expires", &e->expires) < 0)
 		return -1;
 	return 0;
 }
 
 static int load_scope(struct loader *l, const struct ynode *n)
 {
-	if (want(l, n, YNODE_MAP, "visibility") < 0 || check_keys(l, n, (const char *const[]){
+	if (yc_want(&l->y, n, YNODE_MAP, "visibility") < 0 || yc_keys(&l->y, n, (const char *const[]){
 		"public", "community", "shared", "private", NULL }, "visibility") < 0)
 		return -1;
 	for (int v = 0; v < VIS_COUNT; v++) {
@@ -607,13 +481,13 @@ static int load_config_policies(struct loader *l, const struct ynode *n)
 {
 	char **files;
 	size_t count;
-	char *config = xstrdup(l->path);
-	int rc = get_string_list(l, n, "policy", &files, &count);
+	char *config = xstrdup(l->y.path);
+	int rc = yc_strings(&l->y, n, "policy", &files, &count);
 
 	for (size_t i = 0; i < count; i++) {
 		if (rc == 0) {
 			char *path = resolve_path(config, files[i]);
-			rc = policy_load_spec(l->p, path, l->err, l->errlen);
+			rc = policy_load_spec(l->p, path, l->y.err, l->y.errlen);
 			free(path);
 		}
 		free(files[i]);
@@ -625,18 +499,18 @@ static int load_config_policies(struct loader *l, const struct ynode *n)
 
 static int load_config(struct loader *l, const struct ynode *root)
 {
-	static const char *const keys[] = { "policy", "mode", "visibility", "exemptions", NULL };
+	static const char *const keys[] = { "policy", "mode", "visibility", "exemptions", POLICY_SERVICE_KEYS, NULL };
 	struct policy *p = l->p;
 	struct ynode *v;
 
-	if (check_keys(l, root, keys, "the config") < 0 || need_key(l, root, "policy", "the config", &v) < 0)
+	if (yc_keys(&l->y, root, keys, "the config") < 0 || yc_need(&l->y, root, "policy", "the config", &v) < 0)
 		return -1;
 	if ((v = ymap_get(root, "mode")) && get_mode(l, v, "mode", &p->mode) < 0)
 		return -1;
 	if ((v = ymap_get(root, "visibility")) && load_scope(l, v) < 0)
 		return -1;
 	if ((v = ymap_get(root, "exemptions"))) {
-		if (want(l, v, YNODE_SEQ, "exemptions") < 0)
+		if (yc_want(&l->y, v, YNODE_SEQ, "exemptions") < 0)
 			return -1;
 		LOAD_LIST(l, v, p->exemptions, p->n_exemptions, load_exemption);
 	}
@@ -652,13 +526,13 @@ static int load_root(struct loader *l, const struct ynode *root, int allow_confi
 		return load_v1(l, root);
 	if (ymap_get(root, "distros") || ymap_get(root, "rules"))
 		return load_v2(l, root);
-	return lfail(l, root, "not a policy file: expected %san SCS spec ('images:') or "
+	return yc_fail(&l->y, root, "not a policy file: expected %san SCS spec ('images:') or "
 		     "SCS-0104 v2 rules ('distros:', 'rules:')", allow_config ? "a config ('policy:'), " : "");
 }
 
 int policy_load_config(struct policy *p, const char *path, char *err, size_t errlen)
 {
-	struct loader l = { .err = err, .errlen = errlen };
+	struct loader l = { .y = { .err = err, .errlen = errlen } };
 	struct ydoc doc;
 	int rc;
 
@@ -667,7 +541,7 @@ int policy_load_config(struct policy *p, const char *path, char *err, size_t err
 	if (ymap_get(doc.root, "policy") || !(ymap_get(doc.root, "images") || ymap_get(doc.root, "rules")))
 		rc = load_config(&l, doc.root);
 	else
-		rc = lfail(&l, doc.root, "this is a spec file, not a config: pass it with --policy");
+		rc = yc_fail(&l.y, doc.root, "this is a spec file, not a config: pass it with --policy");
 	ydoc_free(&doc);
 	return rc;
 }

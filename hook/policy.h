@@ -108,6 +108,11 @@ struct policy {
 	pcre2_match_context *mctx;      /* match limits: a bad regex is bounded */
 };
 
+/* Keys of the same config file that the proxy reads (config.c checks
+ * them); the policy accepts them so that one file serves every command. */
+#define POLICY_SERVICE_KEYS "listen", "admin_listen", "upstream", "keystone", "log", "failure_policy", \
+	"timeouts", "limits"
+
 /* Loading returns 0, or -1 with "file:line:col: what was expected" in err. */
 struct policy *policy_new(void);
 int policy_load_config(struct policy *p, const char *path, char *err, size_t errlen);

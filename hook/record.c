@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 struct recorder {
@@ -51,35 +50,6 @@ static void now_rfc3339(char out[28])
 		out[i] = (char)('0' + us % 10);
 	out[26] = 'Z';
 	out[27] = '\0';
-}
-
-/* A random (v4) UUID. xorshift seeded from the kernel: ids need to be
- * unique, not secret, and getrandom per record would cost a syscall. */
-static void new_uuid(char out[37])
-{
-	static _Thread_local uint64_t s[2];
-	static const char hex[] = "0123456789abcdef";
-	unsigned char b[16];
-
-	if (!s[0] && !s[1] && getrandom(s, sizeof(s), 0) != sizeof(s))
-		s[0] = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&s, s[1] = 0x9E3779B97F4A7C15u;
-	for (int i = 0; i < 2; i++) {
-		uint64_t x = s[0], y = s[1];
-		s[0] = y;
-		x ^= x << 23;
-		s[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
-		uint64_t r = s[1] + y;
-		memcpy(b + 8 * i, &r, 8);
-	}
-	b[6] = (b[6] & 0x0F) | 0x40;
-	b[8] = (b[8] & 0x3F) | 0x80;
-	for (int i = 0, o = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 15];
-	}
-	out[36] = '\0';
 }
 
 static void gen_image(struct jsonw *w, const struct image *img)
@@ -177,7 +147,10 @@ int recorder_render(struct recorder *rec, const struct record_ctx *c, const stru
 	char when[28], id[37];
 
 	now_rfc3339(when);
-	new_uuid(id);
+	if (c->decision_id)
+		snprintf(id, sizeof(id), "%s", c->decision_id);
+	else
+		uuid_v4(id);
 	w->len = 0;
 	w->oom = 0;
 	jw_reserve(w, 2048);
@@ -200,6 +173,8 @@ int recorder_render(struct recorder *rec, const struct record_ctx *c, const stru
 	gen_exemption(w, d->exemption);
 	gen_violations(w, d);
 	gen_policy(w, c->policy);
+	if (c->error)
+		FIELD(w, "error", c->error);
 	jw_lit(w, ",\"latency_us\":");
 	jw_int(w, c->latency_us);
 	jw_lit(w, "}\n");

@@ -15,6 +15,8 @@ struct record_ctx {
 	const struct caller *who;
 	const struct policy *policy;
 	long latency_us;
+	const char *decision_id;    /* NULL: a new one */
+	const char *error;          /* why a decision could not be made on the facts, or NULL */
 };
 
 struct recorder;

@@ -2,7 +2,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
 #include <string.h>
 
 char *file_read(const char *path, size_t max, size_t *len, char *err, size_t errlen)
@@ -82,4 +85,33 @@ char *xstrdup(const char *s)
 		abort();
 	}
 	return p;
+}
+
+/* A random (v4) UUID. xorshift seeded from the kernel: ids need to be
+ * unique, not secret, and getrandom per record would cost a syscall. */
+void uuid_v4(char out[37])
+{
+	static _Thread_local uint64_t s[2];
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[16];
+
+	if (!s[0] && !s[1] && getrandom(s, sizeof(s), 0) != sizeof(s))
+		s[0] = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&s, s[1] = 0x9E3779B97F4A7C15u;
+	for (int i = 0; i < 2; i++) {
+		uint64_t x = s[0], y = s[1];
+		s[0] = y;
+		x ^= x << 23;
+		s[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
+		uint64_t r = s[1] + y;
+		memcpy(b + 8 * i, &r, 8);
+	}
+	b[6] = (b[6] & 0x0F) | 0x40;
+	b[8] = (b[8] & 0x3F) | 0x80;
+	for (int i = 0, o = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[36] = '\0';
 }

@@ -16,4 +16,8 @@ int grow(void *items, size_t *cap, size_t n, size_t sz);
 void *xcalloc(size_t n, size_t sz);
 char *xstrdup(const char *s);
 
+/* A random (v4) UUID: unique, not secret (xorshift seeded from the kernel,
+ * per thread, so minting one costs no syscall). */
+void uuid_v4(char out[37]);
+
 #endif

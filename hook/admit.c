@@ -1,0 +1,295 @@
+/* admit: the proxy's decisions. For each request that creates or changes
+ * an image: who is calling (Keystone, cached), what the image will be
+ * (the body, or Glance's current image with the patch applied), then the
+ * one decision path (decide), one record in the decision log, and a
+ * verdict for proxy.c to carry out. */
+#include "decide.h"
+#include "glance.h"
+#include "image.h"
+#include "keystone.h"
+#include "log.h"
+#include "patch.h"
+#include "proxy.h"
+#include "record.h"
+#include "tokens.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SERVICE_TOKEN_MARGIN 120    /* re-authenticate this long before expiry */
+
+static long long now_s(void)
+{
+	return (long long)time(NULL);
+}
+
+static long long mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int refuse(struct verdict *v, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(struct verdict *v, int status, const char *fmt, ...)
+{
+	va_list ap;
+	v->status = status;
+	va_start(ap, fmt);
+	vsnprintf(v->message, sizeof(v->message), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* The hook's own token, authenticating again when it is near expiry or
+ * when Keystone refused it (stale). Copied out under the lock. */
+static int service_token(struct proxy *px, struct conn *c, int stale, char *out, size_t len, char *err,
+			 size_t errlen)
+{
+	struct keystone_session s;
+	int rc = 0;
+
+	pthread_mutex_lock(&px->service_lock);
+	if (stale || !px->service_token || px->service_expires - SERVICE_TOKEN_MARGIN < now_s()) {
+		rc = keystone_auth(&c->http, &px->cfg.auth, &s, err, errlen);
+		if (rc == 0) {
+			free(px->service_token);
+			px->service_token = xstrdup(s.token);
+			px->service_expires = keystone_time(s.expires_at);
+			keystone_session_free(&s);
+		}
+	}
+	if (rc == 0)
+		snprintf(out, len, "%s", px->service_token);
+	pthread_mutex_unlock(&px->service_lock);
+	return rc;
+}
+
+/* 0 identified, 1 the token is not valid, -1 Keystone could not say. */
+static int identify(struct proxy *px, struct conn *c, const char *token, struct token_info *who, char *err,
+		    size_t errlen)
+{
+	char service[4096];
+
+	if (token_cache_get(px->tokens, token, now_s(), who))
+		return 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (service_token(px, c, attempt, service, sizeof(service), err, errlen) < 0)
+			return -1;
+		int rc = keystone_validate(&c->http, px->cfg.auth.auth_url, service, token, who, err, errlen);
+		if (rc == 0)
+			token_cache_put(px->tokens, token, who, now_s(), px->cfg.token_cache_ms / 1000);
+		if (rc != 2)
+			return rc;
+	}
+	return -1;
+}
+
+/* Glance's current image, with the caller's token so it sees what they see.
+ * 0 with *doc; 1 when Glance refused (v holds its answer); -1 no answer. */
+static int current_image(struct proxy *px, struct conn *c, const struct admit_req *r, json_t **doc,
+			 struct verdict *v, char *err, size_t errlen)
+{
+	struct glance g;
+	struct http_resp resp;
+	char why[512];
+
+	glance_init(&g, &c->http, px->cfg.upstream, r->token);
+	if (glance_get(&g, r->image_id, &resp, err, errlen) < 0)
+		return -1;
+	int rc = 0;
+	if (resp.status == 200) {
+		*doc = json_loadb(resp.body, resp.len, 0, NULL);
+		if (!json_is_object(*doc)) {
+			snprintf(err, errlen, "Glance's image %s is not a JSON object", r->image_id);
+			json_decref(*doc);
+			rc = -1;
+		}
+	} else if (resp.status >= 500) {
+		http_error_text(&resp, why, sizeof(why));
+		snprintf(err, errlen, "Glance answered HTTP %ld for image %s: %s", resp.status, r->image_id, why);
+		rc = -1;
+	} else {
+		http_error_text(&resp, why, sizeof(why));
+		refuse(v, (int)resp.status, "%s", why);
+		rc = 1;
+	}
+	http_resp_free(&resp);
+	return rc;
+}
+
+/* The web-download URI of an import body, or NULL for other methods. */
+static int import_uri(const struct admit_req *r, char **uri, struct verdict *v)
+{
+	json_error_t jerr;
+	json_t *doc = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *method = json_object_get(doc, "method");
+	const char *name = json_string_value(json_object_get(method, "name"));
+
+	*uri = NULL;
+	if (!json_is_object(method) || !name) {
+		json_decref(doc);
+		return refuse(v, 400, "the import body must be a JSON object with a \"method\" {\"name\": ...}%s%s",
+			      doc ? "" : ": ", doc ? "" : jerr.text), -1;
+	}
+	if (!strcmp(name, "web-download")) {
+		const char *u = json_string_value(json_object_get(method, "uri"));
+		if (!u) {
+			json_decref(doc);
+			return refuse(v, 400, "web-download needs a \"uri\" string"), -1;
+		}
+		*uri = xstrdup(u);
+	}
+	json_decref(doc);
+	return 0;
+}
+
+/* The image the request would leave behind, as JSON text for image_parse. */
+static int future_image(struct proxy *px, struct conn *c, const struct admit_req *r, char **text,
+			struct verdict *v, char *err, size_t errlen)
+{
+	json_t *doc = NULL;
+	char why[512];
+
+	if (r->route == ROUTE_CREATE) {
+		*text = malloc(r->body_len + 1);
+		if (!*text)
+			return refuse(v, 500, "out of memory"), 1;
+		memcpy(*text, r->body ? r->body : "", r->body_len);
+		(*text)[r->body_len] = '\0';
+		return 0;
+	}
+	int format = -1;
+	if (r->route == ROUTE_PATCH && (format = patch_format_of(r->content_type)) < 0) {
+		v->accept_patch = PATCH_ACCEPT;
+		return refuse(v, 415, "the request media type %s is not supported: use a Glance JSON-patch type",
+			      r->content_type ? r->content_type : "(none)"), 1;
+	}
+	int rc = current_image(px, c, r, &doc, v, err, errlen);
+	if (rc)
+		return rc;
+	if (r->route == ROUTE_PATCH &&
+	    patch_apply(doc, r->body ? r->body : "", r->body_len, (enum patch_format)format, why, sizeof(why)) < 0) {
+		json_decref(doc);
+		return refuse(v, 400, "%s", why), 1;
+	}
+	*text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	return *text ? 0 : (refuse(v, 500, "out of memory"), 1);
+}
+
+static void summarize(const struct decision *d, const char *id, struct verdict *v)
+{
+	char msg[1024];
+	size_t off = 0;
+
+	off += (size_t)snprintf(v->message, sizeof(v->message), "%s by the image policy: ",
+				d->action == ACTION_DENY ? "Refused" : "Admitted with a warning");
+	for (size_t i = 0; i < d->n && off < sizeof(v->message); i++) {
+		if (d->v[i].exempted)
+			continue;
+		violation_message(&d->v[i], msg, sizeof(msg));
+		off += (size_t)snprintf(v->message + off, sizeof(v->message) - off, "%s%s (%s)",
+					i ? "; " : "", msg, d->v[i].rule);
+	}
+	if (off < sizeof(v->message))
+		snprintf(v->message + off, sizeof(v->message) - off, " [decision %s]", id);
+}
+
+static void log_record(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
+		       const struct image *img, const struct decision *d, const char *id, const char *error,
+		       long long t0, struct verdict *v)
+{
+	struct record_ctx rc = { .source = "proxy", .request_id = r->request_id, .method = r->method,
+				 .path = r->target, .who = who, .policy = px->policy,
+				 .latency_us = (long)(mono_us() - t0), .decision_id = id, .error = error };
+	const char *line;
+	size_t len;
+
+	if (recorder_render(c->rec, &rc, img, d, &line, &len) == 0) {
+		dlog_write(px->log, line, len);
+		v->record = line;
+		v->record_len = len;
+	}
+}
+
+/* Keystone or Glance could not answer: the failure policy decides. */
+static int cannot_decide(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
+			 const char *why, long long t0, struct verdict *v)
+{
+	struct image none = { .visibility = VIS_PRIVATE };
+	struct decision d = { .mode = px->policy->mode };
+	char id[37];
+
+	uuid_v4(id);
+	d.action = px->cfg.failure == FAIL_OPEN ? ACTION_ALLOW : ACTION_DENY;
+	log_record(px, c, r, who, &none, &d, id, why, t0, v);
+	if (px->cfg.failure == FAIL_OPEN)
+		return 0;
+	return refuse(v, 503, "The image policy could not be checked (%s); try again later [decision %s]", why, id);
+}
+
+static int decide_image(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
+			const char *text, const char *uri, long long t0, struct verdict *v)
+{
+	struct image img = { 0 };
+	struct decision d;
+	char err[512], id[37];
+
+	if (image_parse(&img, text, strlen(text), err, sizeof(err)) < 0) {
+		image_release(&img);
+		return refuse(v, 400, "The image is not valid JSON for the image policy: %s", err);
+	}
+	decide_import(px->policy, &img, uri, who, (int)(now_s() / 86400), &d);
+	uuid_v4(id);
+	log_record(px, c, r, who, &img, &d, id, NULL, t0, v);
+	if (d.action != ACTION_ALLOW) {
+		summarize(&d, id, v);
+		if (d.action == ACTION_DENY)
+			v->status = 403;
+		else
+			v->warn = 1;
+	}
+	image_release(&img);
+	return 0;
+}
+
+int admit(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v)
+{
+	long long t0 = mono_us();
+	struct token_info ti = { 0 };
+	struct caller who = { 0 };
+	char err[1024], *text = NULL, *uri = NULL;
+
+	memset(v, 0, sizeof(*v));
+	if (!r->token || !r->token[0])
+		return refuse(v, 401, "This server could not verify that you are authorized to access the "
+			      "document you requested (no X-Auth-Token).");
+	if (px->cfg.has_keystone) {
+		int rc = identify(px, c, r->token, &ti, err, sizeof(err));
+		if (rc == 1)
+			return refuse(v, 401, "The request you have made requires authentication (token not valid).");
+		if (rc < 0)
+			return cannot_decide(px, c, r, &who, err, t0, v);
+		who.user_id = ti.user_id;
+		who.project_id = ti.project_id[0] ? ti.project_id : NULL;
+		who.project_name = ti.project_name[0] ? ti.project_name : NULL;
+	}
+	if (r->route == ROUTE_IMPORT && import_uri(r, &uri, v) < 0)
+		return 0;
+	int rc = future_image(px, c, r, &text, v, err, sizeof(err));
+	if (rc < 0)
+		rc = cannot_decide(px, c, r, &who, err, t0, v);
+	else if (rc == 0)
+		rc = decide_image(px, c, r, &who, text, uri, t0, v);
+	else
+		rc = 0;
+	free(text);
+	free(uri);
+	return rc;
+}

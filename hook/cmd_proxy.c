@@ -1,0 +1,142 @@
+/* cmd_proxy: `scs-image-hook proxy`: load the config, start the admission
+ * proxy, and wait for signals (TERM/INT stop it, HUP reopens the log). */
+#include "cli.h"
+#include "log.h"
+#include "proxy.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char proxy_usage[] =
+"usage: scs-image-hook proxy [--config FILE] [--check]\n"
+"\n"
+"Admission proxy in front of glance-api. Decides every request that creates\n"
+"or changes an image (POST /v2/images, PATCH /v2/images/ID, PUT .../file and\n"
+".../stage, POST .../import) against the SCS image policy; streams every\n"
+"other request to Glance untouched. Refusals come back in Glance's error\n"
+"shape, so `openstack image create` prints the reason; warn mode admits\n"
+"with a `Warning: 299` header; every decision is one JSON line in the log.\n"
+"\n"
+"  -c, --config FILE   operator config (default: $SCS_IMAGE_HOOK_CONFIG or\n"
+"                      /etc/scs-image-hook/scs-image-hook.yaml)\n"
+"      --check         load and check the config and the policy, then exit\n"
+"  -h, --help          show this help\n"
+"\n"
+"The config holds the policy keys (policy, mode, visibility, exemptions) and:\n"
+"  listen: 127.0.0.1:9393          where clients connect (point the image\n"
+"                                  endpoint or the load balancer here)\n"
+"  admin_listen: 127.0.0.1:9394    GET /healthz\n"
+"  upstream: http://127.0.0.1:9292 glance-api\n"
+"  keystone: {cloud: NAME}         the hook's own credentials, to validate\n"
+"                                  callers' tokens (or auth_url, username,\n"
+"                                  password, project_name, ...); token_cache: 300s\n"
+"  log: {file: PATH}               the decision log (default: stderr)\n"
+"  failure_policy: closed          closed: 503 when Keystone or Glance cannot\n"
+"                                  answer a decision; open: admit and log\n"
+"  timeouts: {connect: 5s, upstream: 300s, decision: 10s, client: 300s}\n"
+"  limits: {max_connections: 1000}\n"
+"\n"
+"Signals: TERM or INT stop; HUP reopens the log file (logrotate).\n";
+
+static int parse_opts(int argc, char **argv, const char **config, int *check_only)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': *config = optarg; break;
+		case 'k': *check_only = 1; break;
+		case 'h': fputs(proxy_usage, stdout); return 1;
+		default: fputs(proxy_usage, stderr); return -1;
+		}
+	}
+	if (optind < argc) {
+		cli_error("proxy takes no arguments ('%s'); see --help", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static int load(struct proxy *px, const char *config)
+{
+	struct policy_args pa = { .config = config };
+	char err[2048];
+
+	if (!config)
+		config = cli_default_config();
+	pa.config = config;
+	if (config_load(&px->cfg, config, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
+		return -1;
+	}
+	if (!(px->policy = policy_args_load(&pa)))
+		return -1;
+	if (!(px->log = dlog_open(px->cfg.log_file, err, sizeof(err)))) {
+		cli_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Block the signals in every thread; the main thread takes them with sigwait. */
+static void block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void serve(struct proxy *px, const sigset_t *set)
+{
+	char err[512];
+	int sig;
+
+	while (sigwait(set, &sig) == 0 && sig == SIGHUP)
+		if (dlog_reopen(px->log, err, sizeof(err)) < 0)
+			cli_error("%s (still writing to the old file)", err);
+}
+
+int cmd_proxy(int argc, char **argv)
+{
+	struct proxy px = { 0 };
+	const char *config = NULL;
+	int check_only = 0, rc = parse_opts(argc, argv, &config, &check_only);
+	char err[512];
+	sigset_t set;
+
+	if (rc)
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;
+	if (load(&px, config) < 0) {
+		rc = EXIT_USAGE;
+	} else if (check_only) {
+		printf("%s: config and policy are valid (policy sha256 %s)\n", px.cfg.path, px.policy->sha256);
+	} else {
+		block_signals(&set);
+		if (proxy_start(&px, err, sizeof(err)) < 0) {
+			cli_error("%s", err);
+			rc = EXIT_USAGE;
+		} else {
+			fprintf(stderr, "scs-image-hook proxy: listening on %s:%u, upstream %s, mode %s, failure policy %s%s\n",
+				px.cfg.listen.host ? px.cfg.listen.host : "*", px.cfg.listen.port, px.cfg.upstream,
+				mode_name(px.policy->mode), failure_policy_name(px.cfg.failure),
+				px.cfg.has_keystone ? "" : " (no keystone: callers are not identified)");
+			serve(&px, &set);
+			proxy_stop(&px);
+		}
+	}
+	dlog_close(px.log);
+	policy_free(px.policy);
+	config_free(&px.cfg);
+	return rc;
+}

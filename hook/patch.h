@@ -1,0 +1,23 @@
+/* patch: apply a Glance JSON-patch document to an image, as Glance does,
+ * so the proxy decides the image a PATCH would leave behind. Both media
+ * types are read: openstack-images-v2.1-json-patch ({"op","path","value"})
+ * and the older v2.0 ({"replace": "/name", "value"}). Pure: no I/O. */
+#ifndef SCS_PATCH_H
+#define SCS_PATCH_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+enum patch_format { PATCH_V20, PATCH_V21 };
+
+/* The format named by a Content-Type header; -1 for any other type. */
+int patch_format_of(const char *content_type);
+
+/* The media types Glance accepts, for an Accept-Patch header. */
+#define PATCH_ACCEPT "application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch"
+
+/* Apply body to image (an object in Glance's shape). 0, or -1 with the
+ * reason in err when the document is not one Glance would accept. */
+int patch_apply(json_t *image, const char *body, size_t len, enum patch_format f, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,572 @@
+/* proxy: the HTTP side of the admission proxy. libmicrohttpd runs a
+ * thread per client connection; each request is routed as Glance would
+ * route it (route.c), decided when it creates or changes an image
+ * (admit.c) and otherwise streamed to Glance untouched (upstream.c). */
+#include "proxy.h"
+#include "jsonw.h"
+#include "log.h"
+#include "record.h"
+#include "tokens.h"
+#include "upstream.h"
+#include "util.h"
+
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define REPLY_BLOCK (64u << 10)
+#define CONN_MEMORY (256u << 10)    /* MHD's read buffer: the size of upload chunks */
+
+enum body_state { BODY_IGNORED, BODY_BUFFER, BODY_FORWARD };
+
+/* One request, from its first line to the last byte of its answer. */
+struct exchange {
+	struct proxy *px;
+	struct conn *c;
+	char *target;               /* the request target exactly as received */
+	struct route route;
+	char request_id[64];
+	int started, answered, transfer;
+	enum body_state body_state;
+	char *body;
+	size_t body_len;
+	char *url;
+	char **headers;             /* to Glance */
+	size_t n_headers;
+	char warning[700];          /* Warning: 299 for warn mode, or "" */
+};
+
+/* ---- per connection ----------------------------------------------------- */
+
+static struct conn *conn_new(struct proxy *px)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+	char err[256];
+
+	if (http_init(&c->http, px->cfg.auth.verify || !px->cfg.has_keystone, px->cfg.auth.cacert, err,
+		      sizeof(err)) < 0 || !(c->up = upstream_new()) || !(c->rec = recorder_new())) {
+		http_cleanup(&c->http);
+		upstream_free(c->up);
+		free(c);
+		return NULL;
+	}
+	c->http.timeout_ms = px->cfg.decision_timeout_ms;
+	c->http.connect_timeout_ms = px->cfg.connect_timeout_ms;
+	return c;
+}
+
+static void conn_free(struct conn *c)
+{
+	if (!c)
+		return;
+	http_cleanup(&c->http);
+	upstream_free(c->up);
+	recorder_free(c->rec);
+	free(c);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	(void)mc;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_ctx = conn_new(cls);
+	} else {
+		conn_free(*socket_ctx);
+		*socket_ctx = NULL;
+	}
+}
+
+static struct conn *conn_of(struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* ---- answers -------------------------------------------------------------- */
+
+static int wants_json(struct MHD_Connection *mc)
+{
+	const char *accept = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	return !accept || strstr(accept, "json") || strstr(accept, "*/*") || strstr(accept, "application/*");
+}
+
+/* Glance's error shape, {"message","code","title"}, with the decision
+ * record beside them when there is one. */
+static enum MHD_Result reply(struct exchange *ex, struct MHD_Connection *mc, int status, const char *message,
+			     const struct verdict *v)
+{
+	const char *title = MHD_get_reason_phrase_for((unsigned)status);
+	struct jsonw w = { 0 };
+	char code[128];
+	int json = wants_json(mc);
+
+	snprintf(code, sizeof(code), "%d %s", status, title);
+	if (json) {
+		jw_lit(&w, "{\"message\":");
+		jw_cstr(&w, message);
+		jw_lit(&w, ",\"code\":");
+		jw_cstr(&w, code);
+		jw_lit(&w, ",\"title\":");
+		jw_cstr(&w, title);
+		if (v && v->record && v->record_len > 1) {
+			jw_lit(&w, ",\"decision\":");
+			jw_raw(&w, v->record, v->record_len - 1);   /* without its newline */
+		}
+		jw_lit(&w, "}");
+	} else {
+		jw_text(&w, code);
+		jw_lit(&w, "\n\n");
+		jw_text(&w, message);
+		jw_lit(&w, "\n");
+	}
+	struct MHD_Response *r = MHD_create_response_from_buffer(w.len, w.buf, MHD_RESPMEM_MUST_COPY);
+	jw_free(&w);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				json ? "application/json" : "text/plain; charset=UTF-8");
+	MHD_add_response_header(r, "x-openstack-request-id", ex->request_id);
+	if (v && v->accept_patch)
+		MHD_add_response_header(r, "Accept-Patch", v->accept_patch);
+	enum MHD_Result rc = MHD_queue_response(mc, (unsigned)status, r);
+	MHD_destroy_response(r);
+	ex->answered = 1;
+	return rc;
+}
+
+static ssize_t read_answer(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct exchange *ex = cls;
+	(void)pos;
+	ssize_t n = upstream_read(ex->c->up, buf, max);
+	if (n > 0)
+		return n;
+	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+/* Glance's answer, streamed to the client as it reads. */
+static enum MHD_Result relay(struct exchange *ex, struct MHD_Connection *mc, const char *method)
+{
+	struct upstream *up = ex->c->up;
+	long status = upstream_status(up);
+	long long len = upstream_length(up);
+	struct MHD_Response *r;
+
+	if (status == 204 || status == 304 || (len == 0 && strcmp(method, "HEAD")))
+		r = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	else
+		r = MHD_create_response_from_callback(len >= 0 ? (uint64_t)len : MHD_SIZE_UNKNOWN, REPLY_BLOCK,
+						      read_answer, ex, NULL);
+	if (!r)
+		return MHD_NO;
+	for (const char *const *h = upstream_headers(up); *h; h++) {
+		const char *colon = strchr(*h, ':');
+		if (!colon)
+			continue;
+		char *name = strndup(*h, (size_t)(colon - *h));
+		const char *value = colon + 1;
+		while (*value == ' ' || *value == '\t')
+			value++;
+		if (name)
+			MHD_add_response_header(r, name, value);
+		free(name);
+	}
+	if (ex->warning[0])
+		MHD_add_response_header(r, "Warning", ex->warning);
+	enum MHD_Result rc = MHD_queue_response(mc, (unsigned)status, r);
+	MHD_destroy_response(r);
+	ex->answered = 1;
+	return rc;
+}
+
+static enum MHD_Result upstream_failed(struct exchange *ex, struct MHD_Connection *mc)
+{
+	char msg[512];
+	int timeout = upstream_timed_out(ex->c->up);
+
+	snprintf(msg, sizeof(msg), "Glance %s: %s", timeout ? "did not answer in time" : "could not be reached",
+		 upstream_error(ex->c->up));
+	return reply(ex, mc, timeout ? 504 : 502, msg, NULL);
+}
+
+/* ---- the request to Glance ----------------------------------------------- */
+
+/* Identity headers are Keystone middleware's to set; a client that sends
+ * them is trying to be someone else. Hop-by-hop headers end here. */
+static int dropped_header(const char *key)
+{
+	static const char *const exact[] = { "connection", "keep-alive", "proxy-connection", "te", "trailer",
+		"transfer-encoding", "upgrade", "expect", "content-length", "x-openstack-request-id",
+		"x-roles", "x-role", "x-identity-status", "x-service-catalog", "x-is-admin-project",
+		"x-service-roles", "x-service-identity-status", "x-tenant", "x-user" };
+	static const char *const prefixes[] = { "x-user-", "x-project-", "x-domain-", "x-tenant-",
+		"x-service-user-", "x-service-project-", "x-service-domain-" };
+	for (size_t i = 0; i < ARRAY_SIZE(exact); i++)
+		if (!strcasecmp(key, exact[i]))
+			return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (!strncasecmp(key, prefixes[i], strlen(prefixes[i])))
+			return 1;
+	return 0;
+}
+
+static void add_header(struct exchange *ex, const char *key, const char *value)
+{
+	char **h = realloc(ex->headers, (ex->n_headers + 2) * sizeof(*h));
+	if (!h)
+		return;
+	ex->headers = h;
+	size_t n = strlen(key) + strlen(value) + 3;
+	h[ex->n_headers] = malloc(n);
+	if (h[ex->n_headers]) {
+		/* "Name:" alone tells curl to send nothing of its own for it */
+		snprintf(h[ex->n_headers], n, value[0] ? "%s: %s" : "%s:", key, value);
+		ex->n_headers++;
+	}
+	h[ex->n_headers] = NULL;
+}
+
+static enum MHD_Result copy_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	if (!dropped_header(key))
+		add_header(cls, key, value ? value : "");
+	return MHD_YES;
+}
+
+static void build_request(struct exchange *ex, struct MHD_Connection *mc)
+{
+	size_t n = strlen(ex->px->cfg.upstream) + strlen(ex->target) + 1;
+
+	ex->url = malloc(n);
+	if (ex->url)
+		snprintf(ex->url, n, "%s%s", ex->px->cfg.upstream, ex->target);
+	MHD_get_connection_values(mc, MHD_HEADER_KIND, copy_header, ex);
+	add_header(ex, "x-openstack-request-id", ex->request_id);
+	if (!MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT))
+		add_header(ex, "Accept", "");
+	if (!MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))
+		add_header(ex, "Content-Type", "");
+}
+
+static long long content_length(struct MHD_Connection *mc)
+{
+	const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	return cl ? strtoll(cl, NULL, 10) : -1;
+}
+
+static int has_body(struct MHD_Connection *mc)
+{
+	return content_length(mc) > 0 ||
+	       MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+static enum MHD_Result start_transfer(struct exchange *ex, struct MHD_Connection *mc, const char *method,
+				      enum body_mode mode)
+{
+	struct upstream_req r = { .method = method, .url = ex->url, .headers = (const char *const *)ex->headers,
+				  .body_mode = mode, .body = ex->body, .body_len = ex->body_len,
+				  .stream_len = content_length(mc),
+				  .connect_timeout_ms = ex->px->cfg.connect_timeout_ms,
+				  .idle_timeout_ms = ex->px->cfg.upstream_timeout_ms };
+	if (!ex->url || upstream_start(ex->c->up, &r) < 0)
+		return upstream_failed(ex, mc);
+	ex->transfer = 1;
+	return MHD_YES;
+}
+
+/* ---- decisions ---------------------------------------------------------- */
+
+static void set_request_id(struct exchange *ex, struct MHD_Connection *mc)
+{
+	const char *given = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "x-openstack-request-id");
+	char id[37];
+	size_t n = given ? strlen(given) : 0;
+
+	/* oslo's form, req-<uuid>; anything else is replaced, not forwarded */
+	if (n == 40 && !strncmp(given, "req-", 4) && strspn(given + 4, "0123456789abcdef-") == 36) {
+		memcpy(ex->request_id, given, n + 1);
+		return;
+	}
+	uuid_v4(id);
+	snprintf(ex->request_id, sizeof(ex->request_id), "req-%s", id);
+}
+
+/* Warning: 299 text: a quoted-string of printable ASCII. */
+static void set_warning(struct exchange *ex, const char *message)
+{
+	size_t o = (size_t)snprintf(ex->warning, sizeof(ex->warning), "299 scs-image-hook \"");
+	for (const char *p = message; *p && o < sizeof(ex->warning) - 2; p++)
+		ex->warning[o++] = (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ? *p : '?';
+	ex->warning[o++] = '"';
+	ex->warning[o] = '\0';
+}
+
+static enum MHD_Result judge(struct exchange *ex, struct MHD_Connection *mc, const char *method)
+{
+	struct admit_req r = {
+		.route = ex->route.kind, .image_id = ex->route.image_id, .method = method, .target = ex->target,
+		.request_id = ex->request_id, .body = ex->body, .body_len = ex->body_len,
+		.token = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Auth-Token"),
+		.content_type = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+	};
+	struct verdict v;
+
+	admit(ex->px, ex->c, &r, &v);
+	if (v.status)
+		return reply(ex, mc, v.status, v.message, &v);
+	if (v.warn)
+		set_warning(ex, v.message);
+	return MHD_YES;
+}
+
+/* ---- the access handler --------------------------------------------------- */
+
+static int method_override(struct MHD_Connection *mc)
+{
+	static const char *const names[] = { "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override" };
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (MHD_lookup_connection_value(mc, MHD_HEADER_KIND, names[i]))
+			return 1;
+	return 0;
+}
+
+static enum MHD_Result begin(struct exchange *ex, struct MHD_Connection *mc, const char *method)
+{
+	set_request_id(ex, mc);
+	if (!(ex->c = conn_of(mc)))
+		return MHD_NO;
+	if (method_override(mc))
+		return reply(ex, mc, 400, "Method override headers are not accepted.", NULL);
+	route_classify(method, ex->target, MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Accept"),
+		       &ex->route);
+	if (ex->route.kind == ROUTE_REFUSE)
+		return reply(ex, mc, ex->route.status, ex->route.why, NULL);
+	build_request(ex, mc);
+	if (route_buffers_body(ex->route.kind)) {
+		if (content_length(mc) > (long long)PROXY_MAX_JSON_BODY)
+			return reply(ex, mc, 413, "The request body is larger than the 64 KiB the image API needs.",
+				     NULL);
+		ex->body_state = BODY_BUFFER;
+		return MHD_YES;
+	}
+	if (ex->route.kind != ROUTE_PASS) {
+		enum MHD_Result rc = judge(ex, mc, method);
+		if (ex->answered || rc != MHD_YES)
+			return rc;
+	}
+	ex->body_state = has_body(mc) ? BODY_FORWARD : BODY_IGNORED;
+	return start_transfer(ex, mc, method, ex->body_state == BODY_FORWARD ? BODY_STREAM : BODY_NONE);
+}
+
+static enum MHD_Result body_chunk(struct exchange *ex, struct MHD_Connection *mc, const char *data, size_t n)
+{
+	if (ex->body_state == BODY_BUFFER) {
+		if (ex->body_len + n > PROXY_MAX_JSON_BODY)
+			return reply(ex, mc, 413, "The request body is larger than the 64 KiB the image API needs.",
+				     NULL);
+		char *b = realloc(ex->body, ex->body_len + n + 1);
+		if (!b)
+			return MHD_NO;
+		memcpy(b + ex->body_len, data, n);
+		ex->body = b;
+		ex->body_len += n;
+		ex->body[ex->body_len] = '\0';
+		return MHD_YES;
+	}
+	if (ex->body_state != BODY_FORWARD)
+		return MHD_YES;
+	int rc = upstream_push(ex->c->up, data, n);
+	if (rc == 1)
+		return relay(ex, mc, "PUT");    /* Glance answered before the end: say so now */
+	if (rc < 0)
+		return upstream_failed(ex, mc);
+	return MHD_YES;
+}
+
+static enum MHD_Result finish(struct exchange *ex, struct MHD_Connection *mc, const char *method)
+{
+	if (ex->body_state == BODY_BUFFER) {
+		enum MHD_Result rc = judge(ex, mc, method);
+		if (ex->answered || rc != MHD_YES)
+			return rc;
+		rc = start_transfer(ex, mc, method, BODY_FIXED);
+		if (ex->answered || rc != MHD_YES)
+			return rc;
+	}
+	if (upstream_wait_answer(ex->c->up) < 0)
+		return upstream_failed(ex, mc);
+	return relay(ex, mc, method);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_size,
+				  void **req_ctx)
+{
+	struct exchange *ex = *req_ctx;
+	(void)cls;
+	(void)url;
+	(void)version;
+
+	if (!ex)
+		return MHD_NO;
+	if (!ex->started) {
+		ex->started = 1;
+		return begin(ex, mc, method);
+	}
+	if (ex->answered) {
+		*upload_size = 0;           /* the answer is out: the rest of the body is dropped */
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+		*upload_size = 0;
+		return body_chunk(ex, mc, upload_data, n);
+	}
+	return finish(ex, mc, method);
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+	struct exchange *ex = calloc(1, sizeof(*ex));
+	(void)mc;
+	if (ex) {
+		ex->px = cls;
+		ex->target = strdup(uri);
+		if (!ex->target) {
+			free(ex);
+			ex = NULL;
+		}
+	}
+	return ex;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *mc, void **req_ctx,
+			 enum MHD_RequestTerminationCode code)
+{
+	struct exchange *ex = *req_ctx;
+	(void)cls;
+	(void)mc;
+	(void)code;
+	if (!ex)
+		return;
+	if (ex->transfer && ex->c)
+		upstream_finish(ex->c->up);     /* an unfinished upload is aborted here */
+	for (size_t i = 0; i < ex->n_headers; i++)
+		free(ex->headers[i]);
+	free(ex->headers);
+	free(ex->body);
+	free(ex->url);
+	free(ex->target);
+	free(ex);
+	*req_ctx = NULL;
+}
+
+/* ---- the admin listener ---------------------------------------------------- */
+
+static enum MHD_Result on_admin(void *cls, struct MHD_Connection *mc, const char *url, const char *method,
+				const char *version, const char *upload_data, size_t *upload_size, void **req_ctx)
+{
+	static const char ok[] = "ok\n", missing[] = "not found\n";
+	(void)cls;
+	(void)version;
+	(void)upload_data;
+	(void)upload_size;
+	(void)req_ctx;
+	int found = !strcmp(url, "/healthz") && (!strcmp(method, "GET") || !strcmp(method, "HEAD"));
+	struct MHD_Response *r = MHD_create_response_from_buffer(found ? sizeof(ok) - 1 : sizeof(missing) - 1,
+								 (void *)(found ? ok : missing),
+								 MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	enum MHD_Result rc = MHD_queue_response(mc, found ? 200 : 404, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+/* ---- start and stop -------------------------------------------------------- */
+
+static int resolve(const struct listen_addr *a, struct sockaddr_storage *out, char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res;
+	char port[8];
+
+	snprintf(port, sizeof(port), "%u", a->port);
+	int rc = getaddrinfo(a->host, port, &hints, &res);
+	if (rc) {
+		snprintf(err, errlen, "cannot resolve listen address %s: %s", a->host ? a->host : "*", gai_strerror(rc));
+		return -1;
+	}
+	memcpy(out, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return 0;
+}
+
+static struct MHD_Daemon *listen_on(const struct listen_addr *a, unsigned flags, MHD_AccessHandlerCallback fn,
+				    void *cls, struct MHD_OptionItem *opts, char *err, size_t errlen)
+{
+	struct sockaddr_storage sa;
+
+	if (resolve(a, &sa, err, errlen) < 0)
+		return NULL;
+	if (sa.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	struct MHD_Daemon *d = MHD_start_daemon(flags, (uint16_t)a->port, NULL, NULL, fn, cls, MHD_OPTION_SOCK_ADDR,
+						(struct sockaddr *)&sa, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (!d)
+		snprintf(err, errlen, "cannot listen on %s:%u (in use, or not an address of this host?)",
+			 a->host ? a->host : "*", a->port);
+	return d;
+}
+
+int proxy_start(struct proxy *px, char *err, size_t errlen)
+{
+	const struct config *c = &px->cfg;
+	struct MHD_OptionItem opts[] = {
+		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, px },
+		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, px },
+		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, px },
+		{ MHD_OPTION_CONNECTION_LIMIT, c->max_connections, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)(c->client_timeout_ms / 1000), NULL },
+		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY, NULL },
+		{ MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	struct MHD_OptionItem admin_opts[] = { { MHD_OPTION_END, 0, NULL } };
+
+	pthread_mutex_init(&px->service_lock, NULL);
+	px->tokens = token_cache_new(4096);
+	px->daemon = listen_on(&c->listen, MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
+				MHD_USE_ERROR_LOG, on_request, px, opts, err, errlen);
+	if (!px->daemon)
+		return -1;
+	if (c->admin.port) {
+		px->admin = listen_on(&c->admin, MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, on_admin, px,
+				      admin_opts, err, errlen);
+		if (!px->admin) {
+			proxy_stop(px);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void proxy_stop(struct proxy *px)
+{
+	if (px->daemon)
+		MHD_stop_daemon(px->daemon);
+	if (px->admin)
+		MHD_stop_daemon(px->admin);
+	px->daemon = px->admin = NULL;
+	token_cache_free(px->tokens);
+	px->tokens = NULL;
+	free(px->service_token);
+	px->service_token = NULL;
+	pthread_mutex_destroy(&px->service_lock);
+}

@@ -1,0 +1,69 @@
+/* proxy: the admission proxy in front of glance-api. proxy.c serves HTTP
+ * (libmicrohttpd, a thread per connection) and streams to Glance
+ * (upstream.c); admit.c decides the requests that create or change an
+ * image; cmd_proxy.c starts it all. */
+#ifndef SCS_PROXY_H
+#define SCS_PROXY_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "http.h"
+#include "policy.h"
+#include "route.h"
+
+struct dlog;
+struct token_cache;
+struct upstream;
+struct recorder;
+
+#define PROXY_MAX_JSON_BODY (64u << 10)     /* POST/PATCH bodies are buffered up to this */
+
+struct proxy {
+	struct config cfg;
+	struct policy *policy;
+	struct dlog *log;
+	struct token_cache *tokens;
+
+	pthread_mutex_t service_lock;       /* the hook's own Keystone token */
+	char *service_token;
+	long long service_expires;
+
+	void *daemon, *admin;               /* struct MHD_Daemon * */
+};
+
+/* What one client connection owns: its own clients to Glance and
+ * Keystone, so the data path takes no lock. */
+struct conn {
+	struct http_client http;            /* decisions: Keystone, GET image */
+	struct upstream *up;                /* the streamed exchange */
+	struct recorder *rec;
+};
+
+/* A request that creates or changes an image, as admit sees it. */
+struct admit_req {
+	enum route_kind route;
+	const char *image_id;
+	const char *method, *target, *request_id;
+	const char *token;                  /* X-Auth-Token, or NULL */
+	const char *content_type;
+	const char *body;
+	size_t body_len;
+};
+
+struct verdict {
+	int status;                         /* 0: forward to Glance; else refuse with this */
+	int warn;                           /* forward, with a Warning: 299 header */
+	const char *accept_patch;           /* 415: the media types Glance takes */
+	char message[2048];                 /* the refusal or the warning, in words */
+	const char *record;                 /* the decision record (a JSON line), or NULL */
+	size_t record_len;
+};
+
+int admit(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v);
+
+int proxy_start(struct proxy *px, char *err, size_t errlen);
+void proxy_stop(struct proxy *px);
+
+#endif
