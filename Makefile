@@ -19,7 +19,7 @@ CORE   := ydoc yconf policy image patch route decide presence jsonw record log u
 ADAPT  := clouds config http keystone glance upstream admit proxy
 CMDS   := main cli cmd_check cmd_policy cmd_audit cmd_proxy
 OBJ    := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) $(ADAPT) $(CMDS)))
-CORE_OBJ := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) clouds))
+CORE_OBJ := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) clouds config))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 BIN    := $(BUILD)/scs-image-hook
 

@@ -91,7 +91,7 @@ static struct conn *conn_of(struct MHD_Connection *mc)
 static int wants_json(struct MHD_Connection *mc)
 {
 	const char *accept = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-	return !accept || strstr(accept, "json") || strstr(accept, "*/*") || strstr(accept, "application/*");
+	return !accept || !accept[strspn(accept, " \t")] || strstr(accept, "json") || strstr(accept, "*/*") || strstr(accept, "application/*");
 }
 
 /* Glance's error shape, {"message","code","title"}, with the decision

@@ -84,6 +84,10 @@ int main(void)
 	srunner_add_suite(sr, suite_jsonw());
 	srunner_add_suite(sr, suite_presence());
 	srunner_add_suite(sr, suite_clouds());
+	srunner_add_suite(sr, suite_route());
+	srunner_add_suite(sr, suite_patch());
+	srunner_add_suite(sr, suite_tokens());
+	srunner_add_suite(sr, suite_config());
 	srunner_run_all(sr, CK_ENV);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

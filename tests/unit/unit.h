@@ -14,6 +14,10 @@ Suite *suite_image(void);
 Suite *suite_jsonw(void);
 Suite *suite_presence(void);
 Suite *suite_clouds(void);
+Suite *suite_route(void);
+Suite *suite_patch(void);
+Suite *suite_tokens(void);
+Suite *suite_config(void);
 
 /* Upstream SCS files (../shared/scs) and our own policy/ directory. */
 const char *upstream(const char *file);
