@@ -63,7 +63,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/scs-image-hook
 	rm -rf $(DESTDIR)$(PREFIX)/share/scs-image-hook
 
-demo: $(BIN)
+demo: deps $(BIN)
 	examples/demo
 
 bench: $(BIN)
