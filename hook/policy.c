@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,16 +83,33 @@ static void regex_free(struct regex *re)
 	free(re->pattern);
 }
 
-static _Thread_local pcre2_match_data *tls_mdata;
+/* Match data per thread, freed when the thread ends (the proxy runs a
+ * thread per connection). */
+static pthread_key_t mdata_key;
+static pthread_once_t mdata_once = PTHREAD_ONCE_INIT;
+
+static void mdata_free(void *md)
+{
+	pcre2_match_data_free(md);
+}
+
+static void mdata_init(void)
+{
+	pthread_key_create(&mdata_key, mdata_free);
+}
 
 int regex_match(const struct policy *p, const struct regex *re, const char *s, size_t len)
 {
-	if (!tls_mdata) {
-		tls_mdata = pcre2_match_data_create(1, NULL);
-		if (!tls_mdata)
+	pthread_once(&mdata_once, mdata_init);
+	pcre2_match_data *md = pthread_getspecific(mdata_key);
+	if (!md) {
+		md = pcre2_match_data_create(1, NULL);
+		if (!md || pthread_setspecific(mdata_key, md)) {
+			pcre2_match_data_free(md);
 			return -1;
+		}
 	}
-	int rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, tls_mdata, p->mctx);
+	int rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, md, p->mctx);
 	if (rc >= 0)
 		return 1;
 	return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
