@@ -206,7 +206,7 @@ static void log_record(struct proxy *px, struct conn *c, const struct admit_req 
 		       long long t0, struct verdict *v)
 {
 	struct record_ctx rc = { .source = "proxy", .request_id = r->request_id, .method = r->method,
-				 .path = r->target, .who = who, .policy = px->policy,
+				 .path = r->target, .who = who, .policy = c->policy,
 				 .latency_us = (long)(mono_us() - t0), .decision_id = id, .error = error };
 	const char *line;
 	size_t len;
@@ -223,10 +223,11 @@ static int cannot_decide(struct proxy *px, struct conn *c, const struct admit_re
 			 const char *why, long long t0, struct verdict *v)
 {
 	struct image none = { .visibility = VIS_PRIVATE };
-	struct decision d = { .mode = px->policy->mode };
+	struct decision d = { .mode = c->policy->mode };
 	char id[37];
 
 	uuid_v4(id);
+	atomic_fetch_add(&px->metrics.keystone_errors, 1);
 	d.action = px->cfg.failure == FAIL_OPEN ? ACTION_ALLOW : ACTION_DENY;
 	log_record(px, c, r, who, &none, &d, id, why, t0, v);
 	if (px->cfg.failure == FAIL_OPEN)
@@ -245,9 +246,10 @@ static int decide_image(struct proxy *px, struct conn *c, const struct admit_req
 		image_release(&img);
 		return refuse(v, 400, "The image is not valid JSON for the image policy: %s", err);
 	}
-	decide_import(px->policy, &img, uri, who, (int)(now_s() / 86400), &d);
+	decide_import(c->policy, &img, uri, who, (int)(now_s() / 86400), &d);
 	uuid_v4(id);
 	log_record(px, c, r, who, &img, &d, id, NULL, t0, v);
+	metrics_decision(&px->metrics, &d);
 	if (d.action != ACTION_ALLOW) {
 		summarize(&d, id, v);
 		if (d.action == ACTION_DENY)
@@ -259,7 +261,7 @@ static int decide_image(struct proxy *px, struct conn *c, const struct admit_req
 	return 0;
 }
 
-int admit(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v)
+static int admit_held(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v)
 {
 	long long t0 = mono_us();
 	struct token_info ti = { 0 };
@@ -291,5 +293,15 @@ int admit(struct proxy *px, struct conn *c, const struct admit_req *r, struct ve
 		rc = 0;
 	free(text);
 	free(uri);
+	return rc;
+}
+
+int admit(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v)
+{
+	struct policy_hold *h = proxy_policy_acquire(px);
+	c->policy = h->p;
+	int rc = admit_held(px, c, r, v);
+	c->policy = NULL;
+	proxy_policy_release(px, h);
 	return rc;
 }

@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,7 +39,9 @@ static const char proxy_usage[] =
 "  timeouts: {connect: 5s, upstream: 300s, decision: 10s, client: 300s}\n"
 "  limits: {max_connections: 1000}\n"
 "\n"
-"Signals: TERM or INT stop; HUP reopens the log file (logrotate).\n";
+"Admin listener: GET /healthz, GET /metrics (Prometheus text).\n"
+"Signals: TERM or INT stop; HUP reloads the policy (a broken file keeps the\n"
+"old policy, and says why on stderr) and reopens the log file (logrotate).\n";
 
 static int parse_opts(int argc, char **argv, const char **config, int *check_only)
 {
@@ -77,8 +80,11 @@ static int load(struct proxy *px, const char *config)
 		cli_error("%s", err);
 		return -1;
 	}
-	if (!(px->policy = policy_args_load(&pa)))
+	struct policy *p = policy_args_load(&pa);
+	if (!p)
 		return -1;
+	px->config_path = config;
+	proxy_policy_install(px, p);
 	if (!(px->log = dlog_open(px->cfg.log_file, err, sizeof(err)))) {
 		cli_error("%s", err);
 		return -1;
@@ -97,19 +103,37 @@ static void block_signals(sigset_t *set)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* SIGHUP: the new policy takes effect for the next decision, or, when
+ * any file is broken, the old one stays. */
+static void reload(struct proxy *px)
+{
+	struct policy_args pa = { .config = px->config_path };
+	char err[512];
+
+	if (dlog_reopen(px->log, err, sizeof(err)) < 0)
+		cli_error("%s (still writing to the old file)", err);
+	struct policy *p = policy_args_load(&pa);
+	if (!p) {
+		atomic_fetch_add(&px->metrics.reload_failures, 1);
+		cli_error("reload refused: keeping the policy in force");
+		return;
+	}
+	proxy_policy_install(px, p);
+	atomic_fetch_add(&px->metrics.reloads, 1);
+	fprintf(stderr, "scs-image-hook proxy: policy reloaded (sha256 %s)\n", p->sha256);
+}
+
 static void serve(struct proxy *px, const sigset_t *set)
 {
-	char err[512];
 	int sig;
 
 	while (sigwait(set, &sig) == 0 && sig == SIGHUP)
-		if (dlog_reopen(px->log, err, sizeof(err)) < 0)
-			cli_error("%s (still writing to the old file)", err);
+		reload(px);
 }
 
 int cmd_proxy(int argc, char **argv)
 {
-	struct proxy px = { 0 };
+	struct proxy px = { .policy_lock = PTHREAD_MUTEX_INITIALIZER, .service_lock = PTHREAD_MUTEX_INITIALIZER };
 	const char *config = NULL;
 	int check_only = 0, rc = parse_opts(argc, argv, &config, &check_only);
 	char err[512];
@@ -120,7 +144,7 @@ int cmd_proxy(int argc, char **argv)
 	if (load(&px, config) < 0) {
 		rc = EXIT_USAGE;
 	} else if (check_only) {
-		printf("%s: config and policy are valid (policy sha256 %s)\n", px.cfg.path, px.policy->sha256);
+		printf("%s: config and policy are valid (policy sha256 %s)\n", px.cfg.path, px.hold->p->sha256);
 	} else {
 		block_signals(&set);
 		if (proxy_start(&px, err, sizeof(err)) < 0) {
@@ -129,14 +153,17 @@ int cmd_proxy(int argc, char **argv)
 		} else {
 			fprintf(stderr, "scs-image-hook proxy: listening on %s:%u, upstream %s, mode %s, failure policy %s%s\n",
 				px.cfg.listen.host ? px.cfg.listen.host : "*", px.cfg.listen.port, px.cfg.upstream,
-				mode_name(px.policy->mode), failure_policy_name(px.cfg.failure),
+				mode_name(px.hold->p->mode), failure_policy_name(px.cfg.failure),
 				px.cfg.has_keystone ? "" : " (no keystone: callers are not identified)");
 			serve(&px, &set);
 			proxy_stop(&px);
 		}
 	}
 	dlog_close(px.log);
-	policy_free(px.policy);
+	if (px.hold) {
+		policy_free(px.hold->p);
+		free(px.hold);
+	}
 	config_free(&px.cfg);
 	return rc;
 }

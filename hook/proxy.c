@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define REPLY_BLOCK (64u << 10)
 #define CONN_MEMORY (256u << 10)    /* MHD's read buffer: the size of upload chunks */
@@ -37,7 +38,54 @@ struct exchange {
 	char **headers;             /* to Glance */
 	size_t n_headers;
 	char warning[700];          /* Warning: 299 for warn mode, or "" */
+	long long t0;               /* when the request arrived, in microseconds */
 };
+
+static long long mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- the policy in use ------------------------------------------------------ */
+
+struct policy_hold *proxy_policy_acquire(struct proxy *px)
+{
+	pthread_mutex_lock(&px->policy_lock);
+	struct policy_hold *h = px->hold;
+	h->refs++;
+	pthread_mutex_unlock(&px->policy_lock);
+	return h;
+}
+
+static void drop(struct policy_hold *h)
+{
+	policy_free(h->p);
+	free(h);
+}
+
+void proxy_policy_release(struct proxy *px, struct policy_hold *h)
+{
+	pthread_mutex_lock(&px->policy_lock);
+	int last = --h->refs == 0 && h != px->hold;
+	pthread_mutex_unlock(&px->policy_lock);
+	if (last)
+		drop(h);
+}
+
+void proxy_policy_install(struct proxy *px, struct policy *p)
+{
+	struct policy_hold *h = xcalloc(1, sizeof(*h));
+	h->p = p;
+	pthread_mutex_lock(&px->policy_lock);
+	struct policy_hold *old = px->hold;
+	px->hold = h;
+	int unused = old && old->refs == 0;
+	pthread_mutex_unlock(&px->policy_lock);
+	if (unused)
+		drop(old);
+}
 
 /* ---- per connection ----------------------------------------------------- */
 
@@ -71,12 +119,15 @@ static void conn_free(struct conn *c)
 static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_ctx,
 			  enum MHD_ConnectionNotificationCode code)
 {
+	struct proxy *px = cls;
 	(void)mc;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		*socket_ctx = conn_new(cls);
+		*socket_ctx = conn_new(px);
+		atomic_fetch_add(&px->metrics.connections, 1);
 	} else {
 		conn_free(*socket_ctx);
 		*socket_ctx = NULL;
+		atomic_fetch_sub(&px->metrics.connections, 1);
 	}
 }
 
@@ -132,9 +183,12 @@ static enum MHD_Result reply(struct exchange *ex, struct MHD_Connection *mc, int
 	MHD_add_response_header(r, "x-openstack-request-id", ex->request_id);
 	if (v && v->accept_patch)
 		MHD_add_response_header(r, "Accept-Patch", v->accept_patch);
+	if (status == 503)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	enum MHD_Result rc = MHD_queue_response(mc, (unsigned)status, r);
 	MHD_destroy_response(r);
 	ex->answered = 1;
+	metrics_request(&ex->px->metrics, mono_us() - ex->t0);
 	return rc;
 }
 
@@ -180,6 +234,7 @@ static enum MHD_Result relay(struct exchange *ex, struct MHD_Connection *mc, con
 	enum MHD_Result rc = MHD_queue_response(mc, (unsigned)status, r);
 	MHD_destroy_response(r);
 	ex->answered = 1;
+	metrics_request(&ex->px->metrics, mono_us() - ex->t0);
 	return rc;
 }
 
@@ -187,6 +242,8 @@ static enum MHD_Result upstream_failed(struct exchange *ex, struct MHD_Connectio
 {
 	char msg[512];
 	int timeout = upstream_timed_out(ex->c->up);
+
+	atomic_fetch_add(&ex->px->metrics.upstream_errors, 1);
 
 	snprintf(msg, sizeof(msg), "Glance %s: %s", timeout ? "did not answer in time" : "could not be reached",
 		 upstream_error(ex->c->up));
@@ -337,9 +394,14 @@ static int method_override(struct MHD_Connection *mc)
 
 static enum MHD_Result begin(struct exchange *ex, struct MHD_Connection *mc, const char *method)
 {
+	ex->t0 = mono_us();
 	set_request_id(ex, mc);
 	if (!(ex->c = conn_of(mc)))
 		return MHD_NO;
+	if (ex->px->metrics.connections > ex->px->cfg.max_connections) {
+		atomic_fetch_add(&ex->px->metrics.shed, 1);
+		return reply(ex, mc, 503, "Too many connections to the image API; try again shortly.", NULL);
+	}
 	if (method_override(mc))
 		return reply(ex, mc, 400, "Method override headers are not accepted.", NULL);
 	route_classify(method, ex->target, MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Accept"),
@@ -471,20 +533,32 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **req_ctx,
 static enum MHD_Result on_admin(void *cls, struct MHD_Connection *mc, const char *url, const char *method,
 				const char *version, const char *upload_data, size_t *upload_size, void **req_ctx)
 {
-	static const char ok[] = "ok\n", missing[] = "not found\n";
-	(void)cls;
+	struct proxy *px = cls;
+	char text[8192];
+	unsigned long long hits, misses;
+	int status = 200;
 	(void)version;
 	(void)upload_data;
 	(void)upload_size;
 	(void)req_ctx;
-	int found = !strcmp(url, "/healthz") && (!strcmp(method, "GET") || !strcmp(method, "HEAD"));
-	struct MHD_Response *r = MHD_create_response_from_buffer(found ? sizeof(ok) - 1 : sizeof(missing) - 1,
-								 (void *)(found ? ok : missing),
-								 MHD_RESPMEM_PERSISTENT);
+
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		status = 405;
+		snprintf(text, sizeof(text), "only GET\n");
+	} else if (!strcmp(url, "/healthz")) {
+		snprintf(text, sizeof(text), "ok\n");
+	} else if (!strcmp(url, "/metrics")) {
+		token_cache_stats(px->tokens, &hits, &misses);
+		metrics_render(&px->metrics, hits, misses, text, sizeof(text));
+	} else {
+		status = 404;
+		snprintf(text, sizeof(text), "not found: /healthz, /metrics\n");
+	}
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
-	enum MHD_Result rc = MHD_queue_response(mc, found ? 200 : 404, r);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
+	enum MHD_Result rc = MHD_queue_response(mc, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return rc;
 }
@@ -532,7 +606,8 @@ int proxy_start(struct proxy *px, char *err, size_t errlen)
 		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, px },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, px },
 		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, px },
-		{ MHD_OPTION_CONNECTION_LIMIT, c->max_connections, NULL },
+		/* headroom above the limit, to answer 503 rather than drop */
+		{ MHD_OPTION_CONNECTION_LIMIT, c->max_connections + 64, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)(c->client_timeout_ms / 1000), NULL },
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY, NULL },
 		{ MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL },
@@ -540,7 +615,6 @@ int proxy_start(struct proxy *px, char *err, size_t errlen)
 	};
 	struct MHD_OptionItem admin_opts[] = { { MHD_OPTION_END, 0, NULL } };
 
-	pthread_mutex_init(&px->service_lock, NULL);
 	px->tokens = token_cache_new(4096);
 	px->daemon = listen_on(&c->listen, MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
 				MHD_USE_ERROR_LOG, on_request, px, opts, err, errlen);
@@ -568,5 +642,4 @@ void proxy_stop(struct proxy *px)
 	px->tokens = NULL;
 	free(px->service_token);
 	px->service_token = NULL;
-	pthread_mutex_destroy(&px->service_lock);
 }

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "metrics.h"
 #include "policy.h"
 #include "route.h"
 
@@ -20,10 +21,20 @@ struct recorder;
 
 #define PROXY_MAX_JSON_BODY (64u << 10)     /* POST/PATCH bodies are buffered up to this */
 
+/* A policy in use: a reload swaps in a new one; the old one is freed
+ * when the last decision that holds it is done. */
+struct policy_hold {
+	struct policy *p;
+	unsigned refs;
+};
+
 struct proxy {
 	struct config cfg;
-	struct policy *policy;
+	const char *config_path;
+	pthread_mutex_t policy_lock;
+	struct policy_hold *hold;
 	struct dlog *log;
+	struct metrics metrics;
 	struct token_cache *tokens;
 
 	pthread_mutex_t service_lock;       /* the hook's own Keystone token */
@@ -36,6 +47,7 @@ struct proxy {
 /* What one client connection owns: its own clients to Glance and
  * Keystone, so the data path takes no lock. */
 struct conn {
+	const struct policy *policy;        /* held for the decision in progress */
 	struct http_client http;            /* decisions: Keystone, GET image */
 	struct upstream *up;                /* the streamed exchange */
 	struct recorder *rec;
@@ -62,6 +74,12 @@ struct verdict {
 };
 
 int admit(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v);
+
+/* Take the current policy for one decision, and give it back. */
+struct policy_hold *proxy_policy_acquire(struct proxy *px);
+void proxy_policy_release(struct proxy *px, struct policy_hold *h);
+/* Install p as the policy (at start, and on SIGHUP). */
+void proxy_policy_install(struct proxy *px, struct policy *p);
 
 int proxy_start(struct proxy *px, char *err, size_t errlen);
 void proxy_stop(struct proxy *px);
