@@ -261,26 +261,32 @@ static int decide_image(struct proxy *px, struct conn *c, const struct admit_req
 	return 0;
 }
 
+static void caller_of(const struct token_info *ti, struct caller *who)
+{
+	who->user_id = ti->user_id[0] ? ti->user_id : NULL;
+	who->project_id = ti->project_id[0] ? ti->project_id : NULL;
+	who->project_name = ti->project_name[0] ? ti->project_name : NULL;
+}
+
 static int admit_held(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v)
 {
 	long long t0 = mono_us();
-	struct token_info ti = { 0 };
+	struct token_info *ti = &c->caller;
 	struct caller who = { 0 };
 	char err[1024], *text = NULL, *uri = NULL;
 
 	memset(v, 0, sizeof(*v));
+	memset(ti, 0, sizeof(*ti));
 	if (!r->token || !r->token[0])
 		return refuse(v, 401, "This server could not verify that you are authorized to access the "
 			      "document you requested (no X-Auth-Token).");
 	if (px->cfg.has_keystone) {
-		int rc = identify(px, c, r->token, &ti, err, sizeof(err));
+		int rc = identify(px, c, r->token, ti, err, sizeof(err));
 		if (rc == 1)
 			return refuse(v, 401, "The request you have made requires authentication (token not valid).");
 		if (rc < 0)
 			return cannot_decide(px, c, r, &who, err, t0, v);
-		who.user_id = ti.user_id;
-		who.project_id = ti.project_id[0] ? ti.project_id : NULL;
-		who.project_name = ti.project_name[0] ? ti.project_name : NULL;
+		caller_of(ti, &who);
 	}
 	if (r->route == ROUTE_IMPORT && import_uri(r, &uri, v) < 0)
 		return 0;
@@ -293,6 +299,77 @@ static int admit_held(struct proxy *px, struct conn *c, const struct admit_req *
 		rc = 0;
 	free(text);
 	free(uri);
+	return rc;
+}
+
+/* Hide an image with the hook's own credentials: the one change that
+ * takes a public image out of sight without destroying anything. */
+static int hide(struct proxy *px, struct conn *c, const char *id, char *err, size_t errlen)
+{
+	static const char body[] = "[{\"op\": \"replace\", \"path\": \"/os_hidden\", \"value\": true}]";
+	char token[4096], url[1024];
+	struct http_resp resp;
+
+	if (!px->cfg.has_keystone) {
+		snprintf(err, errlen, "no keystone credentials to hide it with");
+		return -1;
+	}
+	if (service_token(px, c, 0, token, sizeof(token), err, errlen) < 0)
+		return -1;
+	snprintf(url, sizeof(url), "%s/v2/images/%s", px->cfg.upstream, id);
+	struct http_req req = { .method = "PATCH", .url = url, .token = token, .body = body,
+				.body_len = sizeof(body) - 1, .content_type = "application/openstack-images-v2.1-json-patch" };
+	if (http_do(&c->http, &req, &resp, err, errlen) < 0)
+		return -1;
+	int rc = resp.status == 200 ? 0 : -1;
+	if (rc < 0)
+		snprintf(err, errlen, "Glance answered HTTP %ld to hiding it", resp.status);
+	http_resp_free(&resp);
+	return rc;
+}
+
+/* Glance's own answer to a create or patch, decided again: another proxy
+ * node may have changed the image between our decision and Glance's
+ * write. A violation found here is hidden at once and refused with 409. */
+static int recheck_held(struct proxy *px, struct conn *c, const struct admit_req *r, const char *answer,
+			size_t len, struct verdict *v)
+{
+	long long t0 = mono_us();
+	struct image img = { 0 };
+	struct decision d;
+	struct caller who = { 0 };
+	char err[512], why[700], id[37];
+
+	memset(v, 0, sizeof(*v));
+	if (image_parse(&img, answer, len, err, sizeof(err)) < 0) {
+		image_release(&img);
+		return 0;           /* not an image (an error body): nothing to check */
+	}
+	caller_of(&c->caller, &who);
+	decide(c->policy, &img, &who, (int)(now_s() / 86400), &d);
+	if (d.action == ACTION_DENY && img.id) {
+		uuid_v4(id);
+		int hidden = hide(px, c, img.id, err, sizeof(err)) == 0;
+		snprintf(why, sizeof(why), "Glance's answer violates the policy (changed by a concurrent request); %s%s",
+			 hidden ? "the image was hidden" : "hiding it failed: ", hidden ? "" : err);
+		log_record(px, c, r, &who, &img, &d, id, why, t0, v);
+		metrics_decision(&px->metrics, &d);
+		summarize(&d, id, v);
+		snprintf(v->message + strlen(v->message), sizeof(v->message) - strlen(v->message), "; %s", why);
+		v->status = 409;
+	}
+	image_release(&img);
+	return 0;
+}
+
+int admit_recheck(struct proxy *px, struct conn *c, const struct admit_req *r, const char *answer, size_t len,
+		  struct verdict *v)
+{
+	struct policy_hold *h = proxy_policy_acquire(px);
+	c->policy = h->p;
+	int rc = recheck_held(px, c, r, answer, len, v);
+	c->policy = NULL;
+	proxy_policy_release(px, h);
 	return rc;
 }
 

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #define REPLY_BLOCK (64u << 10)
+#define PROXY_MAX_ANSWER (4u << 20)  /* Glance's answer to a create or patch: one image */
 #define CONN_MEMORY (256u << 10)    /* MHD's read buffer: the size of upload chunks */
 
 enum body_state { BODY_IGNORED, BODY_BUFFER, BODY_FORWARD };
@@ -202,19 +203,11 @@ static ssize_t read_answer(void *cls, uint64_t pos, char *buf, size_t max)
 	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
-/* Glance's answer, streamed to the client as it reads. */
-static enum MHD_Result relay(struct exchange *ex, struct MHD_Connection *mc, const char *method)
+/* Queue r with Glance's status and headers (and our Warning). */
+static enum MHD_Result pass_answer(struct exchange *ex, struct MHD_Connection *mc, struct MHD_Response *r)
 {
 	struct upstream *up = ex->c->up;
-	long status = upstream_status(up);
-	long long len = upstream_length(up);
-	struct MHD_Response *r;
 
-	if (status == 204 || status == 304 || (len == 0 && strcmp(method, "HEAD")))
-		r = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
-	else
-		r = MHD_create_response_from_callback(len >= 0 ? (uint64_t)len : MHD_SIZE_UNKNOWN, REPLY_BLOCK,
-						      read_answer, ex, NULL);
 	if (!r)
 		return MHD_NO;
 	for (const char *const *h = upstream_headers(up); *h; h++) {
@@ -231,11 +224,24 @@ static enum MHD_Result relay(struct exchange *ex, struct MHD_Connection *mc, con
 	}
 	if (ex->warning[0])
 		MHD_add_response_header(r, "Warning", ex->warning);
-	enum MHD_Result rc = MHD_queue_response(mc, (unsigned)status, r);
+	enum MHD_Result rc = MHD_queue_response(mc, (unsigned)upstream_status(up), r);
 	MHD_destroy_response(r);
 	ex->answered = 1;
 	metrics_request(&ex->px->metrics, mono_us() - ex->t0);
 	return rc;
+}
+
+/* Glance's answer, streamed to the client as it reads. */
+static enum MHD_Result relay(struct exchange *ex, struct MHD_Connection *mc, const char *method)
+{
+	struct upstream *up = ex->c->up;
+	long status = upstream_status(up);
+	long long len = upstream_length(up);
+
+	if (status == 204 || status == 304 || (len == 0 && strcmp(method, "HEAD")))
+		return pass_answer(ex, mc, MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT));
+	return pass_answer(ex, mc, MHD_create_response_from_callback(len >= 0 ? (uint64_t)len : MHD_SIZE_UNKNOWN,
+								     REPLY_BLOCK, read_answer, ex, NULL));
 }
 
 static enum MHD_Result upstream_failed(struct exchange *ex, struct MHD_Connection *mc)
@@ -450,15 +456,78 @@ static enum MHD_Result body_chunk(struct exchange *ex, struct MHD_Connection *mc
 	return MHD_YES;
 }
 
+/* Mutating requests on one image are serialised here, so two PATCHes
+ * harmless alone cannot both be decided on the same old image. */
+static pthread_mutex_t image_locks[64] = { [0 ... 63] = PTHREAD_MUTEX_INITIALIZER };
+
+static pthread_mutex_t *image_lock(const char *id)
+{
+	unsigned h = 5381;
+	for (const char *p = id; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	return &image_locks[h % 64];
+}
+
+/* Glance's answer to a create or patch, read whole (it is one image) and
+ * decided again before the client sees it. */
+static enum MHD_Result recheck(struct exchange *ex, struct MHD_Connection *mc, const char *method)
+{
+	struct admit_req r = { .route = ex->route.kind, .method = method, .target = ex->target,
+			       .request_id = ex->request_id };
+	struct verdict v;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+
+	do {
+		if (len + REPLY_BLOCK > cap) {
+			char *b = cap < PROXY_MAX_ANSWER ? realloc(buf, cap = cap ? 2 * cap : REPLY_BLOCK) : NULL;
+			if (!b) {
+				free(buf);
+				return reply(ex, mc, 502, "Glance's answer is larger than an image can be.", NULL);
+			}
+			buf = b;
+		}
+		n = upstream_read(ex->c->up, buf + len, cap - len);
+		len += n > 0 ? (size_t)n : 0;
+	} while (n > 0);
+	if (n < 0) {
+		free(buf);
+		return upstream_failed(ex, mc);
+	}
+	admit_recheck(ex->px, ex->c, &r, buf, len, &v);
+	enum MHD_Result rc = v.status ? reply(ex, mc, v.status, v.message, &v)
+				      : pass_answer(ex, mc, MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_COPY));
+	free(buf);
+	return rc;
+}
+
+static enum MHD_Result forward_decided(struct exchange *ex, struct MHD_Connection *mc, const char *method)
+{
+	enum MHD_Result rc = judge(ex, mc, method);
+	if (ex->answered || rc != MHD_YES)
+		return rc;
+	rc = start_transfer(ex, mc, method, BODY_FIXED);
+	if (ex->answered || rc != MHD_YES)
+		return rc;
+	if (upstream_wait_answer(ex->c->up) < 0)
+		return upstream_failed(ex, mc);
+	long status = upstream_status(ex->c->up);
+	if (status >= 200 && status < 300 && (ex->route.kind == ROUTE_CREATE || ex->route.kind == ROUTE_PATCH))
+		return recheck(ex, mc, method);
+	return relay(ex, mc, method);
+}
+
 static enum MHD_Result finish(struct exchange *ex, struct MHD_Connection *mc, const char *method)
 {
 	if (ex->body_state == BODY_BUFFER) {
-		enum MHD_Result rc = judge(ex, mc, method);
-		if (ex->answered || rc != MHD_YES)
-			return rc;
-		rc = start_transfer(ex, mc, method, BODY_FIXED);
-		if (ex->answered || rc != MHD_YES)
-			return rc;
+		pthread_mutex_t *lock = ex->route.kind == ROUTE_PATCH ? image_lock(ex->route.image_id) : NULL;
+		if (lock)
+			pthread_mutex_lock(lock);
+		enum MHD_Result rc = forward_decided(ex, mc, method);
+		if (lock)
+			pthread_mutex_unlock(lock);
+		return rc;
 	}
 	if (upstream_wait_answer(ex->c->up) < 0)
 		return upstream_failed(ex, mc);

@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "policy.h"
 #include "route.h"
+#include "tokens.h"
 
 struct dlog;
 struct token_cache;
@@ -48,6 +49,7 @@ struct proxy {
  * Keystone, so the data path takes no lock. */
 struct conn {
 	const struct policy *policy;        /* held for the decision in progress */
+	struct token_info caller;           /* who sent the request in progress */
 	struct http_client http;            /* decisions: Keystone, GET image */
 	struct upstream *up;                /* the streamed exchange */
 	struct recorder *rec;
@@ -74,6 +76,9 @@ struct verdict {
 };
 
 int admit(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v);
+/* Decide Glance's 2xx answer to a create or patch again (see admit.c). */
+int admit_recheck(struct proxy *px, struct conn *c, const struct admit_req *r, const char *answer, size_t len,
+		  struct verdict *v);
 
 /* Take the current policy for one decision, and give it back. */
 struct policy_hold *proxy_policy_acquire(struct proxy *px);

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# scs-image-hook proxy in operation: races between concurrent requests,
+# faults of Keystone, Glance and clients, /metrics and /healthz, SIGHUP
+# reloads and the connection limit, against the real stack.
+SUITE=integration-proxy-ops
+. "$(dirname "$0")/../lib.sh"
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+. tests/proxy-lib.sh
+stack_up
+
+GOOD=https://cloud-images.ubuntu.com/releases/noble/x.img
+BAD=https://evil.example/x.img
+PATCH21=application/openstack-images-v2.1-json-patch
+TADMIN=$(token stack-admin)
+TA=$(token stack-a)
+
+proxy_start one "mode: enforce" "timeouts: {upstream: 3s, decision: 3s}" "limits: {max_connections: 4}"
+ONE=$PROXY_URL; ONE_ADMIN=$PROXY_ADMIN; ONE_PID=$PROXY_PID; ONE_LOG=$PROXY_LOG
+proxy_start two "mode: enforce"
+TWO=$PROXY_URL
+
+patch_to() { curl -s -o /dev/null -w '%{http_code}' -X PATCH "$1/v2/images/$2" -H "X-Auth-Token: $TADMIN" -H "Content-Type: $PATCH21" --data "$3"; }
+# compliant_or_hidden ID: the image is never public, compliant-looking and bad at once.
+state() { curl -s "$GLANCE_URL/v2/images/$1" -H "X-Auth-Token: $TADMIN" | python3 -c '
+import json, sys
+i = json.load(sys.stdin)
+bad = i["visibility"] in ("public", "community") and not i.get("image_source", "").startswith("https://cloud-images.ubuntu.com/") and not i["os_hidden"]
+print("VIOLATING" if bad else "fine", i["visibility"], i.get("image_source"), i["os_hidden"])'; }
+
+# -- races ---------------------------------------------------------------------------------------
+# Two PATCHes, each harmless alone (publish a compliant private image; change
+# the source of a private image), sent at once, 8 rounds through one proxy
+# and 8 rounds through two proxies (a race the per-image lock cannot see).
+violations=0; refused=0
+for round in $(seq 16); do
+	second=$ONE; [ "$round" -gt 8 ] && second=$TWO
+	id=$(glance_create "$TADMIN" '{"name":"Ubuntu 24.04","visibility":"private","image_source":"'$GOOD'"}')
+	patch_to "$ONE" "$id" '[{"op":"replace","path":"/visibility","value":"public"}]' >"$TMP/a" & pa=$!
+	patch_to "$second" "$id" '[{"op":"replace","path":"/image_source","value":"'$BAD'"}]' >"$TMP/b" & pb=$!
+	wait "$pa" "$pb"
+	[ "$(cat "$TMP/a")" != 200 ] || [ "$(cat "$TMP/b")" != 200 ] && refused=$((refused + 1))
+	s=$(state "$id"); echo "     round $round: A $(cat "$TMP/a") B $(cat "$TMP/b"): $s"
+	case $s in VIOLATING*) violations=$((violations + 1)) ;; esac
+done
+check "races: no round leaves a public, visible image with a bad source" test "$violations" -eq 0
+check "races: through one proxy the second PATCH is decided on the first's result" test "$refused" -ge 8
+
+# The re-check: an image that is already in violation when Glance answers
+# (here: made so behind the proxy's back, then patched harmlessly through it).
+id=$(glance_create "$TADMIN" '{"name":"Ubuntu 24.04","visibility":"public","image_source":"'$BAD'"}')
+PROXY_LOG=$ONE_LOG
+check "a PATCH whose result violates is refused (403)" test "$(patch_to "$ONE" "$id" '[{"op":"add","path":"/description","value":"x"}]')" = 403
+
+# -- observability ------------------------------------------------------------------------------
+curl -s "$ONE_ADMIN/metrics" >"$TMP/metrics"
+check "/healthz answers ok" test "$(curl -s "$ONE_ADMIN/healthz")" = ok
+check "/metrics: decisions by action" grep -qE '^scs_image_hook_decisions_total\{action="deny"\} [1-9]' "$TMP/metrics"
+check "/metrics: violations by rule" grep -qE '^scs_image_hook_violations_total\{rule="scs-0104/source"\} [1-9]' "$TMP/metrics"
+check "/metrics: duration histogram" grep -qE '^scs_image_hook_request_duration_seconds_bucket\{le="\+Inf"\} [1-9]' "$TMP/metrics"
+check "/metrics: token cache hits" grep -qE '^scs_image_hook_token_cache_hits_total [1-9]' "$TMP/metrics"
+check "/metrics: token cache misses" grep -qE '^scs_image_hook_token_cache_misses_total [1-9]' "$TMP/metrics"
+check "/metrics: upstream errors and reloads are there" grep -q '^scs_image_hook_policy_reloads_total 0' "$TMP/metrics"
+
+# -- SIGHUP -------------------------------------------------------------------------------------------
+cp "$TMP/one.yaml" "$TMP/one.good"
+echo "mode: [broken" >>"$TMP/one.yaml"
+kill -HUP "$ONE_PID"; sleep 0.5
+check "broken policy on reload: refused, and said so" grep -q "reload refused: keeping the policy in force" "$TMP/one.err"
+post_one() { curl -s -o "$TMP/body" -w '%{http_code}' -X POST "$ONE/v2/images" -H "X-Auth-Token: $TADMIN" -H 'Content-Type: application/json' --data "$1"; }
+check "broken reload: the old policy still refuses" test "$(post_one '{"name":"Ubuntu 24.04","visibility":"public","image_source":"'$BAD'"}')" = 403
+sed 's/^mode: enforce/mode: warn/' "$TMP/one.good" >"$TMP/one.yaml"
+kill -HUP "$ONE_PID"; sleep 0.5
+check "good reload: the new policy applies (warn admits)" test "$(post_one '{"name":"Ubuntu 24.04","visibility":"public","image_source":"'$BAD'"}')" = 201
+check "reloads counted" sh -c "curl -s '$ONE_ADMIN/metrics' | grep -q '^scs_image_hook_policy_reloads_total 1'"
+check "failed reloads counted" sh -c "curl -s '$ONE_ADMIN/metrics' | grep -q '^scs_image_hook_policy_reload_failures_total 1'"
+mv "$PROXY_LOG" "$PROXY_LOG.1"
+kill -HUP "$ONE_PID"; sleep 0.5
+post_one '{"name":"x","visibility":"private"}' >/dev/null
+check "SIGHUP reopens the log (logrotate)" test -s "$PROXY_LOG"
+cp "$TMP/one.good" "$TMP/one.yaml"; kill -HUP "$ONE_PID"; sleep 0.3
+
+# -- connection limit --------------------------------------------------------------------------------
+holders=()
+for i in 1 2 3 4 5; do
+	python3 -c 'import socket,time,sys; s=socket.create_connection(("127.0.0.1", int(sys.argv[1]))); time.sleep(6)' "${ONE##*:}" &
+	holders+=($!)
+done
+sleep 0.5
+check "beyond max_connections: 503" test "$(curl -s -o /dev/null -w '%{http_code}' "$ONE/v2/images" -H "X-Auth-Token: $TADMIN")" = 503
+wait "${holders[@]}"
+check "after the load: answers again" test "$(curl -s -o /dev/null -w '%{http_code}' "$ONE/v2/images" -H "X-Auth-Token: $TADMIN")" = 200
+
+# -- faults ----------------------------------------------------------------------------------------------
+# A client that vanishes mid-upload: the upload to Glance is aborted.
+id=$(glance_create "$TA" '{"name":"half","disk_format":"raw","container_format":"bare"}')
+(head -c 200M /dev/zero | curl -s -o /dev/null --limit-rate 20M -X PUT "$ONE/v2/images/$id/file" -H "X-Auth-Token: $TA" \
+	-H 'Content-Type: application/octet-stream' -H 'Transfer-Encoding: chunked' -T - ) & cpid=$!
+sleep 2; kill "$cpid" 2>/dev/null; pkill -f "limit-rate 20M" 2>/dev/null; sleep 3
+st=$(glance_field "$id" status)
+check "client gone mid-upload: the image is not active (status $st)" test "$st" != active
+check "client gone mid-upload: the proxy still serves" test "$(curl -s -o /dev/null -w '%{http_code}' "$ONE/v2/images" -H "X-Auth-Token: $TADMIN")" = 200
+
+# Glance stopped (SIGSTOP): no answer within the timeout.
+fds_before=$(ls "/proc/$ONE_PID/fd" | wc -l)
+kill -STOP -- "-$GLANCE_PID"   # glance-api and its workers (their own process group)
+code=$(curl -s -o "$TMP/body" -w '%{http_code}' --max-time 20 "$ONE/v2/images" -H "X-Auth-Token: $TADMIN")
+check "Glance silent past the timeout: 504" test "$code" = 504
+check "504 in Glance's shape, saying why" grep -q '"code":"504 Gateway Timeout"' "$TMP/body"
+code=$(post_one '{"name":"Ubuntu 24.04","visibility":"public","image_source":"'$GOOD'"}')
+check "Glance silent during a decision: 503 (failure_policy closed) or 504" test "$code" = 503 -o "$code" = 504
+kill -CONT -- "-$GLANCE_PID"
+# Glance gone: nobody listens.
+kill "$GLANCE_PID"; sleep 1
+check "Glance down: 502" test "$(curl -s -o "$TMP/body" -w '%{http_code}' "$ONE/v2/images" -H "X-Auth-Token: $TADMIN")" = 502
+check "502 says Glance could not be reached" grep -q "could not be reached" "$TMP/body"
+sleep 1
+fds_after=$(ls "/proc/$ONE_PID/fd" | wc -l)
+check "no descriptor leaked over the faults ($fds_before before, $fds_after after)" test "$fds_after" -le "$fds_before"
+check "the proxy survived every fault" kill -0 "$ONE_PID"
+
+finish
