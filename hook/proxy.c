@@ -22,7 +22,10 @@
 #define PROXY_MAX_ANSWER (4u << 20)  /* Glance's answer to a create or patch: one image */
 #define CONN_MEMORY (256u << 10)    /* MHD's read buffer: the size of upload chunks */
 
-enum body_state { BODY_IGNORED, BODY_BUFFER, BODY_FORWARD };
+/* BODY_DRAIN: an answer is decided but the client is still sending; the
+ * rest of the body is read and dropped, and the answer queued at its end
+ * (libmicrohttpd 0.9.75 cannot answer in the middle of an upload). */
+enum body_state { BODY_IGNORED, BODY_BUFFER, BODY_FORWARD, BODY_DRAIN };
 
 /* One request, from its first line to the last byte of its answer. */
 struct exchange {
@@ -40,6 +43,8 @@ struct exchange {
 	size_t n_headers;
 	char warning[700];          /* Warning: 299 for warn mode, or "" */
 	long long t0;               /* when the request arrived, in microseconds */
+	int pending;                /* BODY_DRAIN: answer with this status, or 0: Glance's answer */
+	char pending_message[160];
 };
 
 static long long mono_us(void)
@@ -431,12 +436,19 @@ static enum MHD_Result begin(struct exchange *ex, struct MHD_Connection *mc, con
 	return start_transfer(ex, mc, method, ex->body_state == BODY_FORWARD ? BODY_STREAM : BODY_NONE);
 }
 
-static enum MHD_Result body_chunk(struct exchange *ex, struct MHD_Connection *mc, const char *data, size_t n)
+static enum MHD_Result drain(struct exchange *ex, int status, const char *message)
+{
+	ex->body_state = BODY_DRAIN;
+	ex->pending = status;
+	snprintf(ex->pending_message, sizeof(ex->pending_message), "%s", message ? message : "");
+	return MHD_YES;
+}
+
+static enum MHD_Result body_chunk(struct exchange *ex, const char *data, size_t n)
 {
 	if (ex->body_state == BODY_BUFFER) {
 		if (ex->body_len + n > PROXY_MAX_JSON_BODY)
-			return reply(ex, mc, 413, "The request body is larger than the 64 KiB the image API needs.",
-				     NULL);
+			return drain(ex, 413, "The request body is larger than the 64 KiB the image API needs.");
 		char *b = realloc(ex->body, ex->body_len + n + 1);
 		if (!b)
 			return MHD_NO;
@@ -450,9 +462,9 @@ static enum MHD_Result body_chunk(struct exchange *ex, struct MHD_Connection *mc
 		return MHD_YES;
 	int rc = upstream_push(ex->c->up, data, n);
 	if (rc == 1)
-		return relay(ex, mc, "PUT");    /* Glance answered before the end: say so now */
+		return drain(ex, 0, NULL);          /* Glance answered before the end */
 	if (rc < 0)
-		return upstream_failed(ex, mc);
+		return drain(ex, upstream_timed_out(ex->c->up) ? 504 : 502, NULL);
 	return MHD_YES;
 }
 
@@ -520,6 +532,12 @@ static enum MHD_Result forward_decided(struct exchange *ex, struct MHD_Connectio
 
 static enum MHD_Result finish(struct exchange *ex, struct MHD_Connection *mc, const char *method)
 {
+	if (ex->body_state == BODY_DRAIN && ex->pending == 0)
+		return relay(ex, mc, method);
+	if (ex->body_state == BODY_DRAIN && ex->pending_message[0])
+		return reply(ex, mc, ex->pending, ex->pending_message, NULL);
+	if (ex->body_state == BODY_DRAIN)
+		return upstream_failed(ex, mc);
 	if (ex->body_state == BODY_BUFFER) {
 		pthread_mutex_t *lock = ex->route.kind == ROUTE_PATCH ? image_lock(ex->route.image_id) : NULL;
 		if (lock)
@@ -556,7 +574,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	if (*upload_size) {
 		size_t n = *upload_size;
 		*upload_size = 0;
-		return body_chunk(ex, mc, upload_data, n);
+		return body_chunk(ex, upload_data, n);
 	}
 	return finish(ex, mc, method);
 }

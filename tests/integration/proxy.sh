@@ -66,6 +66,7 @@ check "default visibility: record says shared" last_record 'r["image"]["visibili
 # -- limits and identity --------------------------------------------------------------------
 big=$(python3 -c 'print("{\"name\":\"x\",\"pad\":\"" + "a" * 70000 + "\"}")')
 check "a JSON body over 64 KiB: 413" test "$(post "$TA" "$big")" = 413
+check "a chunked JSON body over 64 KiB: 413 (after the body)" test "$(post "$TA" "$big" -H 'Transfer-Encoding: chunked')" = 413
 check "no token: 401" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$PROXY_URL/v2/images" -H 'Content-Type: application/json' --data '{"name":"x"}')" = 401
 check "a token Keystone does not know: 401" test "$(post not-a-token '{"name":"x"}')" = 401
 check "identity headers from the client are not trusted" test "$(post not-a-token '{"name":"x"}' -H 'X-Identity-Status: Confirmed' -H "X-Project-Id: $ADMIN_PROJECT_ID" -H 'X-Roles: admin')" = 401
