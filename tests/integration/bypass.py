@@ -161,16 +161,13 @@ cases.append(("Content-Length and chunked together", lambda: int(raw(
 # -- two steps --------------------------------------------------------------------------------------
 
 
-def private_then_public():
-    i = image("private", BAD)
-    return request("PATCH", "/v2/images/" + i, '[{"op":"replace","path":"/visibility","value":"public"}]',
-                   dict(JSON, **{"Content-Type": PATCH21}))[0]
+def patch_new(body, ctype=PATCH21, prefix="/v2/images/", vis="private", source=BAD):
+    """Make an image straight at Glance, then PATCH it through the proxy."""
+    i = image(vis, source)
+    return lambda: request("PATCH", prefix + i, body, dict(JSON, **{"Content-Type": ctype}))[0]
 
 
-def community_via_v20():
-    i = image("private", BAD)
-    return request("PATCH", "/v2/images/" + i, '[{"replace":"/visibility","value":"community"}]',
-                   dict(JSON, **{"Content-Type": "application/openstack-images-v2.0-json-patch"}))[0]
+TO_PUBLIC = '[{"op":"replace","path":"/visibility","value":"public"}]'
 
 
 def hidden_then_unhidden_then_source():
@@ -178,30 +175,6 @@ def hidden_then_unhidden_then_source():
     request("PATCH", "/v2/images/" + i, '[{"op":"replace","path":"/os_hidden","value":true}]',
             dict(JSON, **{"Content-Type": PATCH21}))
     return request("PATCH", "/v2/images/" + i, '[{"op":"replace","path":"/image_source","value":"%s"}]' % BAD,
-                   dict(JSON, **{"Content-Type": PATCH21}))[0]
-
-
-def patch_media_type_with_params():
-    i = image("private", BAD)
-    return request("PATCH", "/v2/images/" + i, '[{"op":"replace","path":"/visibility","value":"public"}]',
-                   dict(JSON, **{"Content-Type": PATCH21 + "; charset=UTF-8"}))[0]
-
-
-def patch_uppercase_media_type():
-    i = image("private", BAD)
-    return request("PATCH", "/v2/images/" + i, '[{"op":"replace","path":"/visibility","value":"public"}]',
-                   dict(JSON, **{"Content-Type": PATCH21.upper()}))[0]
-
-
-def patch_pointer_tricks():
-    i = image("private", BAD)
-    return request("PATCH", "/v2/images/" + i, '[{"op":"replace","path":"// visibility\\u00a0","value":"public"}]',
-                   dict(JSON, **{"Content-Type": PATCH21}))[0]
-
-
-def patch_encoded_path():
-    i = image("private", BAD)
-    return request("PATCH", "/v2/%69mages/" + i, '[{"op":"replace","path":"/visibility","value":"public"}]',
                    dict(JSON, **{"Content-Type": PATCH21}))[0]
 
 
@@ -219,15 +192,20 @@ def concurrent_patches():
     return max(codes)
 
 
-for name, fn in [("private then PATCH to public", private_then_public),
-                 ("private then v2.0 PATCH to community", community_via_v20),
-                 ("hide, then change the source", hidden_then_unhidden_then_source),
-                 ("PATCH media type with parameters", patch_media_type_with_params),
-                 ("PATCH media type in capitals", patch_uppercase_media_type),
-                 ("PATCH pointer with slashes and NBSP", patch_pointer_tricks),
-                 ("PATCH on an encoded path", patch_encoded_path),
-                 ("two concurrent PATCHes, each harmless alone", concurrent_patches)]:
-    cases.append((name, fn))
+# Each two-step case makes its image only when it runs (patch_new is lazy
+# about the PATCH, not the image): wrap it so the image is made in turn.
+for name, make in [
+        ("private then PATCH to public", lambda: patch_new(TO_PUBLIC)),
+        ("private then v2.0 PATCH to community", lambda: patch_new(
+            '[{"replace":"/visibility","value":"community"}]', "application/openstack-images-v2.0-json-patch")),
+        ("PATCH media type with parameters", lambda: patch_new(TO_PUBLIC, PATCH21 + "; charset=UTF-8")),
+        ("PATCH media type in capitals", lambda: patch_new(TO_PUBLIC, PATCH21.upper())),
+        ("PATCH pointer with slashes and NBSP", lambda: patch_new(
+            '[{"op":"replace","path":"// visibility\\u00a0","value":"public"}]')),
+        ("PATCH on an encoded path", lambda: patch_new(TO_PUBLIC, prefix="/v2/%69mages/"))]:
+    cases.append((name, lambda make=make: make()()))
+cases.append(("hide, then change the source", hidden_then_unhidden_then_source))
+cases.append(("two concurrent PATCHes, each harmless alone", concurrent_patches))
 
 for name, fn in cases:
     try:
