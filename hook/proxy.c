@@ -10,6 +10,7 @@
 #include "upstream.h"
 #include "util.h"
 
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -133,7 +134,9 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_ct
 	} else {
 		conn_free(*socket_ctx);
 		*socket_ctx = NULL;
-		atomic_fetch_sub(&px->metrics.connections, 1);
+		/* the last connection gone: give the per-thread malloc arenas back */
+		if (atomic_fetch_sub(&px->metrics.connections, 1) == 1)
+			malloc_trim(0);
 	}
 }
 

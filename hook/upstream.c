@@ -139,7 +139,10 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ctx)
 		u->out_len = held;
 	}
 	if (u->out_len + n > u->out_cap) {
-		size_t cap = u->out_len + n > OUT_WINDOW ? u->out_len + n : OUT_WINDOW;
+		/* grow as needed: most answers are a few KiB of JSON */
+		size_t cap = u->out_cap ? u->out_cap * 2 : 16384;
+		while (cap < u->out_len + n)
+			cap *= 2;
 		char *p = realloc(u->out, cap);
 		if (!p)
 			return 0;

@@ -83,10 +83,13 @@ cp "$TMP/one.good" "$TMP/one.yaml"; kill -HUP "$ONE_PID"; sleep 0.3
 # -- connection limit --------------------------------------------------------------------------------
 holders=()
 for i in 1 2 3 4 5; do
-	python3 -c 'import socket,time,sys; s=socket.create_connection(("127.0.0.1", int(sys.argv[1]))); time.sleep(6)' "${ONE##*:}" &
+	python3 -c 'import socket,time,sys; s=socket.create_connection(("127.0.0.1", int(sys.argv[1]))); time.sleep(10)' "${ONE##*:}" &
 	holders+=($!)
 done
-sleep 0.5
+for _ in $(seq 50); do   # until the proxy has seen all five
+	curl -s "$ONE_ADMIN/metrics" | grep -q '^scs_image_hook_connections [5-9]' && break
+	sleep 0.1
+done
 check "beyond max_connections: 503" test "$(curl -s -o /dev/null -w '%{http_code}' "$ONE/v2/images" -H "X-Auth-Token: $TADMIN")" = 503
 wait "${holders[@]}"
 check "after the load: answers again" test "$(curl -s -o /dev/null -w '%{http_code}' "$ONE/v2/images" -H "X-Auth-Token: $TADMIN")" = 200
