@@ -15,7 +15,7 @@ PATCH21=application/openstack-images-v2.1-json-patch
 TADMIN=$(token stack-admin)
 TA=$(token stack-a)
 
-proxy_start one "mode: enforce" "timeouts: {upstream: 3s, decision: 3s}" "limits: {max_connections: 4}"
+proxy_start one "mode: enforce" "timeouts: {upstream: 3s, decision: 3s, client: 3s}" "limits: {max_connections: 4}"
 ONE=$PROXY_URL; ONE_ADMIN=$PROXY_ADMIN; ONE_PID=$PROXY_PID; ONE_LOG=$PROXY_LOG
 proxy_start two "mode: enforce"
 TWO=$PROXY_URL
@@ -104,6 +104,25 @@ st=$(glance_field "$id" status)
 check "client gone mid-upload: the image is not active (status $st)" test "$st" != active
 check "client gone mid-upload: the proxy still serves" test "$(curl -s -o /dev/null -w '%{http_code}' "$ONE/v2/images" -H "X-Auth-Token: $TADMIN")" = 200
 
+# An idle client is dropped after timeouts.client (3 s here).
+check "an idle client is disconnected after the client timeout" python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+t = time.time()
+s.settimeout(15)
+s.recv(1)                          # returns b"" when the proxy closes
+sys.exit(0 if 2 <= time.time() - t <= 8 else 1)' "${ONE##*:}"
+# ... and so is one that sends half a request and stalls.
+check "a stalled half request is dropped too" python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /v2/images HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"na")
+t = time.time()
+s.settimeout(15)
+while s.recv(4096):
+    pass
+sys.exit(0 if time.time() - t <= 8 else 1)' "${ONE##*:}"
+
 # Glance stopped (SIGSTOP): no answer within the timeout.
 fds_before=$(ls "/proc/$ONE_PID/fd" | wc -l)
 kill -STOP -- "-$GLANCE_PID"   # glance-api and its workers (their own process group)
@@ -113,8 +132,20 @@ check "504 in Glance's shape, saying why" grep -q '"code":"504 Gateway Timeout"'
 code=$(post_one '{"name":"Ubuntu 24.04","visibility":"public","image_source":"'$GOOD'"}')
 check "Glance silent during a decision: 503 (failure_policy closed) or 504" test "$code" = 503 -o "$code" = 504
 kill -CONT -- "-$GLANCE_PID"
+# Glance dies in the middle of a download: the client sees a broken
+# transfer (never a hang, never a complete-looking one), the proxy goes on.
+id=$(glance_create "$TA" '{"name":"big","disk_format":"raw","container_format":"bare"}')
+head -c 300M /dev/zero | curl -s -o /dev/null -X PUT "$ONE/v2/images/$id/file" -H "X-Auth-Token: $TA" \
+	-H 'Content-Type: application/octet-stream' -T -
+curl -s -o "$TMP/partial" --limit-rate 10M --max-time 60 "$ONE/v2/images/$id/file" -H "X-Auth-Token: $TA" & dl=$!
+sleep 2
+kill -KILL -- "-$GLANCE_PID"   # Glance and its workers, mid-transfer
+wait "$dl"; rc=$?
+size=$(stat -c %s "$TMP/partial" 2>/dev/null || echo 0)
+check "upstream reset mid-download: the client's transfer fails (curl exit $rc, $size bytes)" test "$rc" -ne 0 -a "$rc" -ne 28
+check "upstream reset mid-download: less than the whole image arrived" test "$size" -lt $((300 * 1024 * 1024))
 # Glance gone: nobody listens.
-kill "$GLANCE_PID"; sleep 1
+sleep 1
 check "Glance down: 502" test "$(curl -s -o "$TMP/body" -w '%{http_code}' "$ONE/v2/images" -H "X-Auth-Token: $TADMIN")" = 502
 check "502 says Glance could not be reached" grep -q "could not be reached" "$TMP/body"
 sleep 1
