@@ -28,12 +28,6 @@ static long long now_s(void)
 	return (long long)time(NULL);
 }
 
-static long long mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static int refuse(struct verdict *v, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int refuse(struct verdict *v, int status, const char *fmt, ...)

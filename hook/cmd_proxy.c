@@ -70,12 +70,11 @@ static int parse_opts(int argc, char **argv, const char **config, int *check_onl
 
 static int load(struct proxy *px, const char *config)
 {
-	struct policy_args pa = { .config = config };
 	char err[2048];
 
 	if (!config)
 		config = cli_default_config();
-	pa.config = config;
+	struct policy_args pa = { .config = config };
 	if (config_load(&px->cfg, config, err, sizeof(err)) < 0) {
 		cli_error("%s", err);
 		return -1;

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #define REPLY_BLOCK (64u << 10)
 #define PROXY_MAX_ANSWER (4u << 20)  /* Glance's answer to a create or patch: one image */
@@ -27,6 +26,8 @@
  * rest of the body is read and dropped, and the answer queued at its end
  * (libmicrohttpd 0.9.75 cannot answer in the middle of an upload). */
 enum body_state { BODY_IGNORED, BODY_BUFFER, BODY_FORWARD, BODY_DRAIN };
+
+static const char body_too_large[] = "The request body is larger than the 64 KiB the image API needs.";
 
 /* One request, from its first line to the last byte of its answer. */
 struct exchange {
@@ -48,12 +49,6 @@ struct exchange {
 	char pending_message[160];
 };
 
-static long long mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* ---- the policy in use ------------------------------------------------------ */
 
@@ -425,8 +420,7 @@ static enum MHD_Result begin(struct exchange *ex, struct MHD_Connection *mc, con
 	build_request(ex, mc);
 	if (route_buffers_body(ex->route.kind)) {
 		if (content_length(mc) > (long long)PROXY_MAX_JSON_BODY)
-			return reply(ex, mc, 413, "The request body is larger than the 64 KiB the image API needs.",
-				     NULL);
+			return reply(ex, mc, 413, body_too_large, NULL);
 		ex->body_state = BODY_BUFFER;
 		return MHD_YES;
 	}
@@ -451,7 +445,7 @@ static enum MHD_Result body_chunk(struct exchange *ex, const char *data, size_t 
 {
 	if (ex->body_state == BODY_BUFFER) {
 		if (ex->body_len + n > PROXY_MAX_JSON_BODY)
-			return drain(ex, 413, "The request body is larger than the 64 KiB the image API needs.");
+			return drain(ex, 413, body_too_large);
 		char *b = realloc(ex->body, ex->body_len + n + 1);
 		if (!b)
 			return MHD_NO;
@@ -490,26 +484,14 @@ static enum MHD_Result recheck(struct exchange *ex, struct MHD_Connection *mc, c
 	struct admit_req r = { .route = ex->route.kind, .method = method, .target = ex->target,
 			       .request_id = ex->request_id };
 	struct verdict v;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	ssize_t n;
+	char *buf;
+	size_t len;
 
-	do {
-		if (len + REPLY_BLOCK > cap) {
-			char *b = cap < PROXY_MAX_ANSWER ? realloc(buf, cap = cap ? 2 * cap : REPLY_BLOCK) : NULL;
-			if (!b) {
-				free(buf);
-				return reply(ex, mc, 502, "Glance's answer is larger than an image can be.", NULL);
-			}
-			buf = b;
-		}
-		n = upstream_read(ex->c->up, buf + len, cap - len);
-		len += n > 0 ? (size_t)n : 0;
-	} while (n > 0);
-	if (n < 0) {
-		free(buf);
+	int got = upstream_read_all(ex->c->up, PROXY_MAX_ANSWER, &buf, &len);
+	if (got > 0)
+		return reply(ex, mc, 502, "Glance's answer is larger than an image can be.", NULL);
+	if (got < 0)
 		return upstream_failed(ex, mc);
-	}
 	admit_recheck(ex->px, ex->c, &r, buf, len, &v);
 	enum MHD_Result rc = v.status ? reply(ex, mc, v.status, v.message, &v)
 				      : pass_answer(ex, mc, MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_COPY));

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #define OUT_WINDOW (256u << 10)     /* answer bytes held before Glance is paused */
 #define MAX_HEADERS 128
@@ -43,13 +42,6 @@ struct upstream {
 	char errbuf[CURL_ERROR_SIZE];
 	char error[CURL_ERROR_SIZE + 64];
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct upstream *upstream_new(void)
 {
@@ -283,7 +275,7 @@ static void collect(struct upstream *u)
  * progress for idle_timeout_ms is given up on. */
 static void drive(struct upstream *u, int (*ready)(const struct upstream *))
 {
-	long long deadline = now_ms() + u->idle_timeout_ms;
+	long long deadline = mono_us() / 1000 + u->idle_timeout_ms;
 	int running;
 
 	while (!u->done && !ready(u)) {
@@ -298,8 +290,8 @@ static void drive(struct upstream *u, int (*ready)(const struct upstream *))
 		if (u->done || ready(u))
 			return;
 		if (u->progress) {
-			deadline = now_ms() + u->idle_timeout_ms;
-		} else if (now_ms() > deadline) {
+			deadline = mono_us() / 1000 + u->idle_timeout_ms;
+		} else if (mono_us() / 1000 > deadline) {
 			u->done = 1;
 			u->timed_out = 1;
 			u->result = CURLE_OPERATION_TIMEDOUT;
@@ -379,6 +371,34 @@ ssize_t upstream_read(struct upstream *u, char *buf, size_t max)
 		return (ssize_t)n;
 	}
 	return u->done && u->result == CURLE_OK ? 0 : -1;
+}
+
+int upstream_read_all(struct upstream *u, size_t max, char **buf, size_t *len)
+{
+	size_t cap = 16384;
+	ssize_t n;
+
+	*len = 0;
+	*buf = NULL;
+	do {
+		if (*len == cap || !*buf) {
+			char *b = *len < max ? realloc(*buf, cap = *buf ? 2 * cap : cap) : NULL;
+			if (!b) {
+				free(*buf);
+				*buf = NULL;
+				return 1;
+			}
+			*buf = b;
+		}
+		n = upstream_read(u, *buf + *len, cap - *len);
+		*len += n > 0 ? (size_t)n : 0;
+	} while (n > 0);
+	if (n < 0) {
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 long upstream_status(const struct upstream *u)

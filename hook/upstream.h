@@ -51,6 +51,9 @@ const char *const *upstream_headers(const struct upstream *u);
 long long upstream_length(const struct upstream *u);
 /* Body bytes into buf: > 0 bytes, 0 at the end, -1 when the transfer broke. */
 ssize_t upstream_read(struct upstream *u, char *buf, size_t max);
+/* The whole answer into a malloc'd *buf (a small JSON answer, read to
+ * decide on it): 0, 1 when it is larger than max, -1 when it broke. */
+int upstream_read_all(struct upstream *u, size_t max, char **buf, size_t *len);
 /* End the exchange; an unfinished transfer is aborted (the connection dropped). */
 void upstream_finish(struct upstream *u);
 

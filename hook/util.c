@@ -89,6 +89,13 @@ char *xstrdup(const char *s)
 
 /* A random (v4) UUID. xorshift seeded from the kernel: ids need to be
  * unique, not secret, and getrandom per record would cost a syscall. */
+long long mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void uuid_v4(char out[37])
 {
 	static _Thread_local uint64_t s[2];

@@ -16,6 +16,9 @@ int grow(void *items, size_t *cap, size_t n, size_t sz);
 void *xcalloc(size_t n, size_t sz);
 char *xstrdup(const char *s);
 
+/* Microseconds on the monotonic clock: for durations, never for dates. */
+long long mono_us(void);
+
 /* A random (v4) UUID: unique, not secret (xorshift seeded from the kernel,
  * per thread, so minting one costs no syscall). */
 void uuid_v4(char out[37]);

@@ -9,15 +9,8 @@ V5=$SPECS/scs-0104-v1-images-v5.yaml
 V4=$SPECS/scs-0104-v1-images.yaml
 V2=$ROOT/policy/scs-0104-v2-images.yaml
 
-stack=$(tests/stack/up "$TMP/stack" 2>"$TMP/stack-up.log" | tail -1)
-if [ ! -f "$stack/env" ]; then
-	fail "stack comes up" "$(tail -20 "$TMP/stack-up.log")"
-	finish
-	exit 1
-fi
-trap 'tests/stack/down "$stack" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-. "$stack/env"
-pass "stack comes up"
+. tests/stack-lib.sh
+stack_up
 
 U=https://cloud-images.ubuntu.com
 D=https://cloud.debian.org/images/cloud

@@ -6,7 +6,7 @@ SUITE=integration-bypass
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
-. tests/proxy-lib.sh
+. tests/stack-lib.sh
 stack_up
 proxy_start bypass "mode: enforce"
 python3 tests/integration/bypass.py "$PROXY_URL" "$GLANCE_URL" "$(token stack-admin)" >"$TMP/results" 2>&1

@@ -6,7 +6,7 @@ SUITE=integration-proxy-ops
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
-. tests/proxy-lib.sh
+. tests/stack-lib.sh
 stack_up
 
 GOOD=https://cloud-images.ubuntu.com/releases/noble/x.img

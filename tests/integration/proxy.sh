@@ -5,7 +5,7 @@ SUITE=integration-proxy
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
-. tests/proxy-lib.sh
+. tests/stack-lib.sh
 stack_up
 
 U=https://cloud-images.ubuntu.com/releases/noble

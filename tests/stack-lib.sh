@@ -1,9 +1,10 @@
-# Helpers for suites that run scs-image-hook proxy in front of the real
-# stack (tests/stack): bring the stack up, start and stop proxies, and a
-# clouds.yaml whose image endpoint is the proxy, for the openstack CLI.
+# Helpers for the suites against the real stack (tests/stack): bring it
+# up, and for the proxy suites start and stop proxies, with a clouds.yaml
+# whose image endpoint is the proxy, for the openstack CLI.
 # Source after tests/lib.sh, from the repository root.
 
-# stack_up: start Keystone + Glance; exits the suite when they do not come up.
+# stack_up: start Keystone + Glance (STACK, and its env sourced); exits
+# the suite when they do not come up.
 stack_up() {
 	STACK=$(tests/stack/up "$TMP/stack" 2>"$TMP/stack-up.log" | tail -1)
 	if [ ! -f "$STACK/env" ]; then
