@@ -95,7 +95,7 @@ static void frt_check(const char *method, const char *target, const char *accept
 	FUZZ_CHECK(r.kind <= ROUTE_REFUSE && route_name(r.kind), "route kind %d out of range", (int)r.kind);
 	if (r.kind == ROUTE_REFUSE) {
 		FUZZ_CHECK(r.why && r.why[0], "refused without a reason");
-		FUZZ_CHECK(r.status == 400 || r.status == 404 || r.status == 405 || r.status == 414,
+		FUZZ_CHECK(r.status == 400 || r.status == 403 || r.status == 404 || r.status == 405 || r.status == 414,
 			   "refused with status %d", r.status);
 		return;
 	}
