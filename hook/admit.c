@@ -180,7 +180,7 @@ static int future_image(struct proxy *px, struct conn *c, const struct admit_req
 static void summarize(const struct decision *d, const char *id, struct verdict *v)
 {
 	char msg[1024];
-	size_t off = 0;
+	size_t off = 0, shown = 0;
 
 	off += (size_t)snprintf(v->message, sizeof(v->message), "%s by the image policy: ",
 				d->action == ACTION_DENY ? "Refused" : "Admitted with a warning");
@@ -189,7 +189,7 @@ static void summarize(const struct decision *d, const char *id, struct verdict *
 			continue;
 		violation_message(&d->v[i], msg, sizeof(msg));
 		off += (size_t)snprintf(v->message + off, sizeof(v->message) - off, "%s%s (%s)",
-					i ? "; " : "", msg, d->v[i].rule);
+					shown++ ? "; " : "", msg, d->v[i].rule);
 	}
 	if (off < sizeof(v->message))
 		snprintf(v->message + off, sizeof(v->message) - off, " [decision %s]", id);

@@ -687,6 +687,9 @@ int proxy_start(struct proxy *px, char *err, size_t errlen)
 	};
 	struct MHD_OptionItem admin_opts[] = { { MHD_OPTION_END, 0, NULL } };
 
+	/* A thread per connection would otherwise get up to 8 malloc arenas per
+	 * core, whose fragments malloc_trim cannot return after a load peak. */
+	mallopt(M_ARENA_MAX, 4);
 	px->tokens = token_cache_new(4096);
 	px->daemon = listen_on(&c->listen, MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
 				MHD_USE_ERROR_LOG, on_request, px, opts, err, errlen);
