@@ -1,6 +1,7 @@
 /* decide: the SCS-0104 semantics, exactly as the official test means them,
  * and stricter where that is right (every image of a name is checked). */
 #include "decide.h"
+#include "quota.h"
 
 #include <fnmatch.h>
 #include <stdio.h>
@@ -188,17 +189,16 @@ static int waives(const struct exemption *e, const char *rule)
 	return 0;
 }
 
-/* Exemptions waive violations, never hide them: each stays in the record. */
-static size_t apply_exemptions(const struct policy *p, const struct caller *who, int today,
-			       struct decision *d)
+size_t decision_exempt(const struct exemption *list, size_t n, const struct caller *who, int today,
+		       struct decision *d, size_t from)
 {
-	size_t binding = d->n + d->n_more;
+	size_t binding = d->n - from + (from ? 0 : d->n_more);
 
-	for (size_t i = 0; i < p->n_exemptions; i++) {
-		const struct exemption *e = &p->exemptions[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct exemption *e = &list[i];
 		if (!project_is(e, who) || (e->expires >= 0 && today > e->expires))
 			continue;
-		for (size_t k = 0; k < d->n; k++) {
+		for (size_t k = from; k < d->n; k++) {
 			if (d->v[k].exempted || !waives(e, d->v[k].rule))
 				continue;
 			d->v[k].exempted = 1;
@@ -228,7 +228,7 @@ void decide_import(const struct policy *p, const struct image *img, const char *
 		decide_v1(p, img, &dl, d);
 		decide_v2(p, img, &dl, d);
 	}
-	if (!apply_exemptions(p, who, today, d))
+	if (!decision_exempt(p->exemptions, p->n_exemptions, who, today, d, 0))
 		d->action = ACTION_ALLOW;
 	else if (d->mode == MODE_ENFORCE)
 		d->action = ACTION_DENY;
@@ -313,6 +313,13 @@ void violation_message(const struct violation *v, char *buf, size_t len)
 	case V_UNKNOWN_VERSION:
 		snprintf(buf, len, "os_version '%s' is not in the %s release table; add it under "
 			 "distros.%s.releases in %s", actual, v->distro->name, v->distro->name, v->file);
+		break;
+	case V_QUOTA_SIZE:
+	case V_QUOTA_COUNT:
+	case V_QUOTA_TOTAL:
+	case V_QUOTA_RATE:
+	case V_QUOTA_CONCURRENT:
+		quota_message(v, buf, len);
 		break;
 	case V_REGEX_LIMIT:
 		snprintf(buf, len, "name_scheme '%s' of '%s' hit the regex match limit on this name; "

@@ -3,6 +3,7 @@
  * Every key is checked against a list of the keys we understand: a typo in
  * a policy must be an error, never a rule that silently stops applying. */
 #include "policy.h"
+#include "quota.h"
 #include "util.h"
 #include "yconf.h"
 #include "ydoc.h"
@@ -464,22 +465,36 @@ static char *resolve_path(const char *config, const char *path)
 	return out;
 }
 
-static int load_exemption(struct loader *l, const struct ynode *n, struct exemption *e)
+static void free_strings(char **s, size_t n);
+
+int exemption_load(struct yconf *y, const struct ynode *n, int with_rules, struct exemption *e)
 {
-	static const char *const keys[] = { "project", "rules", "expires", "reason", NULL };
+	const char *const keys[] = { "project", "expires", "reason", with_rules ? "rules" : NULL, NULL };
 	struct ynode *v;
 
 	e->expires = -1;
-	if (yc_want(&l->y, n, YNODE_MAP, "an exemption") < 0 || yc_keys(&l->y, n, keys, "an exemption") < 0 ||
-	    yc_need(&l->y, n, "project", "an exemption", &v) < 0 || yc_string(&l->y, v, "project", &e->project) < 0 ||
-	    yc_need(&l->y, n, "reason", "an exemption (say why, it is logged)", &v) < 0 ||
-	    yc_string(&l->y, v, "reason", &e->reason) < 0)
+	if (yc_want(y, n, YNODE_MAP, "an exemption") < 0 || yc_keys(y, n, keys, "an exemption") < 0 ||
+	    yc_need(y, n, "project", "an exemption", &v) < 0 || yc_string(y, v, "project", &e->project) < 0 ||
+	    yc_need(y, n, "reason", "an exemption (say why, it is logged)", &v) < 0 ||
+	    yc_string(y, v, "reason", &e->reason) < 0)
 		return -1;
-	if ((v = ymap_get(n, "rules")) && yc_strings(&l->y, v, "rules", &e->rules, &e->n_rules) < 0)
+	if ((v = ymap_get(n, "rules")) && yc_strings(y, v, "rules", &e->rules, &e->n_rules) < 0)
 		return -1;
-	if ((v = ymap_get(n, "expires")) && yc_date(&l->y, v, "expires", &e->expires) < 0)
+	if ((v = ymap_get(n, "expires")) && yc_date(y, v, "expires", &e->expires) < 0)
 		return -1;
 	return 0;
+}
+
+void exemption_free(struct exemption *e)
+{
+	free(e->project);
+	free(e->reason);
+	free_strings(e->rules, e->n_rules);
+}
+
+static int load_exemption(struct loader *l, const struct ynode *n, struct exemption *e)
+{
+	return exemption_load(&l->y, n, 1, e);
 }
 
 static int load_scope(struct loader *l, const struct ynode *n)
@@ -517,7 +532,8 @@ static int load_config_policies(struct loader *l, const struct ynode *n)
 
 static int load_config(struct loader *l, const struct ynode *root)
 {
-	static const char *const keys[] = { "policy", "mode", "visibility", "exemptions", POLICY_SERVICE_KEYS, NULL };
+	static const char *const keys[] = { "policy", "mode", "visibility", "exemptions", "quota",
+					    POLICY_SERVICE_KEYS, NULL };
 	struct policy *p = l->p;
 	struct ynode *v;
 
@@ -531,6 +547,11 @@ static int load_config(struct loader *l, const struct ynode *root)
 		if (yc_want(&l->y, v, YNODE_SEQ, "exemptions") < 0)
 			return -1;
 		LOAD_LIST(l, v, p->exemptions, p->n_exemptions, load_exemption);
+	}
+	if ((v = ymap_get(root, "quota"))) {
+		p->quota = xcalloc(1, sizeof(*p->quota));
+		if (quota_load(&l->y, v, p->quota) < 0)
+			return -1;
 	}
 	/* Spec files last: their errors name their own file. */
 	return load_config_policies(l, ymap_get(root, "policy"));
@@ -680,11 +701,11 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->n_distros; i++)
 		free_distro(&p->distros[i]);
 	free(p->distros);
-	for (size_t i = 0; i < p->n_exemptions; i++) {
-		free(p->exemptions[i].project);
-		free(p->exemptions[i].reason);
-		free_strings(p->exemptions[i].rules, p->exemptions[i].n_rules);
-	}
+	for (size_t i = 0; i < p->n_exemptions; i++)
+		exemption_free(&p->exemptions[i]);
+	if (p->quota)
+		quota_free(p->quota);
+	free(p->quota);
 	free(p->exemptions);
 	free_strings(p->files, p->n_files);
 	pcre2_match_context_free(p->mctx);

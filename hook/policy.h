@@ -86,6 +86,10 @@ struct exemption {
 	char *reason;
 };
 
+struct quota;
+struct yconf;
+struct ynode;
+
 struct policy {
 	char **files;                   /* every file that shaped this policy */
 	size_t n_files;
@@ -104,6 +108,7 @@ struct policy {
 	enum mode scope[VIS_COUNT];
 	struct exemption *exemptions;
 	size_t n_exemptions;
+	struct quota *quota;            /* fair use (quota.h), NULL when not configured */
 
 	pcre2_match_context *mctx;      /* match limits: a bad regex is bounded */
 };
@@ -122,6 +127,10 @@ int policy_load_file(struct policy *p, const char *path, char *err, size_t errle
 /* Seal after the last load: checks the whole and computes the hash. */
 int policy_finish(struct policy *p, char *err, size_t errlen);
 void policy_free(struct policy *p);
+
+/* One exemption entry (`rules:` only where with_rules), and its release. */
+int exemption_load(struct yconf *y, const struct ynode *n, int with_rules, struct exemption *e);
+void exemption_free(struct exemption *e);
 
 /* Regex matching as Python's re.match: anchored at the start only.
  * Returns 1 match, 0 no match, -1 when the match limit was hit. */

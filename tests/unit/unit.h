@@ -18,6 +18,7 @@ Suite *suite_route(void);
 Suite *suite_patch(void);
 Suite *suite_tokens(void);
 Suite *suite_config(void);
+Suite *suite_quota(void);
 
 /* Upstream SCS files (../shared/scs) and our own policy/ directory. */
 const char *upstream(const char *file);
