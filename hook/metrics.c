@@ -7,8 +7,10 @@
 
 /* Rule ids with a counter of their own; any other counts as "other". */
 static const char *const rules[] = { "scs-0104/source", "scs-0104/property", "scs-0104/unknown-version",
-				     "import/download-uri", "quota/", "other" };
+				     "import/download-uri", "quota/image-size", "quota/image-count",
+				     "quota/total-size", "quota/upload-rate", "quota/concurrent-uploads", "other" };
 #define N_RULES (sizeof(rules) / sizeof(rules[0]))
+_Static_assert(N_RULES <= METRICS_RULES, "metrics.h: METRICS_RULES too small");
 
 /* Upper bounds of the request duration buckets, in microseconds. */
 static const long long bounds[METRICS_BUCKETS] = { 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,

@@ -46,7 +46,9 @@ struct exchange {
 	char warning[700];          /* Warning: 299 for warn mode, or "" */
 	long long t0;               /* when the request arrived, in microseconds */
 	int pending;                /* BODY_DRAIN: answer with this status, or 0: Glance's answer */
-	char pending_message[160];
+	char pending_message[sizeof(((struct verdict *)0)->message)];
+	struct verdict *cut;        /* the quota decision that cut the upload, for its answer */
+	long long cap, sent;        /* uploads: the byte cap (-1 none), and bytes forwarded */
 };
 
 
@@ -379,6 +381,7 @@ static enum MHD_Result judge(struct exchange *ex, struct MHD_Connection *mc, con
 		.request_id = ex->request_id, .body = ex->body, .body_len = ex->body_len,
 		.token = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Auth-Token"),
 		.content_type = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+		.content_length = content_length(mc),
 	};
 	struct verdict v;
 
@@ -387,6 +390,33 @@ static enum MHD_Result judge(struct exchange *ex, struct MHD_Connection *mc, con
 		return reply(ex, mc, v.status, v.message, &v);
 	if (v.warn)
 		set_warning(ex, v.message);
+	ex->cap = v.cap;
+	return MHD_YES;
+}
+
+/* The upload would cross its byte cap with the next chunk: decided before
+ * any of that chunk reaches Glance, so Glance never holds a complete body
+ * over the limit. Cut, the upload to Glance is dropped mid-body and Glance
+ * leaves the image without data; the client's 413 waits for its body end. */
+static enum MHD_Result cap_crossed(struct exchange *ex, size_t n)
+{
+	struct admit_req r = { .route = ex->route.kind, .image_id = ex->route.image_id, .method = "PUT",
+			       .target = ex->target, .request_id = ex->request_id };
+	struct verdict *v = xcalloc(1, sizeof(*v));
+
+	admit_cut(ex->px, ex->c, &r, ex->sent + (long long)n, v);
+	if (v->status != 413) {
+		ex->cap = -1;        /* exempt, warn or dry-run: it goes on, logged */
+		if (v->warn)
+			set_warning(ex, v->message);
+		free(v);
+		return MHD_YES;
+	}
+	upstream_finish(ex->c->up);
+	ex->cut = v;
+	ex->body_state = BODY_DRAIN;
+	ex->pending = 413;
+	snprintf(ex->pending_message, sizeof(ex->pending_message), "%s", v->message);
 	return MHD_YES;
 }
 
@@ -457,6 +487,9 @@ static enum MHD_Result body_chunk(struct exchange *ex, const char *data, size_t 
 	}
 	if (ex->body_state != BODY_FORWARD)
 		return MHD_YES;
+	if (ex->cap >= 0 && ex->sent + (long long)n > ex->cap && (cap_crossed(ex, n), ex->body_state != BODY_FORWARD))
+		return MHD_YES;
+	ex->sent += (long long)n;
 	int rc = upstream_push(ex->c->up, data, n);
 	if (rc == 1)
 		return drain(ex, 0, NULL);          /* Glance answered before the end */
@@ -520,7 +553,7 @@ static enum MHD_Result finish(struct exchange *ex, struct MHD_Connection *mc, co
 	if (ex->body_state == BODY_DRAIN && ex->pending == 0)
 		return relay(ex, mc, method);
 	if (ex->body_state == BODY_DRAIN && ex->pending_message[0])
-		return reply(ex, mc, ex->pending, ex->pending_message, NULL);
+		return reply(ex, mc, ex->pending, ex->pending_message, ex->cut);
 	if (ex->body_state == BODY_DRAIN)
 		return upstream_failed(ex, mc);
 	if (ex->body_state == BODY_BUFFER) {
@@ -570,6 +603,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	(void)mc;
 	if (ex) {
 		ex->px = cls;
+		ex->cap = -1;
 		ex->target = strdup(uri);
 		if (!ex->target) {
 			free(ex);
@@ -595,6 +629,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **req_ctx,
 	free(ex->headers);
 	free(ex->body);
 	free(ex->url);
+	free(ex->cut);
 	free(ex->target);
 	free(ex);
 	*req_ctx = NULL;

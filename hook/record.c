@@ -77,6 +77,24 @@ static void gen_image(struct jsonw *w, const struct image *img)
 	jw_lit(w, "}");
 }
 
+/* A quota's figures as numbers, for whoever reads the log by machine. */
+static void gen_quota(struct jsonw *w, const struct violation *v)
+{
+	jw_lit(w, ",\"limit\":");
+	jw_int(w, (long long)v->limit);
+	if (v->kind == V_QUOTA_SIZE) {
+		jw_text(w, v->used ? ",\"received\":" : ",\"size\":");
+		jw_int(w, (long long)v->size);
+		return;
+	}
+	jw_lit(w, ",\"usage\":");
+	jw_int(w, (long long)v->used);
+	if (v->kind == V_QUOTA_TOTAL) {
+		jw_lit(w, ",\"size\":");
+		jw_int(w, (long long)v->size);
+	}
+}
+
 static void gen_violations(struct jsonw *w, const struct decision *d)
 {
 	char msg[1024];
@@ -98,6 +116,8 @@ static void gen_violations(struct jsonw *w, const struct decision *d)
 			jw_cstr(w, v->expected[k]);
 		}
 		jw_lit(w, "]");
+		if (v->kind >= V_QUOTA_SIZE)
+			gen_quota(w, v);
 		if (v->exempted)
 			jw_lit(w, ",\"exempted\":true");
 		jw_lit(w, "}");
