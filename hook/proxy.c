@@ -20,6 +20,7 @@
 
 #define REPLY_BLOCK (64u << 10)
 #define PROXY_MAX_ANSWER (4u << 20)  /* Glance's answer to a create or patch: one image */
+#define CUT_DRAIN_MAX (64u << 20)  /* bytes read past a quota cut before closing */
 #define CONN_MEMORY (256u << 10)    /* MHD's read buffer: the size of upload chunks */
 
 /* BODY_DRAIN: an answer is decided but the client is still sending; the
@@ -485,6 +486,10 @@ static enum MHD_Result body_chunk(struct exchange *ex, const char *data, size_t 
 		ex->body[ex->body_len] = '\0';
 		return MHD_YES;
 	}
+	/* A cut upload is drained to answer 413, but not forever: past this the
+	 * connection is closed without the answer (the record is logged). */
+	if (ex->cut && (ex->sent += (long long)n) - ex->cap > (long long)CUT_DRAIN_MAX)
+		return MHD_NO;
 	if (ex->body_state != BODY_FORWARD)
 		return MHD_YES;
 	if (ex->cap >= 0 && ex->sent + (long long)n > ex->cap && (cap_crossed(ex, n), ex->body_state != BODY_FORWARD))

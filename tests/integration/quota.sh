@@ -95,6 +95,16 @@ check "the cut image has no size" test "$(glance_field "$a2" size)" = None
 check "the cut is logged with the bytes received" \
 	last_record 'r["decision"] == "deny" and r["violations"][0]["rule"] == "quota/image-size" and r["violations"][0]["received"] > 1048576' PUT
 
+# A body that goes on long past the cut is not read forever: the connection is closed.
+head -c $((70 << 20)) /dev/zero >"$TMP/huge"
+code=$(put "$ONE" "$TA" "$a2" "$TMP/huge" file chunked)
+# (curl reports 000, or 100 when the interim 100 Continue was all it got)
+check "a body 64 MiB past the cut ends with the connection closed (HTTP $code)" test "$code" = 000 -o "$code" = 100
+st=$(settled "$a2")
+check "that image is still without data (status $st)" test "$st" = queued
+check "the proxy still serves after closing it" test "$(curl -s -o /dev/null -w '%{http_code}' "$ONE/v2/images" -H "X-Auth-Token: $TA")" = 200
+rm -f "$TMP/huge"
+
 # Total: qa1 holds 1048000 bytes; 1048000 more fits 2 MiB (2097152), then 2000 more do not.
 check "an upload that just fits max_total_size passes" test "$(put "$ONE" "$TA" "$a2" "$TMP/under")" = 204
 read -r code a3 < <(create "$TWO" "$TA" qa3)
