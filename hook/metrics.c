@@ -103,5 +103,8 @@ size_t metrics_render(const struct metrics *m, unsigned long long token_hits, un
 	put(&o, "# HELP scs_image_hook_connections Open client connections.\n"
 		"# TYPE scs_image_hook_connections gauge\nscs_image_hook_connections %u\n",
 	    (unsigned)m->connections);
+	put(&o, "# HELP scs_image_hook_requests_in_flight Requests being served.\n"
+		"# TYPE scs_image_hook_requests_in_flight gauge\nscs_image_hook_requests_in_flight %u\n",
+	    (unsigned)m->in_flight);
 	return o.off < len ? o.off : len - 1;
 }

@@ -20,6 +20,7 @@ struct metrics {
 	atomic_ullong reloads, reload_failures;
 	atomic_ullong shed;                     /* refused: too many connections */
 	atomic_uint connections;
+	atomic_uint in_flight;                  /* requests between their first line and their answer's end */
 };
 
 void metrics_decision(struct metrics *m, const struct decision *d);

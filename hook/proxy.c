@@ -17,11 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define REPLY_BLOCK (64u << 10)
 #define PROXY_MAX_ANSWER (4u << 20)  /* Glance's answer to a create or patch: one image */
 #define CUT_DRAIN_MAX (64u << 20)  /* bytes read past a quota cut before closing */
-#define CONN_MEMORY (256u << 10)    /* MHD's read buffer: the size of upload chunks */
+#define CONN_MEMORY (256u << 10)
+#define STOP_GRACE_MS 10000         /* SIGTERM: how long requests in flight may finish */    /* MHD's read buffer: the size of upload chunks */
 
 /* BODY_DRAIN: an answer is decided but the client is still sending; the
  * rest of the body is read and dropped, and the answer queued at its end
@@ -609,6 +611,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	if (ex) {
 		ex->px = cls;
 		ex->cap = -1;
+		atomic_fetch_add(&ex->px->metrics.in_flight, 1);
 		ex->target = strdup(uri);
 		if (!ex->target) {
 			free(ex);
@@ -636,6 +639,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **req_ctx,
 	free(ex->url);
 	free(ex->cut);
 	free(ex->target);
+	atomic_fetch_sub(&ex->px->metrics.in_flight, 1);
 	free(ex);
 	*req_ctx = NULL;
 }
@@ -731,7 +735,7 @@ int proxy_start(struct proxy *px, char *err, size_t errlen)
 	 * core, whose fragments malloc_trim cannot return after a load peak. */
 	mallopt(M_ARENA_MAX, 4);
 	px->tokens = token_cache_new(4096);
-	px->daemon = listen_on(&c->listen, MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
+	px->daemon = listen_on(&c->listen, MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
 				MHD_USE_ERROR_LOG, on_request, px, opts, err, errlen);
 	if (!px->daemon)
 		return -1;
@@ -746,10 +750,20 @@ int proxy_start(struct proxy *px, char *err, size_t errlen)
 	return 0;
 }
 
+/* Stop taking connections, let requests in flight finish for a grace
+ * period, then end what is left: an unfinished upload to Glance is
+ * aborted, so no image becomes active with part of its data. */
 void proxy_stop(struct proxy *px)
 {
-	if (px->daemon)
+	if (px->daemon) {
+		MHD_socket s = MHD_quiesce_daemon(px->daemon);
+		if (s != MHD_INVALID_SOCKET)
+			close(s);
+		for (long waited = 0; px->metrics.in_flight > 0 && waited < STOP_GRACE_MS; waited += 50)
+			usleep(50 * 1000);
+		upstream_shutdown();
 		MHD_stop_daemon(px->daemon);
+	}
 	if (px->admin)
 		MHD_stop_daemon(px->admin);
 	px->daemon = px->admin = NULL;
