@@ -29,6 +29,7 @@ static const char check_usage[] =
 "      --user ID         the caller's user id, for the record\n"
 "      --source NAME     who asks: check (default), import, audit\n"
 "      --roles LIST      the caller's roles (comma-separated), for the record\n"
+"      --request-id ID   the request this decision belongs to, for the record\n"
 "      --import-method M the import method (glance-direct, web-download,\n"
 "                        copy-image, glance-download), for the record\n"
 "      --uri URI         the URI a web-download import fetches from: it must\n"
@@ -48,7 +49,7 @@ struct check_opts {
 	struct policy_args pa;
 	int json, quiet, today;
 	const char *now, *log, *mode, *source, *input;
-	const char *import_method, *uri;
+	const char *import_method, *uri, *request_id;
 	char **roles;               /* --roles, split at commas */
 	size_t n_roles, roles_cap;
 	struct caller who;
@@ -108,7 +109,7 @@ static int check_import(struct check_opts *o)
 static int parse_opts(int argc, char **argv, struct check_opts *o)
 {
 	enum { O_MODE = 256, O_NOW, O_LOG, O_PROJECT, O_PROJECT_NAME, O_USER, O_SOURCE, O_ROLES,
-	       O_IMPORT_METHOD, O_URI };
+	       O_IMPORT_METHOD, O_URI, O_REQUEST_ID };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "policy", required_argument, NULL, 'p' },
 		{ "format", required_argument, NULL, 'f' }, { "mode", required_argument, NULL, O_MODE },
@@ -116,7 +117,7 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 		{ "project", required_argument, NULL, O_PROJECT },
 		{ "project-name", required_argument, NULL, O_PROJECT_NAME },
 		{ "user", required_argument, NULL, O_USER }, { "source", required_argument, NULL, O_SOURCE },
-		{ "roles", required_argument, NULL, O_ROLES },
+		{ "roles", required_argument, NULL, O_ROLES }, { "request-id", required_argument, NULL, O_REQUEST_ID },
 		{ "import-method", required_argument, NULL, O_IMPORT_METHOD }, { "uri", required_argument, NULL, O_URI },
 		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { 0 }
 	};
@@ -147,6 +148,7 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 			break;
 		case O_IMPORT_METHOD: o->import_method = optarg; break;
 		case O_URI: o->uri = optarg; break;
+		case O_REQUEST_ID: o->request_id = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case 'h': fputs(check_usage, stdout); exit(EXIT_OK);
 		default: fputs(check_usage, stderr); return -1;
@@ -215,7 +217,7 @@ static int emit(struct check_run *r, const struct image *img, const struct calle
 	struct record_ctx ctx = { .source = r->o->source, .who = who, .policy = r->policy,
 				  .latency_us = latency_us, .roles = (const char *const *)r->o->roles,
 				  .n_roles = r->o->n_roles, .import_method = r->o->import_method,
-				  .uri = r->o->uri };
+				  .uri = r->o->uri, .request_id = r->o->request_id };
 	const char *line;
 	size_t len;
 

@@ -148,11 +148,11 @@ expect "unknown command -> 2" 2 "$BIN" frobnicate
 NOBLE='{"id":"i1","name":"Ubuntu 24.04","visibility":"public","owner":"p1","image_source":"https://cloud-images.ubuntu.com/releases/noble/x.img"}'
 echo "$NOBLE" >"$TMP/noble.json"
 expect "import: URI under an allowed source -> 0" 0 "$BIN" check --policy "$V5" --format json --source import \
-	--roles member,reader --import-method web-download --uri https://cloud-images.ubuntu.com/noble/y.img "$TMP/noble.json"
+	--roles member,reader --request-id req-1 --import-method web-download --uri https://cloud-images.ubuntu.com/noble/y.img "$TMP/noble.json"
 check "import: record has roles and the import" python3 -c '
 import json, sys
 r = json.loads(open(sys.argv[1]).read())
-assert r["source"] == "import" and r["roles"] == ["member", "reader"], r
+assert r["source"] == "import" and r["roles"] == ["member", "reader"] and r["request_id"] == "req-1", r
 assert r["import"] == {"method": "web-download", "uri": "https://cloud-images.ubuntu.com/noble/y.img"}, r' "$TMP/out"
 expect "import: URI elsewhere -> 1" 1 "$BIN" check --policy "$V5" --uri https://evil.example/x.img "$TMP/noble.json"
 check "import: rule import/download-uri with the allowed prefixes" has "import/download-uri"
