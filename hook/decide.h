@@ -19,6 +19,7 @@ enum vkind {
 	V_UNKNOWN_VERSION,      /* well-formed os_version absent from the table */
 	V_REGEX_LIMIT,          /* a name_scheme hit its match limit: fail closed */
 	V_DOWNLOAD_URI,         /* a web-download import would fetch from elsewhere */
+	V_DOWNLOAD_URI_EQUAL,   /* ... from other than its image_source (download_uri: equal) */
 	V_QUOTA_SIZE,           /* fair use (quota.c): one image too large */
 	V_QUOTA_COUNT,          /* too many images */
 	V_QUOTA_TOTAL,          /* too many bytes stored */
@@ -62,7 +63,9 @@ void decide(const struct policy *p, const struct image *img, const struct caller
 	    int today, struct decision *d);
 
 /* decide, and for an import by web-download, also the URI the data would
- * come from: it must be under a source allowed for the image. */
+ * come from: it must be under a source allowed for the image, and with
+ * import.download_uri equal also be the image's image_source (when the
+ * image has one or a source rule selects it); off checks no URI. */
 void decide_import(const struct policy *p, const struct image *img, const char *uri,
 		   const struct caller *who, int today, struct decision *d);
 

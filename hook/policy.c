@@ -34,6 +34,7 @@ struct loader {
 static const char *const mode_names[] = { "dry-run", "warn", "enforce" };
 static const char *const status_names[] = { "optional", "recommended", "mandatory" };
 static const char *const vis_names[] = { "public", "community", "shared", "private" };
+static const char *const download_uri_names[] = { "prefix", "equal", "off" };
 
 static int get_mode(struct loader *l, const struct ynode *n, const char *what, enum mode *out)
 {
@@ -510,6 +511,23 @@ static int load_scope(struct loader *l, const struct ynode *n)
 	return 0;
 }
 
+static int load_import(struct loader *l, const struct ynode *n)
+{
+	struct ynode *v;
+	int u;
+
+	if (yc_want(&l->y, n, YNODE_MAP, "import") < 0 ||
+	    yc_keys(&l->y, n, (const char *const[]){ "download_uri", NULL }, "import") < 0)
+		return -1;
+	if ((v = ymap_get(n, "download_uri"))) {
+		if (yc_enum(&l->y, v, "import.download_uri", download_uri_names, 3, &u) < 0)
+			return -1;
+		l->p->download_uri = (enum download_uri)u;
+		l->p->download_uri_line = v->line;
+	}
+	return 0;
+}
+
 static int load_config_policies(struct loader *l, const struct ynode *n)
 {
 	char **files;
@@ -532,7 +550,7 @@ static int load_config_policies(struct loader *l, const struct ynode *n)
 
 static int load_config(struct loader *l, const struct ynode *root)
 {
-	static const char *const keys[] = { "policy", "mode", "visibility", "exemptions", "quota",
+	static const char *const keys[] = { "policy", "mode", "visibility", "exemptions", "quota", "import",
 					    POLICY_SERVICE_KEYS, NULL };
 	struct policy *p = l->p;
 	struct ynode *v;
@@ -542,6 +560,8 @@ static int load_config(struct loader *l, const struct ynode *root)
 	if ((v = ymap_get(root, "mode")) && get_mode(l, v, "mode", &p->mode) < 0)
 		return -1;
 	if ((v = ymap_get(root, "visibility")) && load_scope(l, v) < 0)
+		return -1;
+	if ((v = ymap_get(root, "import")) && load_import(l, v) < 0)
 		return -1;
 	if ((v = ymap_get(root, "exemptions"))) {
 		if (yc_want(&l->y, v, YNODE_SEQ, "exemptions") < 0)
@@ -716,6 +736,7 @@ void policy_free(struct policy *p)
 const char *mode_name(enum mode m) { return mode_names[m]; }
 const char *status_name(enum status s) { return status_names[s]; }
 const char *visibility_name(enum visibility v) { return vis_names[v]; }
+const char *download_uri_name(enum download_uri u) { return download_uri_names[u]; }
 
 int mode_parse(const char *s, enum mode *out)
 {

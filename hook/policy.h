@@ -78,6 +78,12 @@ struct presence_rule {
 	unsigned line;
 };
 
+/* What a web-download import's URI must be (operator config
+ * `import: {download_uri: ...}`): under a source allowed for the image
+ * (prefix, the default), also exactly its image_source (equal), or not
+ * checked (off). */
+enum download_uri { DOWNLOAD_URI_PREFIX, DOWNLOAD_URI_EQUAL, DOWNLOAD_URI_OFF };
+
 struct exemption {
 	char *project;
 	char **rules;                   /* NULL: every rule */
@@ -109,6 +115,8 @@ struct policy {
 	struct exemption *exemptions;
 	size_t n_exemptions;
 	struct quota *quota;            /* fair use (quota.h), NULL when not configured */
+	enum download_uri download_uri;     /* 0: prefix */
+	unsigned download_uri_line;         /* where the config sets it, for messages */
 
 	pcre2_match_context *mctx;      /* match limits: a bad regex is bounded */
 };
@@ -139,6 +147,7 @@ int regex_match(const struct policy *p, const struct regex *re, const char *s, s
 const char *mode_name(enum mode m);
 const char *visibility_name(enum visibility v);
 const char *status_name(enum status s);
+const char *download_uri_name(enum download_uri u);
 int visibility_parse(const char *s, enum visibility *out);
 int mode_parse(const char *s, enum mode *out);
 

@@ -89,6 +89,7 @@ int main(void)
 	srunner_add_suite(sr, suite_tokens());
 	srunner_add_suite(sr, suite_config());
 	srunner_add_suite(sr, suite_quota());
+	srunner_add_suite(sr, suite_import());
 	srunner_run_all(sr, CK_ENV);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

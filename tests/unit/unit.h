@@ -19,6 +19,7 @@ Suite *suite_patch(void);
 Suite *suite_tokens(void);
 Suite *suite_config(void);
 Suite *suite_quota(void);
+Suite *suite_import(void);
 
 /* Upstream SCS files (../shared/scs) and our own policy/ directory. */
 const char *upstream(const char *file);
