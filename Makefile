@@ -81,3 +81,4 @@ valgrind: $(BIN) $(BUILD)/unit-tests
 	valgrind -q --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 		$(BIN) check --config policy/scs-image-hook.yaml --format json --log /dev/null examples/images.jsonl \
 		>/dev/null || [ $$? -eq 1 ]
+include tests/fuzz/fuzz.mk

@@ -530,8 +530,8 @@ static int load_import(struct loader *l, const struct ynode *n)
 
 static int load_config_policies(struct loader *l, const struct ynode *n)
 {
-	char **files;
-	size_t count;
+	char **files = NULL;        /* yc_strings leaves them unset when it refuses the node */
+	size_t count = 0;
 	char *config = xstrdup(l->y.path);
 	int rc = yc_strings(&l->y, n, "policy", &files, &count);
 

@@ -90,6 +90,9 @@ int main(void)
 	srunner_add_suite(sr, suite_config());
 	srunner_add_suite(sr, suite_quota());
 	srunner_add_suite(sr, suite_import());
+	srunner_add_suite(sr, suite_property());
+	/* last: the clouds target sets HOME and OS_* for the rest of a CK_FORK=no run */
+	srunner_add_suite(sr, suite_fuzz());
 	srunner_run_all(sr, CK_ENV);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

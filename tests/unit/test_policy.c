@@ -168,6 +168,9 @@ START_TEST(type_and_value_errors)
 	assert_error("policy: x.yaml\nexemptions:\n- {project: p, reason: r, expires: 2027-02-30}\n", 1, ":3:36:",
 		     "expires must be a date YYYY-MM-DD");
 	assert_error("policy: /nonexistent/spec.yaml\n", 1, "/nonexistent/spec.yaml", "No such file");
+	/* found by tests/fuzz: these once freed uninitialised pointers */
+	assert_error("policy: {a: b}\n", 1, ":1:9:", "policy must be a list, not a mapping");
+	assert_error("policy: []\n", 1, ":1:9:", "policy must list at least one value");
 }
 END_TEST
 

@@ -20,6 +20,8 @@ Suite *suite_tokens(void);
 Suite *suite_config(void);
 Suite *suite_quota(void);
 Suite *suite_import(void);
+Suite *suite_fuzz(void);
+Suite *suite_property(void);
 
 /* Upstream SCS files (../shared/scs) and our own policy/ directory. */
 const char *upstream(const char *file);

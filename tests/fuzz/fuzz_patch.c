@@ -1,0 +1,63 @@
+/* Fuzz target: a Glance JSON-patch document applied to an image, as the
+ * proxy does for PATCH /v2/images/{id}: the result must still be a JSON
+ * image that can be dumped, read back, decided and recorded. The first
+ * byte picks the media type and the image; the rest is the body. */
+#include "fuzz.h"
+#include "patch.h"
+
+static const char *const fpat_bases[] = {
+	("{\"id\":\"11111111-0000-4000-8000-000000000001\",\"name\":\"Ubuntu 24.04\",\"visibility\":\"private\","
+	 "\"status\":\"queued\",\"owner\":\"p1\",\"image_source\":\"https://cloud-images.ubuntu.com/releases/noble/x.img\","
+	 "\"os_distro\":\"ubuntu\",\"os_version\":\"24.04\",\"os_purpose\":\"generic\",\"tags\":[],\"locations\":[]}"),
+	"{\"id\":\"22222222-0000-4000-8000-000000000002\",\"name\":\"scratch\",\"visibility\":\"shared\",\"status\":\"active\"}",
+};
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_shipped_policy();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const struct policy *p = fuzz_shipped_policy();
+	char err[512] = "";
+	json_error_t jerr;
+
+	if (size < 1)
+		return 0;
+	enum patch_format f = data[0] & 1 ? PATCH_V21 : PATCH_V20;
+	json_t *doc = json_loads(fpat_bases[(data[0] >> 1) & 1], 0, &jerr);
+	FUZZ_CHECK(doc, "base image: %s", jerr.text);
+	if (patch_apply(doc, (const char *)data + 1, size - 1, f, err, sizeof(err)) < 0) {
+		FUZZ_CHECK_ERR(err);
+		json_decref(doc);
+		return 0;
+	}
+	FUZZ_CHECK(json_is_object(doc), "the patched image is no object");
+	/* as admit.c hands it on: compact text, read back by the image reader */
+	char *text = json_dumps(doc, JSON_COMPACT);
+	FUZZ_CHECK(text, "the patched image cannot be dumped");
+	json_t *again = json_loads(text, 0, &jerr);
+	FUZZ_CHECK(again && json_equal(doc, again), "the patched image does not read back: %s", jerr.text);
+	json_decref(again);
+
+	struct image img = { 0 };
+	if (image_parse(&img, text, strlen(text), err, sizeof(err)) == 0) {
+		struct caller who = { .project_id = img.owner };
+		struct decision d;
+		struct recorder *rec = recorder_new();
+		decide(p, &img, &who, date_parse("2026-11-21"), &d);
+		fuzz_check_decision(&d);
+		fuzz_check_record(rec, p, &img, &d);
+		recorder_free(rec);
+	} else {
+		FUZZ_CHECK_ERR(err);
+	}
+	image_release(&img);
+	free(text);
+	json_decref(doc);
+	return 0;
+}
