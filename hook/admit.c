@@ -10,6 +10,7 @@
 #include "log.h"
 #include "patch.h"
 #include "proxy.h"
+#include "quota.h"
 #include "record.h"
 #include "tokens.h"
 #include "util.h"
@@ -180,7 +181,7 @@ static int future_image(struct proxy *px, struct conn *c, const struct admit_req
 static void summarize(const struct decision *d, const char *id, struct verdict *v)
 {
 	char msg[1024];
-	size_t off = 0;
+	size_t off = 0, shown = 0;
 
 	off += (size_t)snprintf(v->message, sizeof(v->message), "%s by the image policy: ",
 				d->action == ACTION_DENY ? "Refused" : "Admitted with a warning");
@@ -189,7 +190,7 @@ static void summarize(const struct decision *d, const char *id, struct verdict *
 			continue;
 		violation_message(&d->v[i], msg, sizeof(msg));
 		off += (size_t)snprintf(v->message + off, sizeof(v->message) - off, "%s%s (%s)",
-					i ? "; " : "", msg, d->v[i].rule);
+					shown++ ? "; " : "", msg, d->v[i].rule);
 	}
 	if (off < sizeof(v->message))
 		snprintf(v->message + off, sizeof(v->message) - off, " [decision %s]", id);
@@ -229,30 +230,100 @@ static int cannot_decide(struct proxy *px, struct conn *c, const struct admit_re
 	return refuse(v, 503, "The image policy could not be checked (%s); try again later [decision %s]", why, id);
 }
 
+/* The project a request is charged to: the image's owner (an admin may
+ * upload into another project's image), else the caller's project. Its
+ * name is known only when it is the caller's. */
+static void charged_project(const struct caller *who, const char *owner, struct caller *out)
+{
+	*out = *who;
+	if (owner && *owner && !(who->project_id && !strcmp(owner, who->project_id))) {
+		out->project_id = owner;
+		out->project_name = NULL;
+	}
+}
+
+static enum quota_op quota_op_of(enum route_kind k)
+{
+	return k == ROUTE_CREATE ? QUOTA_CREATE : k == ROUTE_IMPORT ? QUOTA_IMPORT : QUOTA_UPLOAD;
+}
+
+/* The fair-use quotas, on the project's usage read from Glance with the
+ * hook's own token (so every proxy node sees the same numbers). Sets the
+ * byte cap of an upload. 0, or -1 when the usage could not be read. */
+static int fair_use(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
+		    const struct image *img, int today, struct decision *d, struct verdict *v, char *err,
+		    size_t errlen)
+{
+	const struct quota *q = c->policy->quota;
+	struct caller charged;
+	struct glance g;
+	char token[4096];
+
+	if (!q || r->route == ROUTE_PATCH)
+		return 0;
+	if (!px->cfg.has_keystone)
+		return snprintf(err, errlen, "quotas need the hook's keystone credentials to read usage"), -1;
+	charged_project(who, img->owner, &charged);
+	quota_limits_for(q, &charged, &c->cap_limits);
+	if (service_token(px, c, 0, token, sizeof(token), err, errlen) < 0)
+		return -1;
+	glance_init(&g, &c->http, px->cfg.upstream, token);
+	if (glance_usage(&g, charged.project_id, now_s(), c->cap_limits.v[QL_WINDOW], r->image_id, &c->cap_usage,
+			 err, errlen) < 0)
+		return -1;
+	enum quota_op op = quota_op_of(r->route);
+	struct quota_ask ask = { .op = op, .size = op == QUOTA_UPLOAD ? r->content_length : -1 };
+	quota_decide(q, c->policy->mode, &charged, today, &c->cap_limits, &c->cap_usage, &ask, d);
+	if (op == QUOTA_UPLOAD) {
+		enum quota_limit which;
+		v->cap = quota_byte_cap(&c->cap_limits, &c->cap_usage, &which);
+		snprintf(c->cap_project, sizeof(c->cap_project), "%s", charged.project_id);
+		c->cap_visibility = img->visibility;
+	}
+	return 0;
+}
+
+/* Log d, count it, and turn it into the verdict: 403 for the image
+ * policy, 413 when only fair use refuses (Glance's status for quotas). */
+static void conclude(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
+		     const struct image *img, const struct decision *d, enum action policy_action, long long t0,
+		     struct verdict *v)
+{
+	char id[37];
+
+	uuid_v4(id);
+	log_record(px, c, r, who, img, d, id, NULL, t0, v);
+	metrics_decision(&px->metrics, d);
+	if (d->action == ACTION_ALLOW)
+		return;
+	summarize(d, id, v);
+	if (d->action == ACTION_DENY)
+		v->status = policy_action == ACTION_DENY ? 403 : 413;
+	else
+		v->warn = 1;
+}
+
 static int decide_image(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
 			const char *text, const char *uri, long long t0, struct verdict *v)
 {
 	struct image img = { 0 };
 	struct decision d;
-	char err[512], id[37];
+	char err[512];
+	int today = (int)(now_s() / 86400);
 
 	if (image_parse(&img, text, strlen(text), err, sizeof(err)) < 0) {
 		image_release(&img);
 		return refuse(v, 400, "The image is not valid JSON for the image policy: %s", err);
 	}
-	decide_import(c->policy, &img, uri, who, (int)(now_s() / 86400), &d);
-	uuid_v4(id);
-	log_record(px, c, r, who, &img, &d, id, NULL, t0, v);
-	metrics_decision(&px->metrics, &d);
-	if (d.action != ACTION_ALLOW) {
-		summarize(&d, id, v);
-		if (d.action == ACTION_DENY)
-			v->status = 403;
-		else
-			v->warn = 1;
-	}
+	decide_import(c->policy, &img, uri, who, today, &d);
+	enum action policy_action = d.action;
+	int rc = fair_use(px, c, r, who, &img, today, &d, v, err, sizeof(err));
+	if (rc < 0)
+		rc = cannot_decide(px, c, r, who, err, t0, v);
+	else
+		conclude(px, c, r, who, &img, &d, policy_action, t0, v);
 	image_release(&img);
-	return 0;
+	return rc;
 }
 
 static void caller_of(const struct token_info *ti, struct caller *who)
@@ -270,6 +341,7 @@ static int admit_held(struct proxy *px, struct conn *c, const struct admit_req *
 	char err[1024], *text = NULL, *uri = NULL;
 
 	memset(v, 0, sizeof(*v));
+	v->cap = -1;
 	memset(ti, 0, sizeof(*ti));
 	if (!r->token || !r->token[0])
 		return refuse(v, 401, "This server could not verify that you are authorized to access the "
@@ -362,6 +434,37 @@ int admit_recheck(struct proxy *px, struct conn *c, const struct admit_req *r, c
 	struct policy_hold *h = proxy_policy_acquire(px);
 	c->policy = h->p;
 	int rc = recheck_held(px, c, r, answer, len, v);
+	c->policy = NULL;
+	proxy_policy_release(px, h);
+	return rc;
+}
+
+static int cut_held(struct proxy *px, struct conn *c, const struct admit_req *r, long long received,
+		    struct verdict *v)
+{
+	long long t0 = mono_us();
+	struct caller who = { 0 }, charged;
+	struct decision d = { .mode = c->policy->mode, .action = ACTION_ALLOW };
+	struct quota_ask ask = { .op = QUOTA_UPLOAD, .size = received, .cut = 1 };
+	struct image img = { .id = r->image_id, .owner = c->cap_project, .visibility = c->cap_visibility };
+
+	memset(v, 0, sizeof(*v));
+	v->cap = -1;
+	if (!c->policy->quota)
+		return 0;           /* reloaded without quotas: nothing to cut */
+	caller_of(&c->caller, &who);
+	charged_project(&who, c->cap_project, &charged);
+	quota_decide(c->policy->quota, c->policy->mode, &charged, (int)(now_s() / 86400), &c->cap_limits,
+		     &c->cap_usage, &ask, &d);
+	conclude(px, c, r, &who, &img, &d, ACTION_ALLOW, t0, v);
+	return 0;
+}
+
+int admit_cut(struct proxy *px, struct conn *c, const struct admit_req *r, long long received, struct verdict *v)
+{
+	struct policy_hold *h = proxy_policy_acquire(px);
+	c->policy = h->p;
+	int rc = cut_held(px, c, r, received, v);
 	c->policy = NULL;
 	proxy_policy_release(px, h);
 	return rc;

@@ -4,6 +4,7 @@
 #include "image.h"
 #include "log.h"
 #include "record.h"
+#include "util.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -27,6 +28,13 @@ static const char check_usage[] =
 "      --project-name N  the caller's project name, for exemptions by name\n"
 "      --user ID         the caller's user id, for the record\n"
 "      --source NAME     who asks: check (default), import, audit\n"
+"      --roles LIST      the caller's roles (comma-separated), for the record\n"
+"      --request-id ID   the request this decision belongs to, for the record\n"
+"      --import-method M the import method (glance-direct, web-download,\n"
+"                        copy-image, glance-download), for the record\n"
+"      --uri URI         the URI a web-download import fetches from: it must\n"
+"                        lie under a source allowed for the image (rule\n"
+"                        import/download-uri; implies --import-method web-download)\n"
 "  -q, --quiet           text format: print only denied and warned images\n"
 "  -h, --help            show this help\n"
 "\n"
@@ -41,6 +49,9 @@ struct check_opts {
 	struct policy_args pa;
 	int json, quiet, today;
 	const char *now, *log, *mode, *source, *input;
+	const char *import_method, *uri, *request_id;
+	char **roles;               /* --roles, split at commas */
+	size_t n_roles, roles_cap;
 	struct caller who;
 };
 
@@ -53,9 +64,52 @@ struct check_run {
 	size_t n[3];                /* images by action */
 };
 
+static int add_roles(struct check_opts *o, const char *list)
+{
+	char *copy = xstrdup(list), *save = NULL;
+
+	for (char *r = strtok_r(copy, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+		if (grow(&o->roles, &o->roles_cap, o->n_roles, sizeof(*o->roles)) < 0) {
+			free(copy);
+			cli_error("out of memory");
+			return -1;
+		}
+		o->roles[o->n_roles++] = xstrdup(r);
+	}
+	free(copy);
+	return 0;
+}
+
+/* Only web-download fetches from a URI; a URI with another method would
+ * be checked for nothing Glance does, so it is a usage error. */
+static int check_import(struct check_opts *o)
+{
+	static const char *const methods[] = { "glance-direct", "web-download", "copy-image", "glance-download" };
+	size_t i;
+
+	if (o->uri && !o->import_method)
+		o->import_method = "web-download";
+	if (!o->import_method)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(methods) && strcmp(o->import_method, methods[i]); i++)
+		;
+	if (i == ARRAY_SIZE(methods)) {
+		cli_error("--import-method must be glance-direct, web-download, copy-image or glance-download, "
+			  "not '%s'", o->import_method);
+		return -1;
+	}
+	if (!strcmp(o->import_method, "web-download") != !!o->uri) {
+		cli_error(o->uri ? "--uri is only for --import-method web-download, not %s"
+				 : "--import-method %s needs --uri (the URI Glance downloads from)", o->import_method);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct check_opts *o)
 {
-	enum { O_MODE = 256, O_NOW, O_LOG, O_PROJECT, O_PROJECT_NAME, O_USER, O_SOURCE };
+	enum { O_MODE = 256, O_NOW, O_LOG, O_PROJECT, O_PROJECT_NAME, O_USER, O_SOURCE, O_ROLES,
+	       O_IMPORT_METHOD, O_URI, O_REQUEST_ID };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "policy", required_argument, NULL, 'p' },
 		{ "format", required_argument, NULL, 'f' }, { "mode", required_argument, NULL, O_MODE },
@@ -63,6 +117,8 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 		{ "project", required_argument, NULL, O_PROJECT },
 		{ "project-name", required_argument, NULL, O_PROJECT_NAME },
 		{ "user", required_argument, NULL, O_USER }, { "source", required_argument, NULL, O_SOURCE },
+		{ "roles", required_argument, NULL, O_ROLES }, { "request-id", required_argument, NULL, O_REQUEST_ID },
+		{ "import-method", required_argument, NULL, O_IMPORT_METHOD }, { "uri", required_argument, NULL, O_URI },
 		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	int c;
@@ -86,6 +142,13 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 		case O_PROJECT_NAME: o->who.project_name = optarg; break;
 		case O_USER: o->who.user_id = optarg; break;
 		case O_SOURCE: o->source = optarg; break;
+		case O_ROLES:
+			if (add_roles(o, optarg) < 0)
+				return -1;
+			break;
+		case O_IMPORT_METHOD: o->import_method = optarg; break;
+		case O_URI: o->uri = optarg; break;
+		case O_REQUEST_ID: o->request_id = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case 'h': fputs(check_usage, stdout); exit(EXIT_OK);
 		default: fputs(check_usage, stderr); return -1;
@@ -101,6 +164,8 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 		cli_error("--source must be check, import or audit");
 		return -1;
 	}
+	if (check_import(o) < 0)
+		return -1;
 	o->today = cli_today(o->now);
 	return o->today < 0 ? -1 : 0;
 }
@@ -136,7 +201,7 @@ static void print_text(const struct check_run *r, const struct image *img, const
 		print_safe(stdout, msg, sizeof(msg));
 		putchar('\n');
 		for (size_t k = 0; k < v->n_expected; k++)
-			printf("      %-9s %s\n", k ? "or" : v->kind == V_SOURCE ? "allowed:" : "required:",
+			printf("      %-9s %s\n", k ? "or" : v->kind == V_SOURCE || v->kind == V_DOWNLOAD_URI ? "allowed:" : "required:",
 			       v->expected[k]);
 	}
 	if (d->n_more)
@@ -150,7 +215,9 @@ static int emit(struct check_run *r, const struct image *img, const struct calle
 		const struct decision *d, long latency_us)
 {
 	struct record_ctx ctx = { .source = r->o->source, .who = who, .policy = r->policy,
-				  .latency_us = latency_us };
+				  .latency_us = latency_us, .roles = (const char *const *)r->o->roles,
+				  .n_roles = r->o->n_roles, .import_method = r->o->import_method,
+				  .uri = r->o->uri, .request_id = r->o->request_id };
 	const char *line;
 	size_t len;
 
@@ -190,7 +257,7 @@ static int check_one(struct image *img, void *ctx)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!who.project_id)
 		who.project_id = img->owner;
-	decide(r->policy, img, &who, r->o->today, &d);
+	decide_import(r->policy, img, r->o->uri, &who, r->o->today, &d);
 	r->n[d.action]++;
 	return emit(r, img, &who, &d, elapsed_us(&t0));
 }
@@ -276,5 +343,8 @@ out:
 	dlog_close(r.log);
 	policy_free(r.policy);
 	policy_args_free(&o.pa);
+	for (size_t i = 0; i < o.n_roles; i++)
+		free(o.roles[i]);
+	free(o.roles);
 	return status;
 }

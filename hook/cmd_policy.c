@@ -131,7 +131,8 @@ static void show_config(const struct policy *p)
 	for (int v = 0; v < VIS_COUNT; v++)
 		printf(" %s=%s", visibility_name((enum visibility)v),
 		       mode_name(p->mode < p->scope[v] ? p->mode : p->scope[v]));
-	printf("\nfiles:\n");
+	printf("\nweb-download URI (import.download_uri): %s\n", download_uri_name(p->download_uri));
+	printf("files:\n");
 	for (size_t i = 0; i < p->n_files; i++)
 		printf("  %s\n", p->files[i]);
 	printf("sha256 %s\n", p->sha256);

@@ -38,6 +38,12 @@ static const char proxy_usage[] =
 "                                  answer a decision; open: admit and log\n"
 "  timeouts: {connect: 5s, upstream: 300s, decision: 10s, client: 300s}\n"
 "  limits: {max_connections: 1000}\n"
+"  quota: {default: {max_image_size: 50GiB, max_images: 100,\n"
+"          max_total_size: 500GiB, uploads_per_window: {count: 20, window: 24h},\n"
+"          max_concurrent_uploads: 2}, projects: {NAME: {...}},\n"
+"          exempt: [{project: NAME, reason: ..., expires: YYYY-MM-DD}]}\n"
+"                                  fair use per project, on usage read from\n"
+"                                  Glance; refusals are 413 (README: quotas)\n"
 "\n"
 "Admin listener: GET /healthz, GET /metrics (Prometheus text).\n"
 "Signals: TERM or INT stop; HUP reloads the policy (a broken file keeps the\n"
@@ -84,6 +90,11 @@ static int load(struct proxy *px, const char *config)
 		return -1;
 	px->config_path = config;
 	proxy_policy_install(px, p);
+	if (p->quota && !px->cfg.has_keystone) {
+		cli_error("%s: quota needs a 'keystone' key: usage is read from Glance with the hook's own token",
+			  config);
+		return -1;
+	}
 	if (!(px->log = dlog_open(px->cfg.log_file, err, sizeof(err)))) {
 		cli_error("%s", err);
 		return -1;

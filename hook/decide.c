@@ -1,6 +1,7 @@
 /* decide: the SCS-0104 semantics, exactly as the official test means them,
  * and stricter where that is right (every image of a name is checked). */
 #include "decide.h"
+#include "quota.h"
 
 #include <fnmatch.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@ struct source_check {
 	enum vkind kind;
 	const char *key;
 	int only;               /* only source rules: the rest was decided already */
+	int selected;           /* how many source rules applied to the image */
 };
 
 /* Byte-wise prefix, as Python's str.startswith; empty never passes. */
@@ -48,9 +50,10 @@ static int source_allowed(const struct source_check *sc, char *const *prefixes, 
 	return 0;
 }
 
-static void check_source(struct decision *d, const struct source_check *sc, char *const *prefixes,
+static void check_source(struct decision *d, struct source_check *sc, char *const *prefixes,
 			 size_t n, const char *spec, const char *file, unsigned line)
 {
+	sc->selected++;
 	if (source_allowed(sc, prefixes, n))
 		return;
 	struct violation *v = add(d, sc->rule, spec, file, line, sc->kind);
@@ -89,7 +92,7 @@ static int name_selects(const struct policy *p, struct decision *d, const struct
 	return m;
 }
 
-static void decide_v1(const struct policy *p, const struct image *img, const struct source_check *sc,
+static void decide_v1(const struct policy *p, const struct image *img, struct source_check *sc,
 		      struct decision *d)
 {
 	for (size_t i = 0; i < p->n_entries; i++) {
@@ -153,7 +156,7 @@ static void check_required(struct decision *d, const struct image *img, const st
 	}
 }
 
-static void decide_v2(const struct policy *p, const struct image *img, const struct source_check *sc,
+static void decide_v2(const struct policy *p, const struct image *img, struct source_check *sc,
 		      struct decision *d)
 {
 	for (size_t i = 0; i < p->n_rules; i++) {
@@ -188,17 +191,16 @@ static int waives(const struct exemption *e, const char *rule)
 	return 0;
 }
 
-/* Exemptions waive violations, never hide them: each stays in the record. */
-static size_t apply_exemptions(const struct policy *p, const struct caller *who, int today,
-			       struct decision *d)
+size_t decision_exempt(const struct exemption *list, size_t n, const struct caller *who, int today,
+		       struct decision *d, size_t from)
 {
-	size_t binding = d->n + d->n_more;
+	size_t binding = d->n - from + (from ? 0 : d->n_more);
 
-	for (size_t i = 0; i < p->n_exemptions; i++) {
-		const struct exemption *e = &p->exemptions[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct exemption *e = &list[i];
 		if (!project_is(e, who) || (e->expires >= 0 && today > e->expires))
 			continue;
-		for (size_t k = 0; k < d->n; k++) {
+		for (size_t k = from; k < d->n; k++) {
 			if (d->v[k].exempted || !waives(e, d->v[k].rule))
 				continue;
 			d->v[k].exempted = 1;
@@ -210,12 +212,26 @@ static size_t apply_exemptions(const struct policy *p, const struct caller *who,
 	return binding;
 }
 
+static void check_equal(const struct policy *p, struct decision *d, const struct image *img, const char *uri)
+{
+	if (img->image_source && img->source_len == strlen(uri) && !memcmp(img->image_source, uri, img->source_len))
+		return;
+	struct violation *v = add(d, "import/download-uri", "import.download_uri", p->n_files ? p->files[0] : NULL,
+				  p->download_uri_line, V_DOWNLOAD_URI_EQUAL);
+	if (v) {
+		v->key = "uri";
+		v->actual = uri;
+		v->expected = &img->image_source;
+		v->n_expected = img->image_source ? 1 : 0;
+	}
+}
+
 void decide_import(const struct policy *p, const struct image *img, const char *uri,
 		   const struct caller *who, int today, struct decision *d)
 {
 	enum mode scoped = p->scope[img->visibility];
 	struct source_check sc = { img->image_source, img->source_len, "scs-0104/source", V_SOURCE,
-				   "image_source", 0 };
+				   "image_source", 0, 0 };
 
 	d->n = d->n_more = 0;
 	d->exempted = 0;
@@ -223,12 +239,16 @@ void decide_import(const struct policy *p, const struct image *img, const char *
 	d->mode = p->mode < scoped ? p->mode : scoped;
 	decide_v1(p, img, &sc, d);
 	decide_v2(p, img, &sc, d);
-	if (uri) {
-		struct source_check dl = { uri, strlen(uri), "import/download-uri", V_DOWNLOAD_URI, "uri", 1 };
+	if (uri && p->download_uri != DOWNLOAD_URI_OFF) {
+		struct source_check dl = { uri, strlen(uri), "import/download-uri", V_DOWNLOAD_URI, "uri", 1, 0 };
 		decide_v1(p, img, &dl, d);
 		decide_v2(p, img, &dl, d);
+		/* An image_source the data did not come from would be a false
+		 * provenance claim, whether or not a rule selects the image. */
+		if (p->download_uri == DOWNLOAD_URI_EQUAL && (dl.selected || img->image_source))
+			check_equal(p, d, img, uri);
 	}
-	if (!apply_exemptions(p, who, today, d))
+	if (!decision_exempt(p->exemptions, p->n_exemptions, who, today, d, 0))
 		d->action = ACTION_ALLOW;
 	else if (d->mode == MODE_ENFORCE)
 		d->action = ACTION_DENY;
@@ -294,6 +314,17 @@ void violation_message(const struct violation *v, char *buf, size_t len)
 		snprintf(buf, len, "web-download URI '%s' is not under any source allowed for '%s'", actual,
 			 v->spec);
 		break;
+	case V_DOWNLOAD_URI_EQUAL:
+		if (v->n_expected) {
+			char want[VALUE_MAX + 32];
+			put_cut(want, sizeof(want), v->expected[0], VALUE_MAX);
+			snprintf(buf, len, "web-download URI '%s' is not the image's image_source: expected '%s' "
+				 "(import.download_uri: equal)", actual, want);
+		} else {
+			snprintf(buf, len, "image_source is missing; import.download_uri: equal expects the "
+				 "web-download URI '%s' as the image's image_source", actual);
+		}
+		break;
 	case V_PROPERTY:
 		if (v->actual)
 			snprintf(buf, len, "property %s is '%s' but rule '%s' requires '%s'", v->key, actual,
@@ -313,6 +344,13 @@ void violation_message(const struct violation *v, char *buf, size_t len)
 	case V_UNKNOWN_VERSION:
 		snprintf(buf, len, "os_version '%s' is not in the %s release table; add it under "
 			 "distros.%s.releases in %s", actual, v->distro->name, v->distro->name, v->file);
+		break;
+	case V_QUOTA_SIZE:
+	case V_QUOTA_COUNT:
+	case V_QUOTA_TOTAL:
+	case V_QUOTA_RATE:
+	case V_QUOTA_CONCURRENT:
+		quota_message(v, buf, len);
 		break;
 	case V_REGEX_LIMIT:
 		snprintf(buf, len, "name_scheme '%s' of '%s' hit the regex match limit on this name; "

@@ -19,6 +19,12 @@ enum vkind {
 	V_UNKNOWN_VERSION,      /* well-formed os_version absent from the table */
 	V_REGEX_LIMIT,          /* a name_scheme hit its match limit: fail closed */
 	V_DOWNLOAD_URI,         /* a web-download import would fetch from elsewhere */
+	V_DOWNLOAD_URI_EQUAL,   /* ... from other than its image_source (download_uri: equal) */
+	V_QUOTA_SIZE,           /* fair use (quota.c): one image too large */
+	V_QUOTA_COUNT,          /* too many images */
+	V_QUOTA_TOTAL,          /* too many bytes stored */
+	V_QUOTA_RATE,           /* too many uploads within the window */
+	V_QUOTA_CONCURRENT,     /* too many uploads at once */
 };
 
 struct violation {
@@ -32,6 +38,9 @@ struct violation {
 	const char *const *expected;
 	size_t n_expected;
 	const struct distro *distro;
+	/* quotas: the limit, the project's usage (for image-size: 1 when size is
+	 * what arrived before the upload was cut) and the request's bytes */
+	unsigned long long limit, used, size;
 	int exempted;
 };
 
@@ -54,9 +63,16 @@ void decide(const struct policy *p, const struct image *img, const struct caller
 	    int today, struct decision *d);
 
 /* decide, and for an import by web-download, also the URI the data would
- * come from: it must be under a source allowed for the image. */
+ * come from: it must be under a source allowed for the image, and with
+ * import.download_uri equal also be the image's image_source (when the
+ * image has one or a source rule selects it); off checks no URI. */
 void decide_import(const struct policy *p, const struct image *img, const char *uri,
 		   const struct caller *who, int today, struct decision *d);
+
+/* Apply exemptions from list to violations from..n of d: they are marked,
+ * never removed. Returns how many of those stay binding. */
+size_t decision_exempt(const struct exemption *list, size_t n, const struct caller *who, int today,
+		       struct decision *d, size_t from);
 
 /* The violation in words, for logs and terminals. Long values are cut at
  * a UTF-8 boundary so a 1 MiB name cannot flood a message. */

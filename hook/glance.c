@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Glance's largest page (api_limit_max): fewer round trips. */
 #define GLANCE_PAGE 1000
@@ -100,4 +101,64 @@ int glance_get(struct glance *g, const char *id, struct http_resp *out, char *er
 	snprintf(url, sizeof(url), "%s/v2/images/%s", g->root, id);
 	g->requests++;
 	return http_do(g->http, &req, out, err, errlen);
+}
+
+/* ---- usage for the fair-use quotas ------------------------------------------ */
+
+struct usage_walk {
+	struct quota_usage *u;
+	long long since;            /* window start, seconds since the epoch */
+	const char *skip;           /* the image the request is about */
+};
+
+static long long iso_time(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	return end ? (long long)timegm(&tm) : -1;
+}
+
+static int count_image(const char *text, size_t len, void *ctx)
+{
+	struct usage_walk *w = ctx;
+	json_t *img = json_loadb(text, len, 0, NULL);
+	const char *status = json_string_value(json_object_get(img, "status"));
+	const char *id = json_string_value(json_object_get(img, "id"));
+	json_t *size = json_object_get(img, "size");
+	int self = id && w->skip && !strcmp(id, w->skip);
+
+	w->u->images++;
+	if (json_is_integer(size) && json_integer_value(size) > 0)
+		w->u->bytes += (unsigned long long)json_integer_value(size);
+	if (status && !self) {
+		if (!strcmp(status, "saving") || !strcmp(status, "uploading") || !strcmp(status, "importing"))
+			w->u->active++;
+		if (strcmp(status, "queued") &&
+		    iso_time(json_string_value(json_object_get(img, "created_at"))) >= w->since)
+			w->u->recent++;
+	}
+	json_decref(img);
+	return 0;
+}
+
+int glance_usage(struct glance *g, const char *owner, long long now, unsigned long long window_s,
+		 const char *skip, struct quota_usage *u, char *err, size_t errlen)
+{
+	struct usage_walk w = { u, now - (long long)window_s, skip };
+	char query[256];
+
+	memset(u, 0, sizeof(*u));
+	if (!owner || !*owner || strspn(owner, "0123456789abcdefABCDEF-_") != strlen(owner) || strlen(owner) > 64) {
+		snprintf(err, errlen, "cannot read the usage of project '%s': not a project id", owner ? owner : "");
+		return -1;
+	}
+	/* Hidden images are listed only when asked for, and community ones
+	 * only with visibility=all: two walks see every image of the owner. */
+	for (int hidden = 0; hidden < 2; hidden++) {
+		snprintf(query, sizeof(query), "owner=%s&visibility=all&os_hidden=%s", owner,
+			 hidden ? "true" : "false");
+		if (glance_list(g, query, count_image, &w, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "http.h"
+#include "quota.h"
 
 struct glance {
 	struct http_client *http;
@@ -22,5 +23,11 @@ int glance_list(struct glance *g, const char *query, glance_image_cb cb, void *c
 
 /* GET /v2/images/ID into out (status 200 or the error status). */
 int glance_get(struct glance *g, const char *id, struct http_resp *out, char *err, size_t errlen);
+
+/* A project's usage for the fair-use quotas: every image it owns, hidden
+ * or not (g's token must see them all: the hook's service token). The
+ * image `skip` is counted in images and bytes only. 0, or -1 with err. */
+int glance_usage(struct glance *g, const char *owner, long long now, unsigned long long window_s,
+		 const char *skip, struct quota_usage *u, char *err, size_t errlen);
 
 #endif

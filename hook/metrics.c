@@ -7,8 +7,10 @@
 
 /* Rule ids with a counter of their own; any other counts as "other". */
 static const char *const rules[] = { "scs-0104/source", "scs-0104/property", "scs-0104/unknown-version",
-				     "import/download-uri", "quota/", "other" };
+				     "import/download-uri", "quota/image-size", "quota/image-count",
+				     "quota/total-size", "quota/upload-rate", "quota/concurrent-uploads", "other" };
 #define N_RULES (sizeof(rules) / sizeof(rules[0]))
+_Static_assert(N_RULES <= METRICS_RULES, "metrics.h: METRICS_RULES too small");
 
 /* Upper bounds of the request duration buckets, in microseconds. */
 static const long long bounds[METRICS_BUCKETS] = { 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
@@ -101,5 +103,8 @@ size_t metrics_render(const struct metrics *m, unsigned long long token_hits, un
 	put(&o, "# HELP scs_image_hook_connections Open client connections.\n"
 		"# TYPE scs_image_hook_connections gauge\nscs_image_hook_connections %u\n",
 	    (unsigned)m->connections);
+	put(&o, "# HELP scs_image_hook_requests_in_flight Requests being served.\n"
+		"# TYPE scs_image_hook_requests_in_flight gauge\nscs_image_hook_requests_in_flight %u\n",
+	    (unsigned)m->in_flight);
 	return o.off < len ? o.off : len - 1;
 }

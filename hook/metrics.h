@@ -8,17 +8,19 @@
 
 #include "decide.h"
 
+#define METRICS_RULES 12
 #define METRICS_BUCKETS 12
 
 struct metrics {
 	atomic_ullong decisions[3];             /* by enum action */
-	atomic_ullong violations[8];            /* by rule, see metrics.c */
+	atomic_ullong violations[METRICS_RULES]; /* by rule, see metrics.c */
 	atomic_ullong duration[METRICS_BUCKETS + 1], duration_count, duration_sum_us;
 	atomic_ullong upstream_errors;
 	atomic_ullong keystone_errors;
 	atomic_ullong reloads, reload_failures;
 	atomic_ullong shed;                     /* refused: too many connections */
 	atomic_uint connections;
+	atomic_uint in_flight;                  /* requests between their first line and their answer's end */
 };
 
 void metrics_decision(struct metrics *m, const struct decision *d);

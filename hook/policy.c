@@ -3,6 +3,7 @@
  * Every key is checked against a list of the keys we understand: a typo in
  * a policy must be an error, never a rule that silently stops applying. */
 #include "policy.h"
+#include "quota.h"
 #include "util.h"
 #include "yconf.h"
 #include "ydoc.h"
@@ -33,6 +34,7 @@ struct loader {
 static const char *const mode_names[] = { "dry-run", "warn", "enforce" };
 static const char *const status_names[] = { "optional", "recommended", "mandatory" };
 static const char *const vis_names[] = { "public", "community", "shared", "private" };
+static const char *const download_uri_names[] = { "prefix", "equal", "off" };
 
 static int get_mode(struct loader *l, const struct ynode *n, const char *what, enum mode *out)
 {
@@ -464,22 +466,36 @@ static char *resolve_path(const char *config, const char *path)
 	return out;
 }
 
-static int load_exemption(struct loader *l, const struct ynode *n, struct exemption *e)
+static void free_strings(char **s, size_t n);
+
+int exemption_load(struct yconf *y, const struct ynode *n, int with_rules, struct exemption *e)
 {
-	static const char *const keys[] = { "project", "rules", "expires", "reason", NULL };
+	const char *const keys[] = { "project", "expires", "reason", with_rules ? "rules" : NULL, NULL };
 	struct ynode *v;
 
 	e->expires = -1;
-	if (yc_want(&l->y, n, YNODE_MAP, "an exemption") < 0 || yc_keys(&l->y, n, keys, "an exemption") < 0 ||
-	    yc_need(&l->y, n, "project", "an exemption", &v) < 0 || yc_string(&l->y, v, "project", &e->project) < 0 ||
-	    yc_need(&l->y, n, "reason", "an exemption (say why, it is logged)", &v) < 0 ||
-	    yc_string(&l->y, v, "reason", &e->reason) < 0)
+	if (yc_want(y, n, YNODE_MAP, "an exemption") < 0 || yc_keys(y, n, keys, "an exemption") < 0 ||
+	    yc_need(y, n, "project", "an exemption", &v) < 0 || yc_string(y, v, "project", &e->project) < 0 ||
+	    yc_need(y, n, "reason", "an exemption (say why, it is logged)", &v) < 0 ||
+	    yc_string(y, v, "reason", &e->reason) < 0)
 		return -1;
-	if ((v = ymap_get(n, "rules")) && yc_strings(&l->y, v, "rules", &e->rules, &e->n_rules) < 0)
+	if ((v = ymap_get(n, "rules")) && yc_strings(y, v, "rules", &e->rules, &e->n_rules) < 0)
 		return -1;
-	if ((v = ymap_get(n, "expires")) && yc_date(&l->y, v, "expires", &e->expires) < 0)
+	if ((v = ymap_get(n, "expires")) && yc_date(y, v, "expires", &e->expires) < 0)
 		return -1;
 	return 0;
+}
+
+void exemption_free(struct exemption *e)
+{
+	free(e->project);
+	free(e->reason);
+	free_strings(e->rules, e->n_rules);
+}
+
+static int load_exemption(struct loader *l, const struct ynode *n, struct exemption *e)
+{
+	return exemption_load(&l->y, n, 1, e);
 }
 
 static int load_scope(struct loader *l, const struct ynode *n)
@@ -491,6 +507,23 @@ static int load_scope(struct loader *l, const struct ynode *n)
 		struct ynode *m = ymap_get(n, vis_names[v]);
 		if (m && get_mode(l, m, vis_names[v], &l->p->scope[v]) < 0)
 			return -1;
+	}
+	return 0;
+}
+
+static int load_import(struct loader *l, const struct ynode *n)
+{
+	struct ynode *v;
+	int u;
+
+	if (yc_want(&l->y, n, YNODE_MAP, "import") < 0 ||
+	    yc_keys(&l->y, n, (const char *const[]){ "download_uri", NULL }, "import") < 0)
+		return -1;
+	if ((v = ymap_get(n, "download_uri"))) {
+		if (yc_enum(&l->y, v, "import.download_uri", download_uri_names, 3, &u) < 0)
+			return -1;
+		l->p->download_uri = (enum download_uri)u;
+		l->p->download_uri_line = v->line;
 	}
 	return 0;
 }
@@ -517,7 +550,8 @@ static int load_config_policies(struct loader *l, const struct ynode *n)
 
 static int load_config(struct loader *l, const struct ynode *root)
 {
-	static const char *const keys[] = { "policy", "mode", "visibility", "exemptions", POLICY_SERVICE_KEYS, NULL };
+	static const char *const keys[] = { "policy", "mode", "visibility", "exemptions", "quota", "import",
+					    POLICY_SERVICE_KEYS, NULL };
 	struct policy *p = l->p;
 	struct ynode *v;
 
@@ -527,10 +561,17 @@ static int load_config(struct loader *l, const struct ynode *root)
 		return -1;
 	if ((v = ymap_get(root, "visibility")) && load_scope(l, v) < 0)
 		return -1;
+	if ((v = ymap_get(root, "import")) && load_import(l, v) < 0)
+		return -1;
 	if ((v = ymap_get(root, "exemptions"))) {
 		if (yc_want(&l->y, v, YNODE_SEQ, "exemptions") < 0)
 			return -1;
 		LOAD_LIST(l, v, p->exemptions, p->n_exemptions, load_exemption);
+	}
+	if ((v = ymap_get(root, "quota"))) {
+		p->quota = xcalloc(1, sizeof(*p->quota));
+		if (quota_load(&l->y, v, p->quota) < 0)
+			return -1;
 	}
 	/* Spec files last: their errors name their own file. */
 	return load_config_policies(l, ymap_get(root, "policy"));
@@ -680,11 +721,11 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->n_distros; i++)
 		free_distro(&p->distros[i]);
 	free(p->distros);
-	for (size_t i = 0; i < p->n_exemptions; i++) {
-		free(p->exemptions[i].project);
-		free(p->exemptions[i].reason);
-		free_strings(p->exemptions[i].rules, p->exemptions[i].n_rules);
-	}
+	for (size_t i = 0; i < p->n_exemptions; i++)
+		exemption_free(&p->exemptions[i]);
+	if (p->quota)
+		quota_free(p->quota);
+	free(p->quota);
 	free(p->exemptions);
 	free_strings(p->files, p->n_files);
 	pcre2_match_context_free(p->mctx);
@@ -695,6 +736,7 @@ void policy_free(struct policy *p)
 const char *mode_name(enum mode m) { return mode_names[m]; }
 const char *status_name(enum status s) { return status_names[s]; }
 const char *visibility_name(enum visibility v) { return vis_names[v]; }
+const char *download_uri_name(enum download_uri u) { return download_uri_names[u]; }
 
 int mode_parse(const char *s, enum mode *out)
 {

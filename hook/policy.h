@@ -78,6 +78,12 @@ struct presence_rule {
 	unsigned line;
 };
 
+/* What a web-download import's URI must be (operator config
+ * `import: {download_uri: ...}`): under a source allowed for the image
+ * (prefix, the default), also exactly its image_source (equal), or not
+ * checked (off). */
+enum download_uri { DOWNLOAD_URI_PREFIX, DOWNLOAD_URI_EQUAL, DOWNLOAD_URI_OFF };
+
 struct exemption {
 	char *project;
 	char **rules;                   /* NULL: every rule */
@@ -85,6 +91,10 @@ struct exemption {
 	int expires;                    /* last day it applies (days since epoch), -1: never */
 	char *reason;
 };
+
+struct quota;
+struct yconf;
+struct ynode;
 
 struct policy {
 	char **files;                   /* every file that shaped this policy */
@@ -104,6 +114,9 @@ struct policy {
 	enum mode scope[VIS_COUNT];
 	struct exemption *exemptions;
 	size_t n_exemptions;
+	struct quota *quota;            /* fair use (quota.h), NULL when not configured */
+	enum download_uri download_uri;     /* 0: prefix */
+	unsigned download_uri_line;         /* where the config sets it, for messages */
 
 	pcre2_match_context *mctx;      /* match limits: a bad regex is bounded */
 };
@@ -123,6 +136,10 @@ int policy_load_file(struct policy *p, const char *path, char *err, size_t errle
 int policy_finish(struct policy *p, char *err, size_t errlen);
 void policy_free(struct policy *p);
 
+/* One exemption entry (`rules:` only where with_rules), and its release. */
+int exemption_load(struct yconf *y, const struct ynode *n, int with_rules, struct exemption *e);
+void exemption_free(struct exemption *e);
+
 /* Regex matching as Python's re.match: anchored at the start only.
  * Returns 1 match, 0 no match, -1 when the match limit was hit. */
 int regex_match(const struct policy *p, const struct regex *re, const char *s, size_t len);
@@ -130,6 +147,7 @@ int regex_match(const struct policy *p, const struct regex *re, const char *s, s
 const char *mode_name(enum mode m);
 const char *visibility_name(enum visibility v);
 const char *status_name(enum status s);
+const char *download_uri_name(enum download_uri u);
 int visibility_parse(const char *s, enum visibility *out);
 int mode_parse(const char *s, enum mode *out);
 

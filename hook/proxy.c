@@ -17,10 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define REPLY_BLOCK (64u << 10)
 #define PROXY_MAX_ANSWER (4u << 20)  /* Glance's answer to a create or patch: one image */
-#define CONN_MEMORY (256u << 10)    /* MHD's read buffer: the size of upload chunks */
+#define CUT_DRAIN_MAX (64u << 20)  /* bytes read past a quota cut before closing */
+#define CONN_MEMORY (256u << 10)
+#define STOP_GRACE_MS 10000         /* SIGTERM: how long requests in flight may finish */    /* MHD's read buffer: the size of upload chunks */
 
 /* BODY_DRAIN: an answer is decided but the client is still sending; the
  * rest of the body is read and dropped, and the answer queued at its end
@@ -46,7 +49,9 @@ struct exchange {
 	char warning[700];          /* Warning: 299 for warn mode, or "" */
 	long long t0;               /* when the request arrived, in microseconds */
 	int pending;                /* BODY_DRAIN: answer with this status, or 0: Glance's answer */
-	char pending_message[160];
+	char pending_message[sizeof(((struct verdict *)0)->message)];
+	struct verdict *cut;        /* the quota decision that cut the upload, for its answer */
+	long long cap, sent;        /* uploads: the byte cap (-1 none), and bytes forwarded */
 };
 
 
@@ -379,6 +384,7 @@ static enum MHD_Result judge(struct exchange *ex, struct MHD_Connection *mc, con
 		.request_id = ex->request_id, .body = ex->body, .body_len = ex->body_len,
 		.token = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Auth-Token"),
 		.content_type = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+		.content_length = content_length(mc),
 	};
 	struct verdict v;
 
@@ -387,6 +393,33 @@ static enum MHD_Result judge(struct exchange *ex, struct MHD_Connection *mc, con
 		return reply(ex, mc, v.status, v.message, &v);
 	if (v.warn)
 		set_warning(ex, v.message);
+	ex->cap = v.cap;
+	return MHD_YES;
+}
+
+/* The upload would cross its byte cap with the next chunk: decided before
+ * any of that chunk reaches Glance, so Glance never holds a complete body
+ * over the limit. Cut, the upload to Glance is dropped mid-body and Glance
+ * leaves the image without data; the client's 413 waits for its body end. */
+static enum MHD_Result cap_crossed(struct exchange *ex, size_t n)
+{
+	struct admit_req r = { .route = ex->route.kind, .image_id = ex->route.image_id, .method = "PUT",
+			       .target = ex->target, .request_id = ex->request_id };
+	struct verdict *v = xcalloc(1, sizeof(*v));
+
+	admit_cut(ex->px, ex->c, &r, ex->sent + (long long)n, v);
+	if (v->status != 413) {
+		ex->cap = -1;        /* exempt, warn or dry-run: it goes on, logged */
+		if (v->warn)
+			set_warning(ex, v->message);
+		free(v);
+		return MHD_YES;
+	}
+	upstream_finish(ex->c->up);
+	ex->cut = v;
+	ex->body_state = BODY_DRAIN;
+	ex->pending = 413;
+	snprintf(ex->pending_message, sizeof(ex->pending_message), "%s", v->message);
 	return MHD_YES;
 }
 
@@ -455,8 +488,15 @@ static enum MHD_Result body_chunk(struct exchange *ex, const char *data, size_t 
 		ex->body[ex->body_len] = '\0';
 		return MHD_YES;
 	}
+	/* A cut upload is drained to answer 413, but not forever: past this the
+	 * connection is closed without the answer (the record is logged). */
+	if (ex->cut && (ex->sent += (long long)n) - ex->cap > (long long)CUT_DRAIN_MAX)
+		return MHD_NO;
 	if (ex->body_state != BODY_FORWARD)
 		return MHD_YES;
+	if (ex->cap >= 0 && ex->sent + (long long)n > ex->cap && (cap_crossed(ex, n), ex->body_state != BODY_FORWARD))
+		return MHD_YES;
+	ex->sent += (long long)n;
 	int rc = upstream_push(ex->c->up, data, n);
 	if (rc == 1)
 		return drain(ex, 0, NULL);          /* Glance answered before the end */
@@ -520,7 +560,7 @@ static enum MHD_Result finish(struct exchange *ex, struct MHD_Connection *mc, co
 	if (ex->body_state == BODY_DRAIN && ex->pending == 0)
 		return relay(ex, mc, method);
 	if (ex->body_state == BODY_DRAIN && ex->pending_message[0])
-		return reply(ex, mc, ex->pending, ex->pending_message, NULL);
+		return reply(ex, mc, ex->pending, ex->pending_message, ex->cut);
 	if (ex->body_state == BODY_DRAIN)
 		return upstream_failed(ex, mc);
 	if (ex->body_state == BODY_BUFFER) {
@@ -570,6 +610,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	(void)mc;
 	if (ex) {
 		ex->px = cls;
+		ex->cap = -1;
+		atomic_fetch_add(&ex->px->metrics.in_flight, 1);
 		ex->target = strdup(uri);
 		if (!ex->target) {
 			free(ex);
@@ -595,7 +637,9 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **req_ctx,
 	free(ex->headers);
 	free(ex->body);
 	free(ex->url);
+	free(ex->cut);
 	free(ex->target);
+	atomic_fetch_sub(&ex->px->metrics.in_flight, 1);
 	free(ex);
 	*req_ctx = NULL;
 }
@@ -687,8 +731,11 @@ int proxy_start(struct proxy *px, char *err, size_t errlen)
 	};
 	struct MHD_OptionItem admin_opts[] = { { MHD_OPTION_END, 0, NULL } };
 
+	/* A thread per connection would otherwise get up to 8 malloc arenas per
+	 * core, whose fragments malloc_trim cannot return after a load peak. */
+	mallopt(M_ARENA_MAX, 4);
 	px->tokens = token_cache_new(4096);
-	px->daemon = listen_on(&c->listen, MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
+	px->daemon = listen_on(&c->listen, MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
 				MHD_USE_ERROR_LOG, on_request, px, opts, err, errlen);
 	if (!px->daemon)
 		return -1;
@@ -703,10 +750,20 @@ int proxy_start(struct proxy *px, char *err, size_t errlen)
 	return 0;
 }
 
+/* Stop taking connections, let requests in flight finish for a grace
+ * period, then end what is left: an unfinished upload to Glance is
+ * aborted, so no image becomes active with part of its data. */
 void proxy_stop(struct proxy *px)
 {
-	if (px->daemon)
+	if (px->daemon) {
+		MHD_socket s = MHD_quiesce_daemon(px->daemon);
+		if (s != MHD_INVALID_SOCKET)
+			close(s);
+		for (long waited = 0; px->metrics.in_flight > 0 && waited < STOP_GRACE_MS; waited += 50)
+			usleep(50 * 1000);
+		upstream_shutdown();
 		MHD_stop_daemon(px->daemon);
+	}
 	if (px->admin)
 		MHD_stop_daemon(px->admin);
 	px->daemon = px->admin = NULL;

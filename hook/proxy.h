@@ -12,6 +12,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "policy.h"
+#include "quota.h"
 #include "route.h"
 #include "tokens.h"
 
@@ -53,6 +54,12 @@ struct conn {
 	struct http_client http;            /* decisions: Keystone, GET image */
 	struct upstream *up;                /* the streamed exchange */
 	struct recorder *rec;
+	/* An upload in progress under a byte cap: what it was decided on, so
+	 * the cut can be decided and logged without asking Glance again. */
+	struct quota_limits cap_limits;
+	struct quota_usage cap_usage;
+	char cap_project[64];
+	enum visibility cap_visibility;
 };
 
 /* A request that creates or changes an image, as admit sees it. */
@@ -64,6 +71,7 @@ struct admit_req {
 	const char *content_type;
 	const char *body;
 	size_t body_len;
+	long long content_length;           /* uploads: the declared size, or -1 */
 };
 
 struct verdict {
@@ -73,12 +81,17 @@ struct verdict {
 	char message[2048];                 /* the refusal or the warning, in words */
 	const char *record;                 /* the decision record (a JSON line), or NULL */
 	size_t record_len;
+	long long cap;                      /* uploads: bytes allowed before the cut, -1 none */
 };
 
 int admit(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v);
 /* Decide Glance's 2xx answer to a create or patch again (see admit.c). */
 int admit_recheck(struct proxy *px, struct conn *c, const struct admit_req *r, const char *answer, size_t len,
 		  struct verdict *v);
+
+/* An upload crossed its byte cap after `received` bytes: decide and log
+ * it; v->status 413 means cut it, else it goes on (exempt, warn, dry-run). */
+int admit_cut(struct proxy *px, struct conn *c, const struct admit_req *r, long long received, struct verdict *v);
 
 /* Take the current policy for one decision, and give it back. */
 struct policy_hold *proxy_policy_acquire(struct proxy *px);

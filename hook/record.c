@@ -52,6 +52,18 @@ static void now_rfc3339(char out[28])
 	out[27] = '\0';
 }
 
+/* ["a","b"]: strings named in policies and by Keystone. */
+static void gen_strings(struct jsonw *w, const char *const *s, size_t n)
+{
+	jw_lit(w, "[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			jw_lit(w, ",");
+		jw_cstr(w, s[i]);
+	}
+	jw_lit(w, "]");
+}
+
 static void gen_image(struct jsonw *w, const struct image *img)
 {
 	jw_lit(w, ",\"image\":{\"id\":");
@@ -77,6 +89,24 @@ static void gen_image(struct jsonw *w, const struct image *img)
 	jw_lit(w, "}");
 }
 
+/* A quota's figures as numbers, for whoever reads the log by machine. */
+static void gen_quota(struct jsonw *w, const struct violation *v)
+{
+	jw_lit(w, ",\"limit\":");
+	jw_int(w, (long long)v->limit);
+	if (v->kind == V_QUOTA_SIZE) {
+		jw_text(w, v->used ? ",\"received\":" : ",\"size\":");
+		jw_int(w, (long long)v->size);
+		return;
+	}
+	jw_lit(w, ",\"usage\":");
+	jw_int(w, (long long)v->used);
+	if (v->kind == V_QUOTA_TOTAL) {
+		jw_lit(w, ",\"size\":");
+		jw_int(w, (long long)v->size);
+	}
+}
+
 static void gen_violations(struct jsonw *w, const struct decision *d)
 {
 	char msg[1024];
@@ -91,13 +121,10 @@ static void gen_violations(struct jsonw *w, const struct decision *d)
 		jw_cstr(w, v->rule);
 		FIELD(w, "spec", v->spec);
 		FIELD(w, "message", msg);
-		jw_lit(w, ",\"expected\":[");
-		for (size_t k = 0; k < v->n_expected; k++) {
-			if (k)
-				jw_lit(w, ",");
-			jw_cstr(w, v->expected[k]);
-		}
-		jw_lit(w, "]");
+		jw_lit(w, ",\"expected\":");
+		gen_strings(w, v->expected, v->n_expected);
+		if (v->kind >= V_QUOTA_SIZE)
+			gen_quota(w, v);
 		if (v->exempted)
 			jw_lit(w, ",\"exempted\":true");
 		jw_lit(w, "}");
@@ -129,13 +156,9 @@ static void gen_exemption(struct jsonw *w, const struct exemption *e)
 
 static void gen_policy(struct jsonw *w, const struct policy *p)
 {
-	jw_lit(w, ",\"policy\":{\"files\":[");
-	for (size_t i = 0; i < p->n_files; i++) {
-		if (i)
-			jw_lit(w, ",");
-		jw_cstr(w, p->files[i]);
-	}
-	jw_lit(w, "],\"sha256\":");
+	jw_lit(w, ",\"policy\":{\"files\":");
+	gen_strings(w, (const char *const *)p->files, p->n_files);
+	jw_lit(w, ",\"sha256\":");
 	jw_cstr(w, p->sha256);
 	jw_lit(w, "}");
 }
@@ -163,6 +186,16 @@ int recorder_render(struct recorder *rec, const struct record_ctx *c, const stru
 	FIELD(w, "path", c->path);
 	FIELD(w, "project_id", c->who ? c->who->project_id : NULL);
 	FIELD(w, "user_id", c->who ? c->who->user_id : NULL);
+	if (c->roles) {
+		jw_lit(w, ",\"roles\":");
+		gen_strings(w, c->roles, c->n_roles);
+	}
+	if (c->import_method) {
+		jw_lit(w, ",\"import\":{\"method\":");
+		jw_cstr(w, c->import_method);
+		FIELD(w, "uri", c->uri);
+		jw_lit(w, "}");
+	}
 	gen_image(w, img);
 	FIELD(w, "mode", mode_name(d->mode));
 	FIELD(w, "decision", action_name(d->action));

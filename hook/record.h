@@ -17,6 +17,10 @@ struct record_ctx {
 	long latency_us;
 	const char *decision_id;    /* NULL: a new one */
 	const char *error;          /* why a decision could not be made on the facts, or NULL */
+	const char *const *roles;   /* the caller's roles, when known (import plugin) */
+	size_t n_roles;
+	const char *import_method;  /* an import's method, and a web-download's URI */
+	const char *uri;
 };
 
 struct recorder;

@@ -143,7 +143,7 @@ static enum route_kind match(const char *method, const struct segs *sg)
  * not route it, but a model that guessed wrong would let it through. */
 static int looks_like_images(const struct segs *sg)
 {
-	static const char *const words[] = { "images", "file", "stage", "import" };
+	static const char *const words[] = { "images", "file", "stage", "import", "tasks" };
 	for (size_t i = 0; i < sg->count; i++)
 		for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
 			if (seg_like(sg->s[i], sg->n[i], words[k]) && !seg_is(sg->s[i], sg->n[i], words[k]))
@@ -219,6 +219,13 @@ void route_classify(const char *method, const char *target, const char *accept, 
 	}
 	if (looks_like_images(&sg)) {
 		refuse(r, 400, "the path is not spelled as Glance spells it (case)");
+		return;
+	}
+	/* A legacy import task creates an image from properties we never see
+	 * as an image body; interoperable import is the decided way in. */
+	if (sg.count == 1 && seg_is(sg.s[0], sg.n[0], "tasks") && !strcmp(method, "POST")) {
+		refuse(r, 403, "the legacy tasks API is not admitted through the proxy; "
+		       "use interoperable image import (POST /v2/images/{id}/import)");
 		return;
 	}
 	r->kind = match(method, &sg);

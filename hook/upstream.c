@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +274,13 @@ static void collect(struct upstream *u)
 
 /* Run the transfer until ready(u) or the end; a Glance that makes no
  * progress for idle_timeout_ms is given up on. */
+static atomic_int shutting_down;
+
+void upstream_shutdown(void)
+{
+	atomic_store(&shutting_down, 1);
+}
+
 static void drive(struct upstream *u, int (*ready)(const struct upstream *))
 {
 	long long deadline = mono_us() / 1000 + u->idle_timeout_ms;
@@ -296,6 +304,12 @@ static void drive(struct upstream *u, int (*ready)(const struct upstream *))
 			u->timed_out = 1;
 			u->result = CURLE_OPERATION_TIMEDOUT;
 			snprintf(u->error, sizeof(u->error), "Glance made no progress for %ld ms", u->idle_timeout_ms);
+			return;
+		}
+		if (atomic_load(&shutting_down)) {
+			u->done = 1;
+			u->result = CURLE_ABORTED_BY_CALLBACK;
+			snprintf(u->error, sizeof(u->error), "the proxy is shutting down");
 			return;
 		}
 		curl_multi_poll(u->multi, NULL, 0, 100, NULL);

@@ -57,6 +57,9 @@ int upstream_read_all(struct upstream *u, size_t max, char **buf, size_t *len);
 /* End the exchange; an unfinished transfer is aborted (the connection dropped). */
 void upstream_finish(struct upstream *u);
 
+/* Shutting down: every transfer still running ends now, as failed. */
+void upstream_shutdown(void);
+
 /* Why it failed, and whether it was a timeout (504) rather than no answer (502). */
 const char *upstream_error(const struct upstream *u);
 int upstream_timed_out(const struct upstream *u);

@@ -167,3 +167,28 @@ int yc_duration_ms(struct yconf *y, const struct ynode *n, const char *what, lon
 			}
 	return yc_fail(y, n, "%s must be a duration like 30s, 500ms, 5m or 1h, not '%s'", what, n->value);
 }
+
+int yc_size(struct yconf *y, const struct ynode *n, const char *what, unsigned long long *out)
+{
+	static const struct { const char *unit; unsigned long long bytes; } units[] = {
+		{ "", 1 }, { "B", 1 }, { "KiB", 1ULL << 10 }, { "MiB", 1ULL << 20 }, { "GiB", 1ULL << 30 },
+		{ "TiB", 1ULL << 40 }, { "PiB", 1ULL << 50 }, { "KB", 1000ULL }, { "MB", 1000000ULL },
+		{ "GB", 1000000000ULL }, { "TB", 1000000000000ULL }, { "PB", 1000000000000000ULL },
+	};
+	char *end;
+
+	if (yc_want(y, n, YNODE_SCALAR, what) < 0)
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(n->value, &end, 10);
+	const char *unit = end + strspn(end, " ");
+	if (n->value[0] >= '0' && n->value[0] <= '9' && !errno)
+		for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+			if (!strcmp(unit, units[i].unit) && (unit == end || units[i].unit[0]) &&
+			    v <= (1ULL << 62) / units[i].bytes) {
+				*out = v * units[i].bytes;
+				return 0;
+			}
+	return yc_fail(y, n, "%s must be a size like 50GiB, 512MiB or 1TB (whole numbers; KiB/MiB/GiB/TiB "
+		       "are powers of 1024, KB/MB/GB/TB of 1000), not '%s'", what, n->value);
+}

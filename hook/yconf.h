@@ -31,6 +31,8 @@ int yc_enum(struct yconf *y, const struct ynode *n, const char *what, const char
 /* A whole number in [min, max]. */
 int yc_uint(struct yconf *y, const struct ynode *n, const char *what, unsigned long long min,
 	    unsigned long long max, unsigned long long *out);
+/* A size in bytes: "50GiB", "512 MiB", "1TB" or plain bytes. */
+int yc_size(struct yconf *y, const struct ynode *n, const char *what, unsigned long long *out);
 /* A duration in milliseconds: "30s", "500ms", "2m", "1h", "1d" or plain seconds. */
 int yc_duration_ms(struct yconf *y, const struct ynode *n, const char *what, long *out);
 

@@ -144,4 +144,28 @@ check "help teaches" has "Exit status: 0 every image allowed"
 expect "top-level help" 0 "$BIN" --help
 expect "unknown command -> 2" 2 "$BIN" frobnicate
 
+# -- what the Glance import plugin passes: roles, import method, web-download URI --
+NOBLE='{"id":"i1","name":"Ubuntu 24.04","visibility":"public","owner":"p1","image_source":"https://cloud-images.ubuntu.com/releases/noble/x.img"}'
+echo "$NOBLE" >"$TMP/noble.json"
+expect "import: URI under an allowed source -> 0" 0 "$BIN" check --policy "$V5" --format json --source import \
+	--roles member,reader --request-id req-1 --import-method web-download --uri https://cloud-images.ubuntu.com/noble/y.img "$TMP/noble.json"
+check "import: record has roles and the import" python3 -c '
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+assert r["source"] == "import" and r["roles"] == ["member", "reader"] and r["request_id"] == "req-1", r
+assert r["import"] == {"method": "web-download", "uri": "https://cloud-images.ubuntu.com/noble/y.img"}, r' "$TMP/out"
+expect "import: URI elsewhere -> 1" 1 "$BIN" check --policy "$V5" --uri https://evil.example/x.img "$TMP/noble.json"
+check "import: rule import/download-uri with the allowed prefixes" has "import/download-uri"
+check "import: says where it may come from" has "allowed:  https://cloud-images.ubuntu.com/releases/noble/"
+expect "import: --uri with glance-direct -> 2" 2 "$BIN" check --policy "$V5" --import-method glance-direct --uri https://x/ "$TMP/noble.json"
+check "import: says why" has "--uri is only for --import-method web-download" "$TMP/err"
+expect "import: web-download without --uri -> 2" 2 "$BIN" check --policy "$V5" --import-method web-download "$TMP/noble.json"
+expect "import: unknown method -> 2" 2 "$BIN" check --policy "$V5" --import-method ftp "$TMP/noble.json"
+printf 'policy: [%s]\nimport: {download_uri: equal}\n' "$V5" >"$TMP/equal.yaml"
+expect "import equal: another allowed URI -> 1" 1 "$BIN" check --config "$TMP/equal.yaml" --uri https://cloud-images.ubuntu.com/noble/y.img "$TMP/noble.json"
+check "import equal: the message says what was expected" has "expected 'https://cloud-images.ubuntu.com/releases/noble/x.img'"
+expect "import equal: the image_source itself -> 0" 0 "$BIN" check --config "$TMP/equal.yaml" --uri https://cloud-images.ubuntu.com/releases/noble/x.img "$TMP/noble.json"
+printf 'policy: [%s]\nimport: {download_uri: off}\n' "$V5" >"$TMP/off.yaml"
+expect "import off: any URI -> 0" 0 "$BIN" check --config "$TMP/off.yaml" --uri https://evil.example/x.img "$TMP/noble.json"
+
 finish

@@ -12,6 +12,7 @@ import json
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 
 proxy, glance, token = sys.argv[1:4]
@@ -204,6 +205,19 @@ for name, make in [
             '[{"op":"replace","path":"// visibility\\u00a0","value":"public"}]')),
         ("PATCH on an encoded path", lambda: patch_new(TO_PUBLIC, prefix="/v2/%69mages/"))]:
     cases.append((name, lambda make=make: make()()))
+
+
+def legacy_task():
+    """The tasks API creates the image from image_properties, asynchronously."""
+    st, _ = request("POST", "/v2/tasks", json.dumps({"type": "import", "input": {
+        "import_from": glance + "/versions", "import_from_format": "raw",
+        "image_properties": {"name": "Ubuntu 24.04", "visibility": "public", "image_source": BAD,
+                             "disk_format": "raw", "container_format": "bare"}}}), JSON)
+    time.sleep(3)   # long enough for Glance's task to create its image
+    return st
+
+
+cases.append(("legacy tasks API import", legacy_task))
 cases.append(("hide, then change the source", hidden_then_unhidden_then_source))
 cases.append(("two concurrent PATCHes, each harmless alone", concurrent_patches))
 

@@ -94,6 +94,43 @@ check "beyond max_connections: 503" test "$(curl -s -o /dev/null -w '%{http_code
 wait "${holders[@]}"
 check "after the load: answers again" test "$(curl -s -o /dev/null -w '%{http_code}' "$ONE/v2/images" -H "X-Auth-Token: $TADMIN")" = 200
 
+# -- SIGTERM -------------------------------------------------------------------------------------------
+# An idle keep-alive client does not hold the proxy up; an upload in flight
+# gets a grace period (10 s), then is aborted: the image never becomes
+# active with part of its data, and the proxy exits, never hangs.
+proxy_start term "mode: enforce"
+TERM_URL=$PROXY_URL; TERM_PID=$PROXY_PID
+python3 -c '
+import http.client, sys, time, urllib.parse
+u = urllib.parse.urlsplit(sys.argv[1])
+c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+c.request("GET", "/v2/images", headers={"X-Auth-Token": sys.argv[2]})
+c.getresponse().read()
+time.sleep(20)   # the connection stays open, idle
+' "$TERM_URL" "$TA" & idle=$!
+sleep 1
+t0=$(date +%s%N)
+kill -TERM "$TERM_PID"; wait "$TERM_PID"; trc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "SIGTERM with an idle keep-alive client: exit 0 at once (${ms} ms)" test "$trc" -eq 0 -a "$ms" -lt 3000
+kill "$idle" 2>/dev/null; wait "$idle" 2>/dev/null
+
+proxy_start term2 "mode: enforce"
+TERM_URL=$PROXY_URL; TERM_PID=$PROXY_PID
+id=$(glance_create "$TA" '{"name":"slow","disk_format":"raw","container_format":"bare"}')
+head -c 20M /dev/zero >"$TMP/slow"
+curl -s -o /dev/null --limit-rate 200K -X PUT "$TERM_URL/v2/images/$id/file" -H "X-Auth-Token: $TA" \
+	-H 'Content-Type: application/octet-stream' --data-binary @"$TMP/slow" & up=$!
+sleep 2
+t0=$(date +%s%N)
+kill -TERM "$TERM_PID"; wait "$TERM_PID"; trc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+wait "$up"
+check "SIGTERM during a slow upload: exit 0 after the grace period (${ms} ms)" test "$trc" -eq 0 -a "$ms" -ge 9000 -a "$ms" -lt 20000
+for i in $(seq 50); do st=$(glance_field "$id" status); [ "$st" != saving ] && break; sleep 0.2; done
+check "the upload cut short by shutdown left the image without data (status $st)" test "$st" = queued
+rm -f "$TMP/slow"
+
 # -- faults ----------------------------------------------------------------------------------------------
 # A client that vanishes mid-upload: the upload to Glance is aborted.
 id=$(glance_create "$TA" '{"name":"half","disk_format":"raw","container_format":"bare"}')

@@ -33,10 +33,22 @@ START_TEST(reads_and_other_routes_pass)
 	ck_assert_int_eq(kind("DELETE", "/v2/images/abc", NULL), ROUTE_PASS);
 	ck_assert_int_eq(kind("POST", "/v3/images", NULL), ROUTE_PASS);      /* Glance: version list */
 	ck_assert_int_eq(kind("POST", "/", NULL), ROUTE_PASS);
+	ck_assert_int_eq(kind("GET", "/v2/tasks", NULL), ROUTE_PASS);
 }
 END_TEST
 
 /* What Glance's version filter and eventlet do, we do. */
+START_TEST(legacy_tasks_are_refused)
+{
+	struct route r;
+	route_classify("POST", "/v2/tasks", NULL, &r);
+	ck_assert_int_eq(r.kind, ROUTE_REFUSE);
+	ck_assert_int_eq(r.status, 403);
+	ck_assert_int_eq(kind("POST", "//v2.1/tasks?x", NULL), ROUTE_REFUSE);
+	ck_assert_int_eq(kind("POST", "/v2/Tasks", NULL), ROUTE_REFUSE);
+}
+END_TEST
+
 START_TEST(glance_normalisations_are_decided)
 {
 	ck_assert_int_eq(kind("POST", "//v2/images", NULL), ROUTE_CREATE);
@@ -74,6 +86,7 @@ Suite *suite_route(void)
 	tcase_add_test(tc, reads_and_other_routes_pass);
 	tcase_add_test(tc, glance_normalisations_are_decided);
 	tcase_add_test(tc, unsure_spellings_are_refused);
+	tcase_add_test(tc, legacy_tasks_are_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

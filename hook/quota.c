@@ -1,0 +1,317 @@
+/* quota: the fair-use policy and its decision; see quota.h. */
+#include "quota.h"
+#include "util.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UNLIMITED ULLONG_MAX
+
+static const char *const limit_names[QL_COUNT] = {
+	"max_image_size", "max_images", "max_total_size", "uploads_per_window.count", "uploads_per_window.window",
+	"max_concurrent_uploads",
+};
+
+/* ---- loading ---------------------------------------------------------------- */
+
+static int unlimited(const struct ynode *n)
+{
+	return n->kind == YNODE_SCALAR && !strcmp(n->value, "unlimited");
+}
+
+static int load_count(struct yconf *y, const struct ynode *n, const char *what, unsigned long long *out)
+{
+	if (unlimited(n)) {
+		*out = UNLIMITED;
+		return 0;
+	}
+	return yc_uint(y, n, what, 0, 1ULL << 40, out);
+}
+
+static int load_window(struct yconf *y, const struct ynode *n, struct quota_limits *l)
+{
+	static const char *const keys[] = { "count", "window", NULL };
+	struct ynode *count, *window;
+	long ms;
+
+	if (yc_want(y, n, YNODE_MAP, "uploads_per_window") < 0 || yc_keys(y, n, keys, "uploads_per_window") < 0 ||
+	    yc_need(y, n, "count", "uploads_per_window", &count) < 0 ||
+	    yc_need(y, n, "window", "uploads_per_window", &window) < 0 ||
+	    load_count(y, count, "uploads_per_window.count", &l->v[QL_UPLOADS]) < 0 ||
+	    yc_duration_ms(y, window, "uploads_per_window.window", &ms) < 0)
+		return -1;
+	if (ms < 1000)
+		return yc_fail(y, window, "uploads_per_window.window must be at least 1s");
+	l->v[QL_WINDOW] = (unsigned long long)ms / 1000;
+	l->set |= 1u << QL_UPLOADS | 1u << QL_WINDOW;
+	return 0;
+}
+
+static int load_limits(struct yconf *y, const struct ynode *n, const char *what, struct quota_limits *l)
+{
+	static const char *const keys[] = { "max_image_size", "max_images", "max_total_size", "uploads_per_window",
+					    "max_concurrent_uploads", NULL };
+	static const enum quota_limit sizes[] = { QL_IMAGE_SIZE, QL_TOTAL_SIZE };
+	static const enum quota_limit counts[] = { QL_IMAGES, QL_CONCURRENT };
+	struct ynode *v;
+
+	if (yc_want(y, n, YNODE_MAP, what) < 0 || yc_keys(y, n, keys, what) < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		if (!(v = ymap_get(n, limit_names[sizes[i]])))
+			continue;
+		if (unlimited(v))
+			l->v[sizes[i]] = UNLIMITED;
+		else if (yc_size(y, v, limit_names[sizes[i]], &l->v[sizes[i]]) < 0)
+			return -1;
+		l->set |= 1u << sizes[i];
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(counts); i++) {
+		if (!(v = ymap_get(n, limit_names[counts[i]])))
+			continue;
+		if (load_count(y, v, limit_names[counts[i]], &l->v[counts[i]]) < 0)
+			return -1;
+		l->set |= 1u << counts[i];
+	}
+	if ((v = ymap_get(n, "uploads_per_window")) && load_window(y, v, l) < 0)
+		return -1;
+	return 0;
+}
+
+static int load_projects(struct yconf *y, const struct ynode *n, struct quota *q)
+{
+	if (yc_want(y, n, YNODE_MAP, "quota.projects (project: {limits})") < 0)
+		return -1;
+	q->projects = xcalloc(n->n ? n->n : 1, sizeof(*q->projects));
+	for (size_t i = 0; i < n->n; i++) {
+		struct quota_project *qp = &q->projects[q->n_projects++];
+		if (yc_string(y, ymap_key(n, i), "a project", &qp->project) < 0)
+			return -1;
+		qp->limits.from = qp->project;
+		if (load_limits(y, ymap_val(n, i), "a project's limits", &qp->limits) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int load_exempt(struct yconf *y, const struct ynode *n, struct quota *q)
+{
+	if (yc_want(y, n, YNODE_SEQ, "quota.exempt") < 0)
+		return -1;
+	q->exempt = xcalloc(n->n ? n->n : 1, sizeof(*q->exempt));
+	for (size_t i = 0; i < n->n; i++)
+		if (exemption_load(y, n->items[i], 0, &q->exempt[q->n_exempt++]) < 0)
+			return -1;
+	return 0;
+}
+
+int quota_load(struct yconf *y, const struct ynode *n, struct quota *q)
+{
+	static const char *const keys[] = { "default", "projects", "exempt", NULL };
+	struct ynode *v;
+
+	q->defaults.from = "default";
+	if (yc_want(y, n, YNODE_MAP, "quota") < 0 || yc_keys(y, n, keys, "quota") < 0)
+		return -1;
+	if ((v = ymap_get(n, "default")) && load_limits(y, v, "quota.default", &q->defaults) < 0)
+		return -1;
+	if ((v = ymap_get(n, "projects")) && load_projects(y, v, q) < 0)
+		return -1;
+	if ((v = ymap_get(n, "exempt")) && load_exempt(y, v, q) < 0)
+		return -1;
+	return 0;
+}
+
+void quota_free(struct quota *q)
+{
+	for (size_t i = 0; i < q->n_projects; i++)
+		free(q->projects[i].project);
+	free(q->projects);
+	for (size_t i = 0; i < q->n_exempt; i++)
+		exemption_free(&q->exempt[i]);
+	free(q->exempt);
+}
+
+/* ---- deciding ------------------------------------------------------------- */
+
+static int is_project(const char *name, const struct caller *who)
+{
+	return (who->project_id && !strcmp(name, who->project_id)) ||
+	       (who->project_name && !strcmp(name, who->project_name));
+}
+
+void quota_limits_for(const struct quota *q, const struct caller *who, struct quota_limits *out)
+{
+	*out = q->defaults;
+	for (size_t i = 0; i < q->n_projects; i++) {
+		const struct quota_limits *o = &q->projects[i].limits;
+		if (!is_project(q->projects[i].project, who))
+			continue;
+		for (int k = 0; k < QL_COUNT; k++)
+			if (o->set & 1u << k)
+				out->v[k] = o->v[k];
+		out->set |= o->set;
+		out->from = o->from;
+	}
+}
+
+static int applies(const struct quota_limits *l, enum quota_limit k)
+{
+	return (l->set & 1u << k) && l->v[k] != UNLIMITED;
+}
+
+static void add(struct decision *d, const struct quota_limits *l, const struct caller *who, enum vkind kind,
+		const char *rule, enum quota_limit k, unsigned long long used, unsigned long long size)
+{
+	if (d->n == DECIDE_MAX_VIOLATIONS) {
+		d->n_more++;
+		return;
+	}
+	struct violation *v = &d->v[d->n++];
+	memset(v, 0, sizeof(*v));
+	v->rule = rule;
+	v->spec = l->from;
+	v->kind = kind;
+	v->key = limit_names[k];
+	v->actual = who->project_name ? who->project_name : who->project_id;
+	v->limit = l->v[k];
+	v->used = used;
+	v->size = size;
+	if (kind == V_QUOTA_RATE)
+		v->size = l->v[QL_WINDOW];
+}
+
+static void check(struct decision *d, const struct quota_limits *l, const struct caller *who,
+		  const struct quota_usage *u, const struct quota_ask *ask)
+{
+	unsigned long long size = ask->size >= 0 ? (unsigned long long)ask->size : 0;
+	int upload = ask->op == QUOTA_UPLOAD;
+
+	/* A create adds an image; an upload or import fills one that is counted. */
+	if (applies(l, QL_IMAGES) && (ask->op == QUOTA_CREATE ? u->images >= l->v[QL_IMAGES]
+							      : u->images > l->v[QL_IMAGES]))
+		add(d, l, who, V_QUOTA_COUNT, "quota/image-count", QL_IMAGES, u->images, 0);
+	if (ask->op == QUOTA_CREATE)
+		return;
+	if (upload && ask->size >= 0 && applies(l, QL_IMAGE_SIZE) && size > l->v[QL_IMAGE_SIZE])
+		add(d, l, who, V_QUOTA_SIZE, "quota/image-size", QL_IMAGE_SIZE, (unsigned long long)ask->cut, size);
+	if (upload && applies(l, QL_TOTAL_SIZE) &&
+	    (u->bytes >= l->v[QL_TOTAL_SIZE] || size > l->v[QL_TOTAL_SIZE] - u->bytes))
+		add(d, l, who, V_QUOTA_TOTAL, "quota/total-size", QL_TOTAL_SIZE, u->bytes, size);
+	if (ask->cut)
+		return;             /* mid-stream: only the byte limits are news */
+	if (applies(l, QL_UPLOADS) && u->recent >= l->v[QL_UPLOADS])
+		add(d, l, who, V_QUOTA_RATE, "quota/upload-rate", QL_UPLOADS, u->recent, 0);
+	if (applies(l, QL_CONCURRENT) && u->active >= l->v[QL_CONCURRENT])
+		add(d, l, who, V_QUOTA_CONCURRENT, "quota/concurrent-uploads", QL_CONCURRENT, u->active, 0);
+}
+
+void quota_decide(const struct quota *q, enum mode mode, const struct caller *who, int today,
+		  const struct quota_limits *l, const struct quota_usage *u, const struct quota_ask *ask,
+		  struct decision *d)
+{
+	size_t from = d->n;
+
+	check(d, l, who, u, ask);
+	if (d->n == from && !d->n_more)
+		return;
+	if (!decision_exempt(q->exempt, q->n_exempt, who, today, d, from))
+		return;
+	enum action a = mode == MODE_ENFORCE ? ACTION_DENY : mode == MODE_WARN ? ACTION_WARN : ACTION_ALLOW;
+	if (mode > d->mode)
+		d->mode = mode;
+	if (a > d->action)
+		d->action = a;
+}
+
+long long quota_byte_cap(const struct quota_limits *l, const struct quota_usage *u, enum quota_limit *which)
+{
+	unsigned long long cap = UNLIMITED;
+
+	if (applies(l, QL_IMAGE_SIZE)) {
+		cap = l->v[QL_IMAGE_SIZE];
+		*which = QL_IMAGE_SIZE;
+	}
+	if (applies(l, QL_TOTAL_SIZE)) {
+		unsigned long long left = u->bytes >= l->v[QL_TOTAL_SIZE] ? 0 : l->v[QL_TOTAL_SIZE] - u->bytes;
+		if (left < cap) {
+			cap = left;
+			*which = QL_TOTAL_SIZE;
+		}
+	}
+	return cap > (unsigned long long)LLONG_MAX ? -1 : (long long)cap;
+}
+
+int quota_binding(const struct decision *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (!d->v[i].exempted && d->v[i].kind >= V_QUOTA_SIZE)
+			return 1;
+	return 0;
+}
+
+/* ---- words ----------------------------------------------------------------- */
+
+/* "50 GiB" when exact, else "1.5 GiB (1610612736 bytes)". */
+static void fmt_bytes(unsigned long long b, char *out, size_t len)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	size_t u = 0;
+	double x = (double)b;
+
+	while (x >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		x /= 1024;
+		u++;
+	}
+	if (u == 0 || (b & ((1ULL << (10 * u)) - 1)) == 0)
+		snprintf(out, len, "%.0f %s", x, units[u]);
+	else
+		snprintf(out, len, "%.1f %s (%llu bytes)", x, units[u], b);
+}
+
+static void fmt_window(unsigned long long s, char *out, size_t len)
+{
+	if (s % 86400 == 0)
+		snprintf(out, len, "%llud", s / 86400);
+	else if (s % 3600 == 0)
+		snprintf(out, len, "%lluh", s / 3600);
+	else if (s % 60 == 0)
+		snprintf(out, len, "%llum", s / 60);
+	else
+		snprintf(out, len, "%llus", s);
+}
+
+void quota_message(const struct violation *v, char *buf, size_t len)
+{
+	char limit[64], used[64], size[64];
+	const char *who = v->actual ? v->actual : "(unknown project)";
+
+	fmt_bytes(v->limit, limit, sizeof(limit));
+	fmt_bytes(v->used, used, sizeof(used));
+	fmt_bytes(v->size, size, sizeof(size));
+	switch (v->kind) {
+	case V_QUOTA_SIZE:
+		snprintf(buf, len, "the image data (%s%s) exceeds the limit of %s per image (max_image_size, %s)",
+			 v->used ? "more than " : "", size, limit, v->spec);
+		break;
+	case V_QUOTA_TOTAL:
+		snprintf(buf, len, "project %s stores %s of its %s (max_total_size, %s); %s%s more would exceed it",
+			 who, used, limit, v->spec, v->size ? "" : "any data", v->size ? size : "");
+		break;
+	case V_QUOTA_COUNT:
+		snprintf(buf, len, "project %s has %llu images; the limit is %llu (max_images, %s)", who, v->used,
+			 v->limit, v->spec);
+		break;
+	case V_QUOTA_RATE:
+		fmt_window(v->size, size, sizeof(size));
+		snprintf(buf, len, "project %s started %llu uploads in the last %s; the limit is %llu per %s "
+			 "(uploads_per_window, %s)", who, v->used, size, v->limit, size, v->spec);
+		break;
+	default:
+		snprintf(buf, len, "project %s has %llu uploads or imports in progress; the limit is %llu "
+			 "(max_concurrent_uploads, %s)", who, v->used, v->limit, v->spec);
+		break;
+	}
+}

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Fair-use quotas through the proxy, against the real stack: each limit
+# refused at the right moment with the right words, uploads just under a
+# limit pass, a body over the cap is cut while it streams (the image stays
+# without data), an exempt project passes and is logged, and two proxies
+# on one Glance enforce one count.
+SUITE=integration-quota
+. "$(dirname "$0")/../lib.sh"
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+. tests/stack-lib.sh
+stack_up
+
+TA=$(token stack-a)
+TB=$(token stack-b)
+TADMIN=$(token stack-admin)
+QUOTA='quota: {default: {max_image_size: 1MiB, max_images: 3, max_total_size: 2MiB, uploads_per_window: {count: 3, window: 1h}, max_concurrent_uploads: 1}, projects: {customer-b: {max_images: 50, max_image_size: 4MiB, max_total_size: 8MiB, uploads_per_window: {count: 2, window: 1h}}}, exempt: [{project: admin, reason: operator images, expires: 2099-12-31}]}'
+proxy_start one "mode: enforce" "$QUOTA"
+ONE=$PROXY_URL; ONE_CLOUDS=$PROXY_CLOUDS; LOG_ONE=$PROXY_LOG; ONE_ADMIN=$PROXY_ADMIN
+proxy_start two "mode: enforce" "$QUOTA"
+TWO=$PROXY_URL; LOG_TWO=$PROXY_LOG
+PROXY_URL=$ONE; PROXY_CLOUDS=$ONE_CLOUDS; PROXY_LOG=$LOG_ONE
+
+head -c 1048000 /dev/urandom >"$TMP/under"        # just under 1 MiB
+head -c 1048577 /dev/urandom >"$TMP/over"         # 1 MiB and a byte
+head -c 3000000 /dev/urandom >"$TMP/big"          # ~2.9 MiB
+head -c 2000 /dev/urandom >"$TMP/small"
+
+# create URL TOKEN NAME: a private image through a proxy; prints "CODE ID".
+create() {
+	curl -s -o "$TMP/create.json" -w '%{http_code}' -X POST "$1/v2/images" -H "X-Auth-Token: $2" \
+		-H 'Content-Type: application/json' \
+		--data '{"name":"'"$3"'","disk_format":"raw","container_format":"bare","visibility":"private"}'
+	printf ' %s\n' "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("id",""))' "$TMP/create.json" 2>/dev/null)"
+}
+# put URL TOKEN ID FILE [file|stage] [chunked]: the answer body in $TMP/put.json; prints the code.
+put() {
+	local extra=()
+	[ "${6:-}" = chunked ] && extra=(-H 'Transfer-Encoding: chunked')
+	curl -s -o "$TMP/put.json" -w '%{http_code}' -X PUT "$1/v2/images/$3/${5:-file}" -H "X-Auth-Token: $2" \
+		-H 'Content-Type: application/octet-stream' "${extra[@]}" --data-binary @"$4"
+}
+message() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["message"])' "$TMP/put.json" 2>/dev/null; }
+# settled ID: Glance's status once the image is no longer saving (a cut upload unwinds).
+settled() {
+	local st i
+	for i in $(seq 50); do
+		st=$(glance_field "$1" status)
+		[ "$st" != saving ] && break
+		sleep 0.2
+	done
+	echo "$st"
+}
+
+# -- customer-a, defaults: one image 1 MiB, 3 images, 2 MiB in all ------------------------------------
+read -r code a1 < <(create "$ONE" "$TA" qa1)
+check "create under the count passes ($code)" test "$code" = 201
+check "an upload just under max_image_size passes" test "$(put "$ONE" "$TA" "$a1" "$TMP/under")" = 204
+check "that image is active" test "$(glance_field "$a1" status)" = active
+
+# The openstack CLI: Content-Length is known, so the refusal comes before any data.
+OS_CLIENT_CONFIG_FILE=$PROXY_CLOUDS OS_CLOUD=stack-a openstack image create --disk-format raw \
+	--container-format bare --file "$TMP/over" qa-cli >"$TMP/out" 2>"$TMP/err"
+check "openstack image create over max_image_size fails" test $? -ne 0
+check "the CLI prints the 413 naming the limit and the size" \
+	grep -q '413.*exceeds the limit of 1 MiB per image (max_image_size, default)' "$TMP/err"
+check "the CLI message names the size in bytes" grep -q '1048577 bytes' "$TMP/err"
+check "the refusal is logged as quota/image-size" \
+	last_record 'r["decision"] == "deny" and r["violations"][0]["rule"] == "quota/image-size" and r["violations"][0]["size"] == 1048577' PUT
+python3 - "$GLANCE_URL" "$TADMIN" <<'PY' >"$TMP/cli-left"
+import json, sys, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/v2/images?name=qa-cli", headers={"X-Auth-Token": sys.argv[2]})
+print(" ".join(i["status"] for i in json.load(urllib.request.urlopen(req))["images"]))
+PY
+check "no qa-cli image is active ($(cat "$TMP/cli-left"))" bash -c "! grep -q active '$TMP/cli-left'"
+# The SDK may leave the created image behind; remove it so the counts below are exact.
+python3 - "$GLANCE_URL" "$TADMIN" <<'PY'
+import json, sys, urllib.request
+h = {"X-Auth-Token": sys.argv[2]}
+for i in json.load(urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/v2/images?name=qa-cli", headers=h)))["images"]:
+    urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/v2/images/" + i["id"], headers=h, method="DELETE"))
+PY
+
+# Chunked: no size up front; the body is cut at the cap as it streams.
+read -r code a2 < <(create "$ONE" "$TA" qa2)
+code=$(put "$ONE" "$TA" "$a2" "$TMP/over" file chunked)
+check "a chunked body over max_image_size is refused with 413 ($code)" test "$code" = 413
+check "the 413 names the limit and what arrived" \
+	grep -qE 'image data \(more than 1\.0 MiB \([0-9]+ bytes\)\) exceeds the limit of 1 MiB per image \(max_image_size, default\)' "$TMP/put.json"
+check "the 413 is in Glance's error shape with the decision" \
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["code"].startswith("413") and d["title"] and d["decision"]["violations"][0]["rule"]=="quota/image-size"' "$TMP/put.json"
+st=$(settled "$a2")
+check "the cut image is left without data (status $st)" test "$st" = queued
+check "the cut image has no size" test "$(glance_field "$a2" size)" = None
+check "the cut is logged with the bytes received" \
+	last_record 'r["decision"] == "deny" and r["violations"][0]["rule"] == "quota/image-size" and r["violations"][0]["received"] > 1048576' PUT
+
+# A body that goes on long past the cut is not read forever: the connection is closed.
+head -c $((70 << 20)) /dev/zero >"$TMP/huge"
+code=$(put "$ONE" "$TA" "$a2" "$TMP/huge" file chunked)
+# (curl reports 000, or 100 when the interim 100 Continue was all it got)
+check "a body 64 MiB past the cut ends with the connection closed (HTTP $code)" test "$code" = 000 -o "$code" = 100
+st=$(settled "$a2")
+check "that image is still without data (status $st)" test "$st" = queued
+check "the proxy still serves after closing it" test "$(curl -s -o /dev/null -w '%{http_code}' "$ONE/v2/images" -H "X-Auth-Token: $TA")" = 200
+rm -f "$TMP/huge"
+
+# Total: qa1 holds 1048000 bytes; 1048000 more fits 2 MiB (2097152), then 2000 more do not.
+check "an upload that just fits max_total_size passes" test "$(put "$ONE" "$TA" "$a2" "$TMP/under")" = 204
+read -r code a3 < <(create "$TWO" "$TA" qa3)
+check "the third image may be created (through the second proxy)" test "$code" = 201
+code=$(put "$ONE" "$TA" "$a3" "$TMP/small")
+check "an upload past max_total_size is refused ($code)" test "$code" = 413
+check "the message names usage, limit and size" \
+	bash -c "grep -q 'stores 2.0 MiB (2096000 bytes) of its 2 MiB (max_total_size, default); 2.0 KiB (2000 bytes) more would exceed it' '$TMP/put.json'"
+check "the image refused for the total is still queued" test "$(glance_field "$a3" status)" = queued
+
+# Count: three images now; neither proxy lets a fourth be created.
+read -r code _ < <(create "$ONE" "$TA" qa4)
+check "a fourth image is refused with 413 through proxy one ($code)" test "$code" = 413
+check "the refusal names the count and the limit" \
+	grep -q 'project customer-a has 3 images; the limit is 3 (max_images, default)' "$TMP/create.json"
+read -r code _ < <(create "$TWO" "$TA" qa4)
+check "and through proxy two: one shared count ($code)" test "$code" = 413
+PROXY_LOG=$LOG_TWO
+check "proxy two logs its own refusal as quota/image-count" \
+	last_record 'r["decision"] == "deny" and r["violations"][0]["rule"] == "quota/image-count" and r["violations"][0]["usage"] == 3' POST
+PROXY_LOG=$LOG_ONE
+curl -s -o /dev/null -X DELETE "$TWO/v2/images/$a3" -H "X-Auth-Token: $TA"
+read -r code _ < <(create "$ONE" "$TA" qa5)
+check "after a delete through proxy two, proxy one admits a create ($code)" test "$code" = 201
+
+# -- customer-b, overrides: 2 uploads per hour, 1 at a time ------------------------------------------
+read -r _ b1 < <(create "$ONE" "$TB" qb1)
+read -r _ b2 < <(create "$ONE" "$TB" qb2)
+check "staging data (an upload in progress until imported) passes" test "$(put "$ONE" "$TB" "$b1" "$TMP/small" stage)" = 204
+code=$(put "$ONE" "$TB" "$b2" "$TMP/small")
+check "a second upload while one is staged is refused ($code)" test "$code" = 413
+check "the message names the uploads in progress and the limit" \
+	grep -q 'project customer-b has 1 uploads or imports in progress; the limit is 1 (max_concurrent_uploads, customer-b)' "$TMP/put.json"
+curl -s -o /dev/null -X DELETE "$ONE/v2/images/$b1" -H "X-Auth-Token: $TB"
+check "with the staged image gone, the upload passes" test "$(put "$ONE" "$TB" "$b2" "$TMP/small")" = 204
+read -r _ b3 < <(create "$ONE" "$TB" qb3)
+check "the second upload within the hour passes" test "$(put "$ONE" "$TB" "$b3" "$TMP/small")" = 204
+read -r _ b4 < <(create "$ONE" "$TB" qb4)
+code=$(put "$ONE" "$TB" "$b4" "$TMP/small")
+check "a third upload within the hour is refused ($code)" test "$code" = 413
+check "the message names the window" grep -q 'started 2 uploads in the last 1h; the limit is 2 per 1h (uploads_per_window, customer-b)' "$TMP/put.json"
+code=$(curl -s -o "$TMP/put.json" -w '%{http_code}' -X POST "$ONE/v2/images/$b4/import" -H "X-Auth-Token: $TB" \
+	-H 'Content-Type: application/json' --data '{"method":{"name":"glance-direct"}}')
+check "an import is held to the same rate ($code)" test "$code" = 413
+check "the import refusal is logged as quota/upload-rate" \
+	last_record 'r["decision"] == "deny" and r["violations"][0]["rule"] == "quota/upload-rate"' POST
+
+# -- admin: exempt, and still logged ----------------------------------------------------------------
+read -r code x1 < <(create "$ONE" "$TADMIN" qx1)
+check "the exempt project uploads past max_image_size" test "$(put "$ONE" "$TADMIN" "$x1" "$TMP/big")" = 204
+check "its image is active" test "$(glance_field "$x1" status)" = active
+check "the exempted violation is logged" \
+	last_record 'r["decision"] == "allow" and r["exempted"] and r["exemption"]["reason"] == "operator images" and any(v["rule"] == "quota/image-size" and v.get("exempted") for v in r["violations"])' PUT
+read -r code x2 < <(create "$ONE" "$TADMIN" qx2)
+check "an exempt chunked upload past the cap streams on" test "$(put "$ONE" "$TADMIN" "$x2" "$TMP/big" file chunked)" = 204
+check "and becomes active" test "$(glance_field "$x2" status)" = active
+
+# -- metrics -------------------------------------------------------------------------------------
+curl -s "$ONE_ADMIN/metrics" >"$TMP/metrics"
+for rule in image-size image-count total-size upload-rate concurrent-uploads; do
+	check "/metrics counts quota/$rule" grep -qE "^scs_image_hook_violations_total\\{rule=\"quota/$rule\"\\} [1-9]" "$TMP/metrics"
+done
+check "the proxies survived" kill -0 "${PROXY_PIDS[0]}" "${PROXY_PIDS[1]}"
+finish
