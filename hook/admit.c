@@ -55,7 +55,7 @@ static int service_token(struct proxy *px, struct conn *c, int stale, char *out,
 		if (rc == 0) {
 			free(px->service_token);
 			px->service_token = xstrdup(s.token);
-			px->service_expires = keystone_time(s.expires_at);
+			px->service_expires = datetime_parse(s.expires_at);
 			keystone_session_free(&s);
 		}
 	}
@@ -428,14 +428,27 @@ static int recheck_held(struct proxy *px, struct conn *c, const struct admit_req
 	return 0;
 }
 
-int admit_recheck(struct proxy *px, struct conn *c, const struct admit_req *r, const char *answer, size_t len,
-		  struct verdict *v)
+/* A decision runs on the policy in force when it began; a reload swaps in
+ * a new one for the next decision. */
+static struct policy_hold *hold_policy(struct proxy *px, struct conn *c)
 {
 	struct policy_hold *h = proxy_policy_acquire(px);
 	c->policy = h->p;
-	int rc = recheck_held(px, c, r, answer, len, v);
+	return h;
+}
+
+static void release_policy(struct proxy *px, struct conn *c, struct policy_hold *h)
+{
 	c->policy = NULL;
 	proxy_policy_release(px, h);
+}
+
+int admit_recheck(struct proxy *px, struct conn *c, const struct admit_req *r, const char *answer, size_t len,
+		  struct verdict *v)
+{
+	struct policy_hold *h = hold_policy(px, c);
+	int rc = recheck_held(px, c, r, answer, len, v);
+	release_policy(px, c, h);
 	return rc;
 }
 
@@ -462,20 +475,16 @@ static int cut_held(struct proxy *px, struct conn *c, const struct admit_req *r,
 
 int admit_cut(struct proxy *px, struct conn *c, const struct admit_req *r, long long received, struct verdict *v)
 {
-	struct policy_hold *h = proxy_policy_acquire(px);
-	c->policy = h->p;
+	struct policy_hold *h = hold_policy(px, c);
 	int rc = cut_held(px, c, r, received, v);
-	c->policy = NULL;
-	proxy_policy_release(px, h);
+	release_policy(px, c, h);
 	return rc;
 }
 
 int admit(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v)
 {
-	struct policy_hold *h = proxy_policy_acquire(px);
-	c->policy = h->p;
+	struct policy_hold *h = hold_policy(px, c);
 	int rc = admit_held(px, c, r, v);
-	c->policy = NULL;
-	proxy_policy_release(px, h);
+	release_policy(px, c, h);
 	return rc;
 }

@@ -48,6 +48,9 @@ struct caller {
 	const char *project_id, *project_name, *user_id;
 };
 
+/* Is project (an id or a name, as an operator writes it) the caller's? */
+int caller_is(const struct caller *who, const char *project);
+
 struct decision {
 	enum mode mode;         /* effective: the weaker of global mode and visibility scope */
 	enum action action;

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Glance's largest page (api_limit_max): fewer round trips. */
 #define GLANCE_PAGE 1000
@@ -111,13 +110,6 @@ struct usage_walk {
 	const char *skip;           /* the image the request is about */
 };
 
-static long long iso_time(const char *s)
-{
-	struct tm tm = { 0 };
-	const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-	return end ? (long long)timegm(&tm) : -1;
-}
-
 static int count_image(const char *text, size_t len, void *ctx)
 {
 	struct usage_walk *w = ctx;
@@ -134,7 +126,7 @@ static int count_image(const char *text, size_t len, void *ctx)
 		if (!strcmp(status, "saving") || !strcmp(status, "uploading") || !strcmp(status, "importing"))
 			w->u->active++;
 		if (strcmp(status, "queued") &&
-		    iso_time(json_string_value(json_object_get(img, "created_at"))) >= w->since)
+		    datetime_parse(json_string_value(json_object_get(img, "created_at"))) >= w->since)
 			w->u->recent++;
 	}
 	json_decref(img);

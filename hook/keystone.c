@@ -140,22 +140,6 @@ void keystone_session_free(struct keystone_session *s)
 	memset(s, 0, sizeof(*s));
 }
 
-long long keystone_time(const char *iso)
-{
-	char day[11];
-	int h, m, sec, n = 0;
-
-	if (!iso || strlen(iso) < 19 || iso[10] != 'T')
-		return -1;
-	memcpy(day, iso, 10);
-	day[10] = '\0';
-	int days = date_parse(day);
-	if (days < 0 || sscanf(iso + 11, "%2d:%2d:%2d%n", &h, &m, &sec, &n) != 3 || n != 8 || h > 23 || m > 59 ||
-	    sec > 60)
-		return -1;
-	return (long long)days * 86400 + h * 3600 + m * 60 + sec;
-}
-
 static void copy_id(char *out, size_t len, json_t *v)
 {
 	snprintf(out, len, "%s", json_is_string(v) ? json_string_value(v) : "");
@@ -192,7 +176,7 @@ int keystone_validate(struct http_client *h, const char *auth_url, const char *s
 		copy_id(out->user_id, sizeof(out->user_id), json_object_get(json_object_get(tok, "user"), "id"));
 		copy_id(out->project_id, sizeof(out->project_id), json_object_get(project, "id"));
 		copy_id(out->project_name, sizeof(out->project_name), json_object_get(project, "name"));
-		out->expires = keystone_time(json_string_value(json_object_get(tok, "expires_at")));
+		out->expires = datetime_parse(json_string_value(json_object_get(tok, "expires_at")));
 		if (!out->user_id[0] || out->expires < 0) {
 			snprintf(err, errlen, "%s: Keystone's answer has no user or expiry", url);
 			rc = -1;

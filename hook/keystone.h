@@ -31,7 +31,4 @@ struct token_info;
 int keystone_validate(struct http_client *h, const char *auth_url, const char *service_token,
 		      const char *token, struct token_info *out, char *err, size_t errlen);
 
-/* "2026-11-21T23:12:33.000000Z" as seconds since the epoch; -1 when malformed. */
-long long keystone_time(const char *iso);
-
 #endif

@@ -789,6 +789,22 @@ int date_parse(const char *s)
 	return days_from_civil(y, m, d);
 }
 
+long long datetime_parse(const char *iso)
+{
+	char day[11];
+	int h, m, sec, n = 0;
+
+	if (!iso || strlen(iso) < 19 || iso[10] != 'T')
+		return -1;
+	memcpy(day, iso, 10);
+	day[10] = '\0';
+	int days = date_parse(day);
+	if (days < 0 || sscanf(iso + 11, "%2d:%2d:%2d%n", &h, &m, &sec, &n) != 3 || n != 8 || h > 23 || m > 59 ||
+	    sec > 60)
+		return -1;
+	return (long long)days * 86400 + h * 3600 + m * 60 + sec;
+}
+
 void date_format(int days, char out[11])
 {
 	int z = days + 719468;

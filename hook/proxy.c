@@ -400,8 +400,9 @@ static enum MHD_Result judge(struct exchange *ex, struct MHD_Connection *mc, con
 /* The upload would cross its byte cap with the next chunk: decided before
  * any of that chunk reaches Glance, so Glance never holds a complete body
  * over the limit. Cut, the upload to Glance is dropped mid-body and Glance
- * leaves the image without data; the client's 413 waits for its body end. */
-static enum MHD_Result cap_crossed(struct exchange *ex, size_t n)
+ * leaves the image without data; the client's 413 waits for its body end.
+ * Returns 1 when cut, 0 when the upload goes on. */
+static int cap_crossed(struct exchange *ex, size_t n)
 {
 	struct admit_req r = { .route = ex->route.kind, .image_id = ex->route.image_id, .method = "PUT",
 			       .target = ex->target, .request_id = ex->request_id };
@@ -413,14 +414,14 @@ static enum MHD_Result cap_crossed(struct exchange *ex, size_t n)
 		if (v->warn)
 			set_warning(ex, v->message);
 		free(v);
-		return MHD_YES;
+		return 0;
 	}
 	upstream_finish(ex->c->up);
 	ex->cut = v;
 	ex->body_state = BODY_DRAIN;
 	ex->pending = 413;
 	snprintf(ex->pending_message, sizeof(ex->pending_message), "%s", v->message);
-	return MHD_YES;
+	return 1;
 }
 
 /* ---- the access handler --------------------------------------------------- */
@@ -488,15 +489,18 @@ static enum MHD_Result body_chunk(struct exchange *ex, const char *data, size_t 
 		ex->body[ex->body_len] = '\0';
 		return MHD_YES;
 	}
-	/* A cut upload is drained to answer 413, but not forever: past this the
-	 * connection is closed without the answer (the record is logged). */
-	if (ex->cut && (ex->sent += (long long)n) - ex->cap > (long long)CUT_DRAIN_MAX)
-		return MHD_NO;
+	long long after = ex->sent + (long long)n;
+	if (ex->cut) {
+		/* drained to answer 413, but not forever: past this the connection
+		 * is closed without the answer (the record is logged) */
+		ex->sent = after;
+		return after - ex->cap > (long long)CUT_DRAIN_MAX ? MHD_NO : MHD_YES;
+	}
 	if (ex->body_state != BODY_FORWARD)
 		return MHD_YES;
-	if (ex->cap >= 0 && ex->sent + (long long)n > ex->cap && (cap_crossed(ex, n), ex->body_state != BODY_FORWARD))
+	if (ex->cap >= 0 && after > ex->cap && cap_crossed(ex, n))
 		return MHD_YES;
-	ex->sent += (long long)n;
+	ex->sent = after;
 	int rc = upstream_push(ex->c->up, data, n);
 	if (rc == 1)
 		return drain(ex, 0, NULL);          /* Glance answered before the end */

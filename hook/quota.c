@@ -136,18 +136,12 @@ void quota_free(struct quota *q)
 
 /* ---- deciding ------------------------------------------------------------- */
 
-static int is_project(const char *name, const struct caller *who)
-{
-	return (who->project_id && !strcmp(name, who->project_id)) ||
-	       (who->project_name && !strcmp(name, who->project_name));
-}
-
 void quota_limits_for(const struct quota *q, const struct caller *who, struct quota_limits *out)
 {
 	*out = q->defaults;
 	for (size_t i = 0; i < q->n_projects; i++) {
 		const struct quota_limits *o = &q->projects[i].limits;
-		if (!is_project(q->projects[i].project, who))
+		if (!caller_is(who, q->projects[i].project))
 			continue;
 		for (int k = 0; k < QL_COUNT; k++)
 			if (o->set & 1u << k)
@@ -179,8 +173,6 @@ static void add(struct decision *d, const struct quota_limits *l, const struct c
 	v->limit = l->v[k];
 	v->used = used;
 	v->size = size;
-	if (kind == V_QUOTA_RATE)
-		v->size = l->v[QL_WINDOW];
 }
 
 static void check(struct decision *d, const struct quota_limits *l, const struct caller *who,
@@ -203,7 +195,7 @@ static void check(struct decision *d, const struct quota_limits *l, const struct
 	if (ask->cut)
 		return;             /* mid-stream: only the byte limits are news */
 	if (applies(l, QL_UPLOADS) && u->recent >= l->v[QL_UPLOADS])
-		add(d, l, who, V_QUOTA_RATE, "quota/upload-rate", QL_UPLOADS, u->recent, 0);
+		add(d, l, who, V_QUOTA_RATE, "quota/upload-rate", QL_UPLOADS, u->recent, l->v[QL_WINDOW]);
 	if (applies(l, QL_CONCURRENT) && u->active >= l->v[QL_CONCURRENT])
 		add(d, l, who, V_QUOTA_CONCURRENT, "quota/concurrent-uploads", QL_CONCURRENT, u->active, 0);
 }

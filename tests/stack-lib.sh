@@ -122,3 +122,14 @@ glance_field() {
 	curl -s "$GLANCE_URL/v2/images/$1" -H "X-Auth-Token: $(token stack-admin)" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1]))' "$2"
 }
+
+# settled ID: Glance's status once the image is no longer saving (an aborted upload unwinds).
+settled() {
+	local st i
+	for i in $(seq 50); do
+		st=$(glance_field "$1" status)
+		[ "$st" != saving ] && break
+		sleep 0.2
+	done
+	echo "$st"
+}

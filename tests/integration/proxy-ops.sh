@@ -127,7 +127,7 @@ kill -TERM "$TERM_PID"; wait "$TERM_PID"; trc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 wait "$up"
 check "SIGTERM during a slow upload: exit 0 after the grace period (${ms} ms)" test "$trc" -eq 0 -a "$ms" -ge 9000 -a "$ms" -lt 20000
-for i in $(seq 50); do st=$(glance_field "$id" status); [ "$st" != saving ] && break; sleep 0.2; done
+st=$(settled "$id")
 check "the upload cut short by shutdown left the image without data (status $st)" test "$st" = queued
 rm -f "$TMP/slow"
 

@@ -40,17 +40,6 @@ put() {
 	curl -s -o "$TMP/put.json" -w '%{http_code}' -X PUT "$1/v2/images/$3/${5:-file}" -H "X-Auth-Token: $2" \
 		-H 'Content-Type: application/octet-stream' "${extra[@]}" --data-binary @"$4"
 }
-message() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["message"])' "$TMP/put.json" 2>/dev/null; }
-# settled ID: Glance's status once the image is no longer saving (a cut upload unwinds).
-settled() {
-	local st i
-	for i in $(seq 50); do
-		st=$(glance_field "$1" status)
-		[ "$st" != saving ] && break
-		sleep 0.2
-	done
-	echo "$st"
-}
 
 # -- customer-a, defaults: one image 1 MiB, 3 images, 2 MiB in all ------------------------------------
 read -r code a1 < <(create "$ONE" "$TA" qa1)
