@@ -6,7 +6,7 @@ PASSED=0
 FAILED=0
 SUITE=${SUITE:-$(basename "$0" .sh)}
 BIN=${BIN:-$(pwd)/build/scs-image-hook}
-SPECS=${SCS_SPEC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/shared/scs}
+SPECS=${SCS_SPEC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/policy}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 

@@ -10,7 +10,7 @@ const char *upstream(const char *file)
 {
 	static char path[4][512];
 	static int i;
-	const char *dir = getenv("SCS_SPEC_DIR") ? getenv("SCS_SPEC_DIR") : "../shared/scs";
+	const char *dir = getenv("SCS_SPEC_DIR") ? getenv("SCS_SPEC_DIR") : "policy";
 	i = (i + 1) % 4;
 	snprintf(path[i], sizeof(path[i]), "%s/%s", dir, file);
 	return path[i];

@@ -23,7 +23,7 @@ Suite *suite_import(void);
 Suite *suite_fuzz(void);
 Suite *suite_property(void);
 
-/* Upstream SCS files (../shared/scs) and our own policy/ directory. */
+/* Upstream SCS files (their byte-identical copies in policy/) and our own policy files. */
 const char *upstream(const char *file);
 const char *ours(const char *file);
 
