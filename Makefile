@@ -16,10 +16,10 @@ LDLIBS    += $(shell pkg-config --libs $(PKGS)) -pthread
 
 # The pure core and what it writes; the adapters that talk to services; the commands.
 CORE   := ydoc yconf policy image patch route decide presence jsonw record log util tokens quota
-ADAPT  := clouds config http keystone glance upstream metrics admit proxy
+ADAPT  := clouds config opconf http keystone glance upstream metrics admit proxy
 CMDS   := main cli cmd_check cmd_policy cmd_audit cmd_proxy
 OBJ    := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) $(ADAPT) $(CMDS)))
-CORE_OBJ := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) clouds config))
+CORE_OBJ := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) clouds config opconf))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 BIN    := $(BUILD)/scs-image-hook
 

@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "opconf.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -61,7 +62,7 @@ struct policy *policy_args_load(const struct policy_args *a)
 			return NULL;
 		}
 	}
-	if (config && policy_load_config(p, config, err, sizeof(err)) < 0)
+	if (config && opconf_load(config, 0, p, NULL, err, sizeof(err)) < 0)
 		goto fail;
 	for (size_t i = 0; i < a->n_specs; i++)
 		if (policy_load_spec(p, a->specs[i], err, sizeof(err)) < 0)

@@ -264,7 +264,7 @@ static int load_file(const char *path, struct ydoc *doc, const struct ynode **cl
 	*clouds = NULL;
 	if (!text)
 		return -1;
-	int rc = ydoc_load(doc, path, text, len, err, errlen);
+	int rc = ydoc_load(doc, path, text, len, YDOC_OPENSTACK, err, errlen);
 	free(text);
 	if (rc < 0 || !doc->root)
 		return rc;

@@ -1,5 +1,6 @@
 /* policy: lint policy files; show the rules as the hook understands them. */
 #include "cli.h"
+#include "opconf.h"
 #include "presence.h"
 
 #include <getopt.h>
@@ -13,6 +14,8 @@ static const char policy_usage[] =
 "lint  loads each file on its own (an operator config, an SCS spec file or\n"
 "      SCS-0104 v2 rules, told apart by their keys) and reports the first\n"
 "      error as file:line:column; exit 0 when all are valid, 2 otherwise.\n"
+"      A config is checked as `proxy --check` checks it (the same loader),\n"
+"      its keystone cloud looked up; only listen and upstream may be absent.\n"
 "show  prints the loaded rules in words: which names each spec entry\n"
 "      selects, the allowed sources, the v2 rules with their release table,\n"
 "      which releases the presence rules ask for on DATE (default today),\n"
@@ -29,14 +32,22 @@ static int lint(int argc, char **argv)
 	}
 	for (int i = 0; i < argc; i++) {
 		struct policy *p = policy_new();
-		if (policy_load_file(p, argv[i], err, sizeof(err)) < 0 || policy_finish(p, err, sizeof(err)) < 0) {
+		struct config c;
+		/* a config is checked as the proxy checks it, credentials looked up */
+		if (opconf_load(argv[i], OPCONF_CREDENTIALS | OPCONF_ANY_FILE, p, &c, err, sizeof(err)) < 0 ||
+		    policy_finish(p, err, sizeof(err)) < 0) {
 			fprintf(stderr, "%s\n", err);
 			bad = 1;
 		} else {
 			printf("%s: ok (%zu spec entries, %zu v2 rules, %zu distros, %zu presence rules, "
-			       "%zu exemptions)\n", argv[i], p->n_entries, p->n_rules, p->n_distros,
+			       "%zu exemptions)", argv[i], p->n_entries, p->n_rules, p->n_distros,
 			       p->n_presence, p->n_exemptions);
+			if (c.upstream && c.listen.port)
+				printf("; proxy: %s:%u to %s", c.listen.host ? c.listen.host : "*", c.listen.port,
+				       c.upstream);
+			putchar('\n');
 		}
+		config_free(&c);
 		policy_free(p);
 	}
 	return bad ? EXIT_USAGE : EXIT_OK;

@@ -2,6 +2,7 @@
  * proxy, and wait for signals (TERM/INT stop it, HUP reopens the log). */
 #include "cli.h"
 #include "log.h"
+#include "opconf.h"
 #include "proxy.h"
 
 #include <getopt.h>
@@ -46,8 +47,9 @@ static const char proxy_usage[] =
 "                                  Glance; refusals are 413 (README: quotas)\n"
 "\n"
 "Admin listener: GET /healthz, GET /metrics (Prometheus text).\n"
-"Signals: TERM or INT stop; HUP reloads the policy (a broken file keeps the\n"
-"old policy, and says why on stderr) and reopens the log file (logrotate).\n";
+"Signals: TERM or INT stop; HUP reads the config again as at start (a file\n"
+"the proxy could not start with keeps the old policy, and says why on stderr;\n"
+"changed service keys wait for a restart) and reopens the log (logrotate).\n";
 
 static int parse_opts(int argc, char **argv, const char **config, int *check_only)
 {
@@ -74,27 +76,35 @@ static int parse_opts(int argc, char **argv, const char **config, int *check_onl
 	return 0;
 }
 
+/* The one reading of the config the proxy runs on: at start, for --check
+ * and on SIGHUP, so that a reload takes exactly what a start would take.
+ * A step that completes the loaded config (resolving names with
+ * Keystone, say) belongs here. NULL, with the reason in err, when the
+ * proxy could not start with the file. */
+static struct policy *read_config(const char *path, struct config *c, char *err, size_t errlen)
+{
+	struct policy *p = policy_new();
+
+	if (opconf_load(path, OPCONF_PROXY, p, c, err, errlen) == 0 && policy_finish(p, err, errlen) == 0)
+		return p;
+	config_free(c);
+	policy_free(p);
+	return NULL;
+}
+
 static int load(struct proxy *px, const char *config)
 {
 	char err[2048];
 
 	if (!config)
 		config = cli_default_config();
-	struct policy_args pa = { .config = config };
-	if (config_load(&px->cfg, config, err, sizeof(err)) < 0) {
+	struct policy *p = read_config(config, &px->cfg, err, sizeof(err));
+	if (!p) {
 		cli_error("%s", err);
 		return -1;
 	}
-	struct policy *p = policy_args_load(&pa);
-	if (!p)
-		return -1;
 	px->config_path = config;
 	proxy_policy_install(px, p);
-	if (p->quota && !px->cfg.has_keystone) {
-		cli_error("%s: quota needs a 'keystone' key: usage is read from Glance with the hook's own token",
-			  config);
-		return -1;
-	}
 	if (!(px->log = dlog_open(px->cfg.log_file, err, sizeof(err)))) {
 		cli_error("%s", err);
 		return -1;
@@ -113,21 +123,27 @@ static void block_signals(sigset_t *set)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* SIGHUP: the new policy takes effect for the next decision, or, when
- * any file is broken, the old one stays. */
+/* SIGHUP: the config is read as at start; the new policy takes effect
+ * for the next decision. A file the proxy could not start with keeps the
+ * old config in force, and says why. Listeners and clients stay as they
+ * are: a change to the service keys is named and waits for a restart. */
 static void reload(struct proxy *px)
 {
-	struct policy_args pa = { .config = px->config_path };
-	char err[512];
+	struct config c;
+	char err[2048], changed[256];
 
 	if (dlog_reopen(px->log, err, sizeof(err)) < 0)
 		cli_error("%s (still writing to the old file)", err);
-	struct policy *p = policy_args_load(&pa);
+	struct policy *p = read_config(px->config_path, &c, err, sizeof(err));
 	if (!p) {
 		atomic_fetch_add(&px->metrics.reload_failures, 1);
-		cli_error("reload refused: keeping the policy in force");
+		cli_error("reload refused: keeping the policy in force: %s", err);
 		return;
 	}
+	if (config_changes(&px->cfg, &c, changed, sizeof(changed)))
+		cli_error("reload: %s changed in %s; the running proxy keeps the old values until it is restarted",
+			  changed, px->config_path);
+	config_free(&c);
 	proxy_policy_install(px, p);
 	atomic_fetch_add(&px->metrics.reloads, 1);
 	fprintf(stderr, "scs-image-hook proxy: policy reloaded (sha256 %s)\n", p->sha256);

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CONFIG_MAX_FILE (1u << 20)
-
 const char *failure_policy_name(enum failure_policy f)
 {
 	return f == FAIL_OPEN ? "open" : "closed";
@@ -37,7 +35,10 @@ static int get_listen(struct yconf *y, const struct ynode *n, const char *what, 
 	if (yc_uint(y, &tmp, what, 1, 65535, &port) < 0)
 		return yc_fail(y, n, "%s must be HOST:PORT with a port from 1 to 65535, not '%s'", what, v);
 	out->port = (unsigned)port;
-	out->host = host_end > host ? strndup(host, (size_t)(host_end - host)) : NULL;
+	if (host_end == host)
+		return 0;       /* NULL host: every address, so only when none was written */
+	if (!(out->host = strndup(host, (size_t)(host_end - host))))
+		return yc_fail(y, n, "%s: out of memory", what);
 	return 0;
 }
 
@@ -92,7 +93,7 @@ static int load_inline_auth(struct yconf *y, const struct ynode *n, struct cloud
 	return 0;
 }
 
-static int load_keystone(struct yconf *y, const struct ynode *n, struct config *c)
+static int load_keystone(struct yconf *y, const struct ynode *n, struct config *c, unsigned flags)
 {
 	static const char *const keys[] = { "cloud", "token_cache", "verify", "auth_url", "username", "user_id",
 		"password", "project_name", "project_id", "user_domain_name", "project_domain_name",
@@ -111,6 +112,10 @@ static int load_keystone(struct yconf *y, const struct ynode *n, struct config *
 		return yc_fail(y, n, "keystone: give either 'cloud' or inline credentials, not both");
 	if (yc_string(y, v, "cloud", &cloud) < 0)
 		return -1;
+	if (!(flags & CONFIG_CREDENTIALS)) {
+		c->auth.cloud = cloud;      /* named; looked up only by those that use it */
+		return 0;
+	}
 	char why[1024];
 	int rc = clouds_resolve(cloud, &c->auth, why, sizeof(why));
 	if (rc < 0)
@@ -178,18 +183,35 @@ static void defaults(struct config *c)
 	c->max_connections = 1000;
 }
 
-static int load_root(struct yconf *y, const struct ynode *root, struct config *c)
+/* listen and upstream: required of the proxy, checked when present otherwise. */
+static int load_service(struct yconf *y, const struct ynode *root, struct config *c, unsigned flags)
+{
+	struct ynode *v;
+
+	if (flags & CONFIG_SERVICE) {
+		if (yc_need(y, root, "listen", "the proxy's config", &v) < 0 ||
+		    yc_need(y, root, "upstream", "the proxy's config (Glance's URL)", &v) < 0)
+			return -1;
+	}
+	if ((v = ymap_get(root, "listen")) && get_listen(y, v, "listen", &c->listen) < 0)
+		return -1;
+	if ((v = ymap_get(root, "upstream")) && get_url(y, v, "upstream", &c->upstream) < 0)
+		return -1;
+	if ((v = ymap_get(root, "admin_listen")) && get_listen(y, v, "admin_listen", &c->admin) < 0)
+		return -1;
+	return 0;
+}
+
+int config_load_root(struct config *c, struct yconf *y, const struct ynode *root, unsigned flags)
 {
 	struct ynode *v;
 	int f;
 
-	if (yc_need(y, root, "listen", "the proxy's config", &v) < 0 || get_listen(y, v, "listen", &c->listen) < 0 ||
-	    yc_need(y, root, "upstream", "the proxy's config (Glance's URL)", &v) < 0 ||
-	    get_url(y, v, "upstream", &c->upstream) < 0)
+	defaults(c);
+	c->path = xstrdup(y->path);
+	if (load_service(y, root, c, flags) < 0)
 		return -1;
-	if ((v = ymap_get(root, "admin_listen")) && get_listen(y, v, "admin_listen", &c->admin) < 0)
-		return -1;
-	if ((v = ymap_get(root, "keystone")) && load_keystone(y, v, c) < 0)
+	if ((v = ymap_get(root, "keystone")) && load_keystone(y, v, c, flags) < 0)
 		return -1;
 	if ((v = ymap_get(root, "log")) && load_log(y, v, c) < 0)
 		return -1;
@@ -205,27 +227,53 @@ static int load_root(struct yconf *y, const struct ynode *root, struct config *c
 	return 0;
 }
 
-int config_load(struct config *c, const char *path, char *err, size_t errlen)
+static int str_differs(const char *a, const char *b)
 {
-	struct yconf y = { .path = path, .err = err, .errlen = errlen };
-	struct ydoc doc;
-	size_t len;
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
 
-	defaults(c);
-	c->path = xstrdup(path);
-	char *text = file_read(path, CONFIG_MAX_FILE, &len, err, errlen);
-	if (!text)
-		return -1;
-	int rc = ydoc_load(&doc, path, text, len, err, errlen);
-	free(text);
-	if (rc < 0)
-		return -1;
-	if (!doc.root || doc.root->kind != YNODE_MAP)
-		rc = yc_fail(&y, doc.root, "expected a mapping at the top of the config");
-	else
-		rc = load_root(&y, doc.root, c);
-	ydoc_free(&doc);
-	return rc;
+static int addr_differs(const struct listen_addr *a, const struct listen_addr *b)
+{
+	return a->port != b->port || str_differs(a->host, b->host);
+}
+
+static int auth_differs(const struct cloud_auth *a, const struct cloud_auth *b)
+{
+	return str_differs(a->cloud, b->cloud) || str_differs(a->auth_url, b->auth_url) ||
+	       str_differs(a->username, b->username) || str_differs(a->user_id, b->user_id) ||
+	       str_differs(a->password, b->password) || str_differs(a->project_name, b->project_name) ||
+	       str_differs(a->project_id, b->project_id) ||
+	       str_differs(a->application_credential_id, b->application_credential_id) ||
+	       str_differs(a->application_credential_secret, b->application_credential_secret) ||
+	       str_differs(a->cacert, b->cacert) || a->verify != b->verify;
+}
+
+size_t config_changes(const struct config *a, const struct config *b, char *out, size_t len)
+{
+	const struct { const char *key; int differs; } keys[] = {
+		{ "listen", addr_differs(&a->listen, &b->listen) },
+		{ "admin_listen", addr_differs(&a->admin, &b->admin) },
+		{ "upstream", str_differs(a->upstream, b->upstream) },
+		{ "keystone", a->has_keystone != b->has_keystone || auth_differs(&a->auth, &b->auth) ||
+			      a->token_cache_ms != b->token_cache_ms },
+		{ "log", str_differs(a->log_file, b->log_file) },
+		{ "failure_policy", a->failure != b->failure },
+		{ "timeouts", a->connect_timeout_ms != b->connect_timeout_ms ||
+			      a->upstream_timeout_ms != b->upstream_timeout_ms ||
+			      a->decision_timeout_ms != b->decision_timeout_ms ||
+			      a->client_timeout_ms != b->client_timeout_ms },
+		{ "limits", a->max_connections != b->max_connections },
+	};
+	size_t n = 0;
+
+	if (len)
+		out[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (keys[i].differs) {
+			size_t used = strlen(out);
+			snprintf(out + used, len - used, "%s%s", n++ ? ", " : "", keys[i].key);
+		}
+	return n;
 }
 
 void config_free(struct config *c)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "clouds.h"
+#include "yconf.h"
 
 enum failure_policy { FAIL_CLOSED, FAIL_OPEN };
 
@@ -20,7 +21,8 @@ struct config {
 	struct listen_addr listen, admin;   /* admin.port 0: no admin listener */
 	char *upstream;                     /* Glance's root URL, no trailing / */
 	int has_keystone;
-	struct cloud_auth auth;             /* the hook's service credentials */
+	struct cloud_auth auth;             /* the hook's service credentials (only .cloud
+	                                     * when not looked up: CONFIG_CREDENTIALS) */
 	long token_cache_ms;                /* never past a token's own expiry */
 	char *log_file;                     /* NULL: stderr */
 	enum failure_policy failure;
@@ -31,11 +33,22 @@ struct config {
 	long client_timeout_ms;             /* an idle or stalled client is dropped */
 };
 
-/* Read the service keys of the config at path; 0, or -1 with
- * "file:line:col: ..." in err. Credentials named by `keystone: {cloud:}`
- * are resolved as openstacksdk does. */
-int config_load(struct config *c, const char *path, char *err, size_t errlen);
+/* What a reader of the config asks of it (opconf.h passes these on). */
+enum {
+	CONFIG_SERVICE = 1,         /* the proxy's: listen and upstream are required */
+	CONFIG_CREDENTIALS = 2,     /* `keystone: {cloud:}` is looked up as openstacksdk does */
+};
+
+/* Read the service keys of an operator config that opconf.c has parsed;
+ * every key present is checked whatever the flags. 0, or -1 with
+ * "file:line:col: ..." in y->err. */
+int config_load_root(struct config *c, struct yconf *y, const struct ynode *root, unsigned flags);
 void config_free(struct config *c);
+
+/* The service keys that differ between a and b, as "listen, upstream"
+ * in out; returns how many. A reload cannot move listeners or clients:
+ * those take effect on restart. */
+size_t config_changes(const struct config *a, const struct config *b, char *out, size_t len);
 
 const char *failure_policy_name(enum failure_policy f);
 

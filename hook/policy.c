@@ -409,49 +409,49 @@ static const char *add_file(struct policy *p, const char *path)
 	return p->files[p->n_files++];
 }
 
-/* Read and parse one file, hashing exactly the bytes that were parsed. */
-static int open_doc(struct loader *l, struct policy *p, const char *path, struct ydoc *doc)
+/* Parse one file's text, hashing exactly the bytes that were parsed. */
+static void open_text(struct loader *l, struct policy *p, const char *path, const char *text, size_t len)
 {
-	size_t len;
-	char *text = file_read(path, POLICY_MAX_FILE, &len, l->y.err, l->y.errlen);
-
-	if (!text)
-		return -1;
 	l->p = p;
 	l->y.path = add_file(p, path);
 	EVP_DigestUpdate(hash_ctx(p), text, len);
-	int rc = ydoc_load(doc, l->y.path, text, len, l->y.err, l->y.errlen);
-	free(text);
-	if (rc == 0 && (!doc->root || doc->root->kind != YNODE_MAP)) {
-		yc_fail(&l->y, doc->root, "expected a mapping at the top of the file");
-		ydoc_free(doc);
-		return -1;
-	}
-	return rc;
 }
 
 static int load_root(struct loader *l, const struct ynode *root, int allow_config);
 
-static int load_path(struct policy *p, const char *path, int allow_config, char *err, size_t errlen)
+static int check_root(struct loader *l, const struct ynode *root)
 {
-	struct loader l = { .y = { .err = err, .errlen = errlen } };
-	struct ydoc doc;
-
-	if (open_doc(&l, p, path, &doc) < 0)
-		return -1;
-	int rc = load_root(&l, doc.root, allow_config);
-	ydoc_free(&doc);
-	return rc;
+	if (!root || root->kind != YNODE_MAP)
+		return yc_fail(&l->y, root, "expected a mapping at the top of the file");
+	return 0;
 }
 
 int policy_load_spec(struct policy *p, const char *path, char *err, size_t errlen)
 {
-	return load_path(p, path, 0, err, errlen);
+	struct loader l = { .y = { .err = err, .errlen = errlen } };
+	struct ydoc doc;
+	size_t len;
+	char *text = file_read(path, POLICY_MAX_FILE, &len, err, errlen);
+
+	if (!text)
+		return -1;
+	open_text(&l, p, path, text, len);
+	int rc = ydoc_load(&doc, l.y.path, text, len, YDOC_STRICT, err, errlen);
+	free(text);
+	if (rc < 0)
+		return -1;
+	rc = check_root(&l, doc.root) < 0 ? -1 : load_root(&l, doc.root, 0);
+	ydoc_free(&doc);
+	return rc;
 }
 
-int policy_load_file(struct policy *p, const char *path, char *err, size_t errlen)
+int policy_load_parsed(struct policy *p, const char *path, const char *text, size_t len, const struct ynode *root,
+		       char *err, size_t errlen)
 {
-	return load_path(p, path, 1, err, errlen);
+	struct loader l = { .y = { .err = err, .errlen = errlen } };
+
+	open_text(&l, p, path, text, len);
+	return check_root(&l, root) < 0 ? -1 : load_root(&l, root, 1);
 }
 
 /* Relative policy paths in a config are relative to the config file. */
@@ -587,22 +587,6 @@ static int load_root(struct loader *l, const struct ynode *root, int allow_confi
 		return load_v2(l, root);
 	return yc_fail(&l->y, root, "not a policy file: expected %san SCS spec ('images:') or "
 		     "SCS-0104 v2 rules ('distros:', 'rules:')", allow_config ? "a config ('policy:'), " : "");
-}
-
-int policy_load_config(struct policy *p, const char *path, char *err, size_t errlen)
-{
-	struct loader l = { .y = { .err = err, .errlen = errlen } };
-	struct ydoc doc;
-	int rc;
-
-	if (open_doc(&l, p, path, &doc) < 0)
-		return -1;
-	if (ymap_get(doc.root, "policy") || !(ymap_get(doc.root, "images") || ymap_get(doc.root, "rules")))
-		rc = load_config(&l, doc.root);
-	else
-		rc = yc_fail(&l.y, doc.root, "this is a spec file, not a config: pass it with --policy");
-	ydoc_free(&doc);
-	return rc;
 }
 
 /* ---- lifecycle -------------------------------------------------------- */

@@ -128,10 +128,13 @@ struct policy {
 
 /* Loading returns 0, or -1 with "file:line:col: what was expected" in err. */
 struct policy *policy_new(void);
-int policy_load_config(struct policy *p, const char *path, char *err, size_t errlen);
+/* An SCS spec or v2 rules file (--policy, and the files a config names). */
 int policy_load_spec(struct policy *p, const char *path, char *err, size_t errlen);
-/* Any of the three, told apart by their keys (policy lint). */
-int policy_load_file(struct policy *p, const char *path, char *err, size_t errlen);
+/* A file opconf.c has read and parsed once: the policy keys of an
+ * operator config ('policy:'), or a spec or v2 rules file, told apart by
+ * their keys. text is what was parsed: it is hashed. */
+int policy_load_parsed(struct policy *p, const char *path, const char *text, size_t len, const struct ynode *root,
+		       char *err, size_t errlen);
 /* Seal after the last load: checks the whole and computes the hash. */
 int policy_finish(struct policy *p, char *err, size_t errlen);
 void policy_free(struct policy *p);

@@ -203,10 +203,11 @@ static int expect_event(struct builder *b, yaml_event_type_t type, yaml_event_t 
 	return 0;
 }
 
-int ydoc_load(struct ydoc *doc, const char *path, const char *text, size_t len,
+int ydoc_load(struct ydoc *doc, const char *path, const char *text, size_t len, enum ydoc_flavour flavour,
 	      char *err, size_t errlen)
 {
 	struct builder b = { .path = path, .err = err, .errlen = errlen };
+	(void)flavour;
 	yaml_event_t ev;
 	int rc = -1;
 

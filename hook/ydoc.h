@@ -21,10 +21,17 @@ struct ydoc {
 	struct ynode *root;         /* NULL for an empty document */
 };
 
-/* Parse a YAML file into doc. Aliases, anchors, tags, several documents
- * and duplicate keys are refused: policy files are data, not programs.
- * On error returns -1 and writes "file:line:col: what" into err. */
-int ydoc_load(struct ydoc *doc, const char *path, const char *text, size_t len,
+/* How much of YAML a file may use. STRICT (policy files, the operator
+ * config): aliases, anchors, tags, several documents and duplicate keys
+ * are refused, policy files are data, not programs. OPENSTACK
+ * (clouds.yaml, secure.yaml, as openstacksdk reads them with PyYAML's
+ * safe_load): anchors, aliases and merge keys (`<<: *base`) are taken
+ * too, each alias expanded into a copy, within a bound (billion laughs). */
+enum ydoc_flavour { YDOC_STRICT, YDOC_OPENSTACK };
+
+/* Parse a YAML file into doc. On error returns -1 and writes
+ * "file:line:col: what" into err. */
+int ydoc_load(struct ydoc *doc, const char *path, const char *text, size_t len, enum ydoc_flavour flavour,
 	      char *err, size_t errlen);
 void ydoc_free(struct ydoc *doc);
 

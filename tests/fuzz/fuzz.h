@@ -13,6 +13,7 @@
 
 #include "decide.h"
 #include "image.h"
+#include "opconf.h"
 #include "policy.h"
 #include "record.h"
 
@@ -96,7 +97,7 @@ static inline struct policy *fuzz_shipped_policy(void)
 	char err[1024];
 	if (!p) {
 		p = policy_new();
-		FUZZ_CHECK(policy_load_config(p, FUZZ_POLICY_DIR "/scs-image-hook.yaml", err, sizeof(err)) == 0 &&
+		FUZZ_CHECK(opconf_load(FUZZ_POLICY_DIR "/scs-image-hook.yaml", 0, p, NULL, err, sizeof(err)) == 0 &&
 			   policy_finish(p, err, sizeof(err)) == 0, "%s", err);
 	}
 	return p;

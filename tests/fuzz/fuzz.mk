@@ -10,7 +10,7 @@ FUZZ_TARGETS       := policy image patch clouds route
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
                -std=gnu11 $(WARN) -D_GNU_SOURCE -DVERSION='"$(VERSION)"' -DSYSCONFDIR='"$(SYSCONFDIR)"' \
                $(shell pkg-config --cflags $(PKGS))
-FUZZ_CORE_OBJ := $(addprefix $(FUZZ_BUILD)/,$(addsuffix .o,$(CORE) clouds config))
+FUZZ_CORE_OBJ := $(addprefix $(FUZZ_BUILD)/,$(addsuffix .o,$(CORE) clouds config opconf))
 FUZZ_BINS     := $(addprefix $(FUZZ_BUILD)/fuzz_,$(FUZZ_TARGETS))
 
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-clean

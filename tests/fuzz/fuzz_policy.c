@@ -55,8 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int config = 0; config < 2; config++) {
 		struct policy *p = policy_new();
 		err[0] = '\0';
-		int rc = config ? policy_load_config(p, fpol_path, err, sizeof(err))
-				: policy_load_file(p, fpol_path, err, sizeof(err));
+		int rc = opconf_load(fpol_path, config ? 0 : OPCONF_ANY_FILE, p, NULL, err, sizeof(err));
 		if (rc == 0)
 			rc = policy_finish(p, err, sizeof(err));
 		if (rc < 0)

@@ -56,7 +56,7 @@ int load_text(const char *text, int is_config, char *err, size_t errlen)
 {
 	struct policy *p = policy_new();
 	const char *path = tmp_file(text);
-	int rc = is_config ? policy_load_config(p, path, err, errlen) : policy_load_spec(p, path, err, errlen);
+	int rc = is_config ? opconf_load(path, 0, p, NULL, err, errlen) : policy_load_spec(p, path, err, errlen);
 	if (rc == 0)
 		rc = policy_finish(p, err, errlen);
 	unlink(path);

@@ -21,7 +21,7 @@ static struct policy *load_import(const char *import_line, char *err, size_t err
 	snprintf(text, sizeof(text), "policy: [%s/policy/scs-0104-v1-images-v5.yaml]\nmode: enforce\n%s\n", cwd,
 		 import_line);
 	const char *path = tmp_file(text);
-	*rc = policy_load_config(p, path, err, errlen);
+	*rc = opconf_load(path, 0, p, NULL, err, errlen);
 	if (*rc == 0)
 		*rc = policy_finish(p, err, errlen);
 	unlink(path);

@@ -84,7 +84,7 @@ START_TEST(config_resolves_relative_paths)
 {
 	struct policy *p = policy_new();
 	char err[1024];
-	ck_assert_msg(policy_load_config(p, ours("scs-image-hook.yaml"), err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(opconf_load(ours("scs-image-hook.yaml"), 0, p, NULL, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(policy_finish(p, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(p->n_files, 3);
 	ck_assert_str_eq(p->files[1], "policy/scs-0104-v1-images-v5.yaml");
@@ -105,7 +105,7 @@ START_TEST(config_exemptions)
 		 "  - project: p1\n    rules: [scs-0104/*]\n    expires: 2027-01-31\n    reason: migration\n", spec);
 	struct policy *p = policy_new();
 	const char *cfg = tmp_file(text);
-	ck_assert_msg(policy_load_config(p, cfg, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(opconf_load(cfg, 0, p, NULL, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(p->mode, MODE_WARN);
 	ck_assert_int_eq(p->scope[VIS_PRIVATE], MODE_DRY_RUN);
 	ck_assert_uint_eq(p->n_exemptions, 1);

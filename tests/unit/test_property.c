@@ -325,7 +325,7 @@ static struct policy *load_generated(const struct text *spec_yaml, const char *c
 	struct policy *p = policy_new();
 
 	snprintf(shown, shown_len, "%s--- spec:\n%s", config, spec_yaml->s);
-	int rc = policy_load_config(p, cfg, err, sizeof(err));
+	int rc = opconf_load(cfg, 0, p, NULL, err, sizeof(err));
 	if (rc == 0)
 		rc = policy_finish(p, err, sizeof(err));
 	unlink(spec);

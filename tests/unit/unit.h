@@ -6,6 +6,7 @@
 
 #include "decide.h"
 #include "image.h"
+#include "opconf.h"
 #include "policy.h"
 
 Suite *suite_policy(void);
