@@ -31,7 +31,9 @@ static const char audit_usage[] =
 "  --os-cloud NAME       cloud from clouds.yaml (default $OS_CLOUD, else OS_* variables)\n"
 "  -c, --config FILE     operator config; -p, --policy FILE: spec or v2 rules (repeatable)\n"
 "  -f, --format FMT      text (default), json (full report), scs (testcase lines\n"
-"                        as the SCS compliance runner reads them)\n"
+"                        as the SCS compliance runner reads them; they judge\n"
+"                        only public and community images that are not hidden,\n"
+"                        as the standard and its test do)\n"
 "      --now DATE        evaluate presence dates as of YYYY-MM-DD\n"
 "      --all-visibilities  also shared and private images (needs an admin token)\n"
 "\n"
@@ -45,7 +47,7 @@ struct entry_result {
 struct bad_image {
 	char *id, *name;
 	enum visibility visibility;
-	int hidden;
+	int hidden, present;                /* present: in the standard's sense */
 	char **messages, **rules;
 	size_t n;
 };
@@ -55,6 +57,7 @@ struct audit {
 	int today, all, format;             /* 0 text, 1 json, 2 scs */
 	int progress;
 	size_t listed, by_vis[VIS_COUNT], hidden, binding;
+	size_t binding_present;             /* of images present in the standard's sense */
 	struct entry_result *entries, *rules;
 	struct bad_image *bad;
 	size_t n_bad, cap_bad;
@@ -93,7 +96,7 @@ static void count_results(struct audit *a, const struct decision *d)
 	}
 }
 
-static void remember_bad(struct audit *a, const struct image *img, const struct decision *d)
+static void remember_bad(struct audit *a, const struct image *img, const struct decision *d, int present)
 {
 	char msg[1024];
 
@@ -101,13 +104,21 @@ static void remember_bad(struct audit *a, const struct image *img, const struct 
 		return;
 	struct bad_image *b = &a->bad[a->n_bad++];
 	*b = (struct bad_image){ dup_or_null(img->id), dup_or_null(img->name), img->visibility, img->os_hidden,
-				 xcalloc(d->n, sizeof(char *)), xcalloc(d->n, sizeof(char *)), d->n };
+				 present, xcalloc(d->n, sizeof(char *)), xcalloc(d->n, sizeof(char *)), d->n };
 	for (size_t i = 0; i < d->n; i++) {
 		violation_message(&d->v[i], msg, sizeof(msg));
 		b->messages[i] = xstrdup(msg);
 		b->rules[i] = xstrdup(d->v[i].exempted ? "exempted" : d->v[i].rule);
 		a->binding += !d->v[i].exempted;
+		a->binding_present += present && !d->v[i].exempted;
 	}
+}
+
+/* Present as SCS-0104 means it, and as the official test lists images:
+ * public or community, and not hidden. */
+static int scs_present(const struct image *img)
+{
+	return !img->os_hidden && (img->visibility == VIS_PUBLIC || img->visibility == VIS_COMMUNITY);
 }
 
 static int on_image(const char *json, size_t len, void *ctx)
@@ -128,18 +139,22 @@ static int on_image(const char *json, size_t len, void *ctx)
 	a->listed++;
 	a->by_vis[img.visibility]++;
 	a->hidden += img.os_hidden;
-	if (!img.os_hidden && (img.visibility == VIS_PUBLIC || img.visibility == VIS_COMMUNITY))
+	int present = scs_present(&img);
+	if (present)
 		remember_visible(a, &img);
 	for (size_t k = 0; k < a->policy->n_entries; k++) {
 		const struct spec_entry *e = &a->policy->entries[k];
 		int sel = name_matches(a->policy, &img, &e->scheme, e->name) != 0;   /* limit: count it */
 		a->entries[k].checked += sel;
-		a->entries[k].present += sel && !img.os_hidden &&
-					 (img.visibility == VIS_PUBLIC || img.visibility == VIS_COMMUNITY);
+		a->entries[k].present += sel && present;
 	}
-	count_results(a, &d);
+	/* The SCS testcase lines judge present images only; every image of a
+	 * duplicated name among them counts (stricter than the test, which
+	 * keeps the last). text and json still report the others. */
+	if (present)
+		count_results(a, &d);
 	if (d.n)
-		remember_bad(a, &img, &d);
+		remember_bad(a, &img, &d, present);
 	if (a->progress && a->listed % 100 == 0)
 		fprintf(stderr, "\raudit: %zu images", a->listed);
 	image_release(&img);
@@ -312,8 +327,8 @@ static void report_text(const struct audit *a, const struct expectation *x, size
 		const struct bad_image *b = &a->bad[i];
 		fputs("  ", stdout);
 		print_safe(stdout, b->name ? b->name : "(no name)", 80);
-		printf("  [%s%s]%s%s\n", visibility_name(b->visibility), b->hidden ? ", hidden" : "",
-		       b->id ? " id=" : "", b->id ? b->id : "");
+		printf("  [%s%s]%s%s\n", visibility_name(b->visibility),
+		       b->hidden ? ", hidden: not counted by the SCS testcases" : "", b->id ? " id=" : "", b->id ? b->id : "");
 		for (size_t k = 0; k < b->n; k++) {
 			printf("      %-26s ", b->rules[k]);
 			print_safe(stdout, b->messages[k], 400);
@@ -360,7 +375,8 @@ static void report_json(const struct audit *a, const struct expectation *x, size
 		jw_cstr(&w, b->name);
 		jw_lit(&w, ",\"visibility\":");
 		jw_cstr(&w, visibility_name(b->visibility));
-		jw_text(&w, b->hidden ? ",\"os_hidden\":true,\"violations\":[" : ",\"os_hidden\":false,\"violations\":[");
+		jw_text(&w, b->hidden ? ",\"os_hidden\":true" : ",\"os_hidden\":false");
+		jw_text(&w, b->present ? ",\"scs_present\":true,\"violations\":[" : ",\"scs_present\":false,\"violations\":[");
 		for (size_t k = 0; k < b->n; k++) {
 			jw_text(&w, k ? ",{\"rule\":" : "{\"rule\":");
 			jw_cstr(&w, b->rules[k]);
@@ -480,7 +496,8 @@ int cmd_audit(int argc, char **argv)
 		report_json(&a, x, nx, mm, mr);
 	else
 		report_text(&a, x, nx, mm, mr);
-	status = a.binding || mm ? EXIT_DENIED : EXIT_OK;
+	/* scs: the exit status agrees with the lines (hidden images are not judged there) */
+	status = (a.format == FMT_SCS ? a.binding_present : a.binding) || mm ? EXIT_DENIED : EXIT_OK;
 out:
 	audit_free(&a);
 	policy_args_free(&pa);

@@ -38,7 +38,7 @@ expect "v5.1: violations -> exit 1" 1 audit --policy "$V5"
 check "v5.1: counts public, community and hidden" has "7 images listed: 5 public, 2 community; 1 of them hidden"
 check "v5.1: the bad Debian 12 is reported" has "image_source 'https://mirror.example.org/debian-12.qcow2' does not start with any source allowed for 'Debian 12'"
 check "v5.1: the community CAPI image is reported" has "image_source 'https://evil.example/capi.qcow2'"
-check "v5.1: the hidden image is reported as hidden" grep -q "Ubuntu 22.04  \[public, hidden\]" "$TMP/out"
+check "v5.1: the hidden image is reported as hidden" grep -q "Ubuntu 22.04  \[public, hidden: not counted by the SCS testcases\]" "$TMP/out"
 check "v5.1: the private image is not audited" sh -c "! grep -q 'evil.example/x' '$TMP/out'"
 check "v5.1: nothing mandatory missing" has "0 mandatory and 0 recommended images missing: NOT COMPLIANT"
 
@@ -48,6 +48,8 @@ check "scs: source of Debian 12 fails (every image of a name counts)" has "scs-0
 check "scs: CAPI source fails (community listed)" has "scs-0104-source-ubuntu-capi-image: FAIL"
 check "scs: Ubuntu 24.04 present" has "scs-0104-image-ubuntu-2404: PASS"
 check "scs: Debian 12 present (community counts)" has "scs-0104-image-debian-12: PASS"
+check "scs: a hidden image's wrong source does not fail its line (not present in the standard's sense)" has "scs-0104-source-ubuntu-2204: PASS"
+check "scs: a hidden image is not present" has "scs-0104-image-ubuntu-2204: FAIL"
 check "scs: one line per testcase" test "$(grep -cE '^scs-0104-[a-z0-9-]+: (PASS|FAIL)$' "$TMP/out")" -eq "$(wc -l <"$TMP/out")"
 
 expect "json format" 1 audit --policy "$V5" --format json
@@ -60,7 +62,19 @@ assert r["summary"]["images_with_violations"] == 3, r["summary"]
 assert r["summary"]["compliant"] is False
 names = sorted(v["name"] for v in r["violations"])
 assert names == ["Debian 12", "Ubuntu 22.04", "ubuntu-capi-image-v1.31.4"], names
+present = {v["name"]: (v["os_hidden"], v["scs_present"]) for v in r["violations"]}
+assert present["Ubuntu 22.04"] == (True, False) and present["Debian 12"] == (False, True), present
 ' "$TMP/out"
+
+# Only a hidden image (or a private one) has a wrong source: text and json
+# report it, the SCS lines pass, and the exit status agrees with each.
+printf 'images:\n- name: "Ubuntu 22.04"\n  source: %s/releases/jammy/\n- name: "Ubuntu 24.04"\n  source: %s/releases/noble/\n' "$U" "$U" >"$TMP/hidden.yaml"
+expect "hidden only: text reports it -> exit 1" 1 audit --policy "$TMP/hidden.yaml"
+check "hidden only: text names the hidden image" has "image_source 'https://evil.example/jammy.img'"
+expect "hidden only: scs lines pass -> exit 0" 0 audit --policy "$TMP/hidden.yaml" --format scs
+check "hidden only: scs-0104-source-ubuntu-2204 passes" has "scs-0104-source-ubuntu-2204: PASS"
+expect "private too (--all-visibilities): scs lines pass -> exit 0" 0 audit --policy "$TMP/hidden.yaml" --format scs --all-visibilities
+check "private too: scs-0104-source-ubuntu-2404 passes" has "scs-0104-source-ubuntu-2404: PASS"
 
 expect "all visibilities: private images too" 1 audit --policy "$V5" --all-visibilities
 check "all visibilities: alice's private image is listed and flagged" has "image_source 'https://evil.example/x' does not start"
