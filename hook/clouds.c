@@ -4,9 +4,9 @@
  * Unlike our policy files, a clouds.yaml is shared with every OpenStack
  * tool and carries many keys we have no use for (image_api_version,
  * profile, networks, ...): unknown keys are ignored, only the values we
- * read are checked. Parsing goes through ydoc, which refuses anchors and
- * aliases that openstacksdk would accept; such files are rare and the
- * error names the position, so the operator can inline the values. */
+ * read are checked. Parsing goes through ydoc's OPENSTACK flavour, which
+ * takes what openstacksdk's PyYAML safe_load takes (anchors, aliases,
+ * merge keys `<<: *base`), with the alias expansion bounded. */
 #include "clouds.h"
 #include "util.h"
 #include "ydoc.h"

@@ -57,4 +57,22 @@ expect "unknown keystone cloud: lint refuses" 2 "$BIN" policy lint "$TMP/nocloud
 check "unknown keystone cloud: lint names the clouds there" has "$TMP/nocloud.yaml:4:19: keystone cloud 'hook': cloud 'hook' not found in $TMP/clouds.yaml (it defines: other)" "$TMP/err"
 expect "unknown keystone cloud: proxy --check refuses" 2 "$BIN" proxy --check --config "$TMP/nocloud.yaml"
 
+# clouds.yaml as openstacksdk reads it: anchors, aliases, merge keys.
+cat >"$TMP/clouds.yaml" <<'Y'
+common: &common {auth: &auth {auth_url: http://127.0.0.1:9/v3, username: u, password: p, project_name: s}}
+clouds:
+  base: *common
+  hook:
+    <<: *common
+    region_name: RegionTwo
+Y
+expect "clouds.yaml with anchors and merge keys: lint ok" 0 "$BIN" policy lint "$TMP/nocloud.yaml"
+expect "clouds.yaml with anchors and merge keys: proxy --check ok" 0 "$BIN" proxy --check --config "$TMP/nocloud.yaml"
+printf 'clouds:\n  hook: {<<: *nothing}\n' >"$TMP/clouds.yaml"
+expect "an alias to no anchor: refused" 2 "$BIN" proxy --check --config "$TMP/nocloud.yaml"
+check "an alias to no anchor: says where" has "$TMP/clouds.yaml:2:14: alias '*nothing' names no anchor before it" "$TMP/err"
+echo "policy: [$ROOT/policy/scs-0104-v1-images-v5.yaml, &x $ROOT/policy/scs-0104-v2-images.yaml]" >"$TMP/anchored.yaml"
+expect "the operator config stays strict: anchors refused" 2 "$BIN" policy lint "$TMP/anchored.yaml"
+check "... with the place" has "$TMP/anchored.yaml:1:" "$TMP/err"
+
 finish

@@ -2,7 +2,9 @@
  * proxy's `keystone: {cloud: ...}` resolve them. The input is
  * "NAME\nCLOUDS.YAML[\n#secure\nSECURE.YAML]"; both files are found
  * through OS_CLIENT_CONFIG_FILE / OS_CLIENT_SECURE_FILE, and nothing of
- * the machine's own configuration is looked at. */
+ * the machine's own configuration is looked at. Both are parsed as
+ * openstacksdk parses them (ydoc's OPENSTACK flavour: anchors, aliases,
+ * merge keys, their expansion bounded), so the seeds have those too. */
 #include "fuzz.h"
 #include "clouds.h"
 

@@ -440,11 +440,121 @@ START_TEST(yaml_syntax_error_position)
 	char want[PATH_MAX + 64];
 	snprintf(want, sizeof(want), "%s:4:16: YAML syntax error", path);
 	assert_fails("prod", want, NULL);
+}
+END_TEST
 
-	/* anchors are refused, with their position */
-	path = put("clouds.yaml", "clouds:\n  a: &base\n    auth: {auth_url: u, token: t}\n  b: *base\n");
-	snprintf(want, sizeof(want), "%s:2:6: anchors are not allowed", path);
-	assert_fails("a", want, NULL);
+/* openstacksdk reads clouds.yaml with PyYAML's safe_load: anchors,
+ * aliases and merge keys are taken, with PyYAML's precedence (a key
+ * written in the mapping wins; of a list of merged mappings, the first).
+ * The expectations were checked against PyYAML 6. */
+static const char anchored_yaml[] =
+	"base: &base\n"
+	"  auth: &auth\n"
+	"    auth_url: http://k/v3\n"
+	"    username: u\n"
+	"    password: p\n"
+	"    project_name: demo\n"
+	"  region_name: R1\n"
+	"other: &other {region_name: R3, interface: internal}\n"
+	"clouds:\n"
+	"  one:\n"
+	"    <<: *base\n"
+	"    region_name: R2\n"
+	"  two: *base\n"
+	"  three:\n"
+	"    <<: [*other, *base]\n"
+	"    auth:\n"
+	"      <<: *auth\n"
+	"      password: q\n"
+	"  four: {<<: *base, <<: {region_name: R4}}\n"
+	"  '<<': {auth: {auth_url: http://quoted/v3, token: t}}\n";
+
+START_TEST(anchors_aliases_merge_keys)
+{
+	setenv("OS_CLIENT_CONFIG_FILE", put("clouds.yaml", anchored_yaml), 1);
+	static const struct { const char *cloud, *region, *password, *interface; } cases[] = {
+		{ "one", "R2", "p", "public" },         /* written over merged */
+		{ "two", "R1", "p", "public" },         /* a plain alias */
+		{ "three", "R3", "q", "internal" },     /* first of the list wins; nested merge */
+		{ "four", "R4", "p", "public" },         /* the later of two merge keys wins */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cloud_auth a = resolve_ok(cases[i].cloud);
+		ck_assert_str_eq(a.auth_url, "http://k/v3");
+		ck_assert_str_eq(a.username, "u");
+		ck_assert_str_eq(a.project_name, "demo");
+		ck_assert_msg(!strcmp(a.region_name, cases[i].region), "%s: region %s", cases[i].cloud, a.region_name);
+		ck_assert_msg(!strcmp(a.password, cases[i].password), "%s: password", cases[i].cloud);
+		ck_assert_msg(!strcmp(a.interface, cases[i].interface), "%s: interface %s", cases[i].cloud, a.interface);
+		cloud_auth_free(&a);
+	}
+	/* a quoted '<<' is a plain key, a cloud of that name */
+	struct cloud_auth a = resolve_ok("<<");
+	ck_assert_str_eq(a.auth_url, "http://quoted/v3");
+	cloud_auth_free(&a);
+}
+END_TEST
+
+/* secure.yaml too, merged over clouds.yaml as before. */
+START_TEST(anchors_in_secure_yaml)
+{
+	setenv("OS_CLIENT_CONFIG_FILE", put("clouds.yaml", "clouds:\n  prod: {auth: {auth_url: http://k/v3, username: u}}\n"), 1);
+	setenv("OS_CLIENT_SECURE_FILE",
+	       put("secure.yaml", "pw: &pw {password: from-secure}\nclouds:\n  prod: {auth: {<<: *pw}}\n"), 1);
+	struct cloud_auth a = resolve_ok("prod");
+	ck_assert_str_eq(a.password, "from-secure");
+	ck_assert_str_eq(a.username, "u");
+	cloud_auth_free(&a);
+}
+END_TEST
+
+START_TEST(alias_errors_name_the_place)
+{
+	static const struct { const char *yaml, *want; } cases[] = {
+		{ "clouds:\n  a: *nope\n", ":2:6: alias '*nope' names no anchor before it" },
+		{ "x: &a 1\nclouds:\n  a: &a {auth: {auth_url: u, token: t}}\n", ":3:6: anchor '&a' is defined twice (first at line 1)" },
+		{ "x: &a 1\nclouds:\n  a: {<<: *a}\n", ":3:11: a merge key '<<' takes a mapping or a list of mappings, not a scalar" },
+		{ "clouds:\n  a: &a [*a]\n", ":2:10: alias '*a' names no anchor before it" },   /* no recursion */
+		{ "clouds:\n  a: !!map {}\n", ":2:6: tags (tag:yaml.org,2002:map) are not allowed" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char want[PATH_MAX + 128];
+		const char *path = put("clouds.yaml", cases[i].yaml);
+		setenv("OS_CLIENT_CONFIG_FILE", path, 1);
+		snprintf(want, sizeof(want), "%s%s", path, cases[i].want);
+		assert_fails("a", want, NULL);
+	}
+}
+END_TEST
+
+/* A billion laughs: ten aliases of ten aliases, nine levels deep, would
+ * be 10^9 nodes. The expansion stops at its bound, with the place. */
+START_TEST(billion_laughs_is_bounded)
+{
+	char yaml[4096] = "l0: &l0 [lol]\n";
+	for (int lvl = 1; lvl <= 9; lvl++) {
+		char line[256];
+		snprintf(line, sizeof(line), "l%d: &l%d [*l%d,*l%d,*l%d,*l%d,*l%d,*l%d,*l%d,*l%d,*l%d,*l%d]\n", lvl, lvl,
+			 lvl - 1, lvl - 1, lvl - 1, lvl - 1, lvl - 1, lvl - 1, lvl - 1, lvl - 1, lvl - 1, lvl - 1);
+		strcat(yaml, line);
+	}
+	strcat(yaml, "clouds:\n  a: {auth: {auth_url: u, token: t}}\n");
+	setenv("OS_CLIENT_CONFIG_FILE", put("clouds.yaml", yaml), 1);
+	assert_fails("a", "aliases expand to more than 524288 bytes", NULL);
+
+	/* and the same through merge keys, mappings of mappings */
+	char merged[4096] = "m0: &m0 {a0: lol}\n";
+	for (int lvl = 1; lvl <= 9; lvl++) {
+		char line[512];
+		int k = snprintf(line, sizeof(line), "m%d: &m%d {", lvl, lvl);
+		for (int j = 0; j < 10; j++)
+			k += snprintf(line + k, sizeof(line) - k, "%sk%d: *m%d", j ? ", " : "", j, lvl - 1);
+		snprintf(line + k, sizeof(line) - k, "}\n");
+		strcat(merged, line);
+	}
+	strcat(merged, "clouds:\n  a: {<<: *m9, auth: {auth_url: u, token: t}}\n");
+	setenv("OS_CLIENT_CONFIG_FILE", put("clouds.yaml", merged), 1);
+	assert_fails("a", "aliases expand to more than 524288 bytes", NULL);
 }
 END_TEST
 
@@ -522,6 +632,10 @@ Suite *suite_clouds(void)
 	tcase_add_test(tc, unknown_cloud_lists_names);
 	tcase_add_test(tc, no_file_lists_paths);
 	tcase_add_test(tc, yaml_syntax_error_position);
+	tcase_add_test(tc, anchors_aliases_merge_keys);
+	tcase_add_test(tc, anchors_in_secure_yaml);
+	tcase_add_test(tc, alias_errors_name_the_place);
+	tcase_add_test(tc, billion_laughs_is_bounded);
 	tcase_add_test(tc, missing_and_wrong_values);
 	tcase_add_test(tc, not_a_clouds_file);
 	suite_add_tcase(s, tc);

@@ -85,6 +85,7 @@ START_TEST(errors_name_the_place)
 		{ "listen: 9393\nupstream: http://g\ntimeouts: {upstream: soon}\n", "must be a duration" },
 		{ "listen: 9393\nupstream: http://g\nlog: {path: x}\n", "unknown key 'path' in log" },
 		{ "listen: 9393\nupstream: http://g\nlisten_admin: 9394\n", "unknown key 'listen_admin' in the config" },
+		{ "listen: &l 9393\nupstream: http://g\n", ":2:9: anchors are not allowed" },   /* strict, unlike clouds.yaml */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct config c;
