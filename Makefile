@@ -60,6 +60,7 @@ install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/scs-image-hook
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/scs-image-hook
 	install -m 0644 policy/*.yaml $(DESTDIR)$(PREFIX)/share/scs-image-hook/
+	install -m 0755 deploy/scs/scs-0104-test $(DESTDIR)$(PREFIX)/share/scs-image-hook/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/scs-image-hook

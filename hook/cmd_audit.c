@@ -12,7 +12,6 @@
 #include "presence.h"
 #include "util.h"
 
-#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 static const char audit_usage[] =
 "usage: scs-image-hook audit [--os-cloud NAME] [--config FILE | --policy FILE...]\n"
 "                            [--format text|json|scs] [--now DATE] [--all-visibilities]\n"
+"                            [TESTCASE...]\n"
 "\n"
 "List every public and community image of a cloud (hidden ones too, reported\n"
 "apart) and report each image whose image_source or properties violate the\n"
@@ -37,8 +37,15 @@ static const char audit_usage[] =
 "      --now DATE        evaluate presence dates as of YYYY-MM-DD\n"
 "      --all-visibilities  also shared and private images (needs an admin token)\n"
 "\n"
-"Exit status: 0 compliant, 1 violations or missing mandatory images,\n"
-"2 usage, policy, authentication or connection error.\n";
+"With --format scs, the TESTCASEs named (scs-0104-source-ubuntu-2404, ...) are\n"
+"printed in that order, as the official openstack_test.py prints them: one the\n"
+"policy does not define is ABORT, and so is every one when the cloud cannot be\n"
+"read (with a CRITICAL: line on stderr). policy/scs-0104-testcases.yaml holds\n"
+"the official test's testcases; deploy/scs/scs-0104-test calls audit the way\n"
+"the SCS compliance runner calls openstack_test.py.\n"
+"\n"
+"Exit status: 0 compliant, 1 violations or missing mandatory images (scs: a\n"
+"FAIL line), 2 usage, policy, authentication or connection error.\n";
 
 struct entry_result {
 	size_t checked, failed, present;
@@ -57,7 +64,6 @@ struct audit {
 	int today, all, format;             /* 0 text, 1 json, 2 scs */
 	int progress;
 	size_t listed, by_vis[VIS_COUNT], hidden, binding;
-	size_t binding_present;             /* of images present in the standard's sense */
 	struct entry_result *entries, *rules;
 	struct bad_image *bad;
 	size_t n_bad, cap_bad;
@@ -110,7 +116,6 @@ static void remember_bad(struct audit *a, const struct image *img, const struct 
 		b->messages[i] = xstrdup(msg);
 		b->rules[i] = xstrdup(d->v[i].exempted ? "exempted" : d->v[i].rule);
 		a->binding += !d->v[i].exempted;
-		a->binding_present += present && !d->v[i].exempted;
 	}
 }
 
@@ -228,15 +233,6 @@ static int release_present(const struct audit *a, const struct presence_rule *r,
 	return 0;
 }
 
-static void entry_id(const char *name, char *out, size_t len)
-{
-	size_t j = 0;
-	for (const char *c = name; *c && j < len - 1; c++)
-		if (*c != '.')
-			out[j++] = isalnum((unsigned char)*c) ? (char)tolower((unsigned char)*c) : '-';
-	out[j] = '\0';
-}
-
 struct expectation {
 	char id[128], what[256];
 	enum status status;
@@ -254,7 +250,7 @@ static size_t expectations(const struct audit *a, struct expectation *out, size_
 		if (e->status == STATUS_OPTIONAL)
 			continue;
 		struct expectation *x = &out[n++];
-		entry_id(e->name, x->id, sizeof(x->id));
+		snprintf(x->id, sizeof(x->id), "%s", e->testcase);
 		snprintf(x->what, sizeof(x->what), "an image named %s%s%s", e->scheme.code ? "/" : "'",
 			 e->scheme.code ? e->scheme.pattern : e->name, e->scheme.code ? "/" : "'");
 		x->status = e->status;
@@ -297,21 +293,69 @@ static size_t expectations(const struct audit *a, struct expectation *out, size_
 
 #define MAX_EXPECT 256
 
-static int report_scs(const struct audit *a, const struct expectation *x, size_t nx)
+/* One testcase line of --format scs: 1 PASS, -1 FAIL, 0 ABORT. */
+struct scs_line {
+	char id[192];
+	int verdict;
+};
+
+/* Every line the policy gives, in order: per v1 entry its source and
+ * image lines (whatever its status: the runner's scope decides what
+ * counts), the v2 source lines, the v2 presence lines. Without results
+ * (aborted) every verdict is ABORT. */
+static size_t scs_lines(const struct audit *a, const struct expectation *x, size_t nx, int aborted,
+			struct scs_line **out)
 {
-	char id[128];
 	const struct policy *p = a->policy;
+	size_t n = 0, max = 2 * p->n_entries + p->n_rules + nx;
+	struct scs_line *l = *out = xcalloc(max ? max : 1, sizeof(*l));
 
 	for (size_t k = 0; k < p->n_entries; k++) {
-		entry_id(p->entries[k].name, id, sizeof(id));
-		printf("scs-0104-source-%s: %s\n", id, a->entries[k].failed ? "FAIL" : "PASS");
+		snprintf(l[n].id, sizeof(l[n].id), "scs-0104-source-%.170s", p->entries[k].testcase);
+		l[n++].verdict = aborted ? 0 : a->entries[k].failed ? -1 : 1;
 	}
-	for (size_t k = 0; k < p->n_rules; k++)
-		printf("scs-0104-v2-source-%s: %s\n", p->rules[k].id, a->rules[k].failed ? "FAIL" : "PASS");
-	for (size_t i = 0; i < nx; i++)
-		printf("scs-0104-%s%s: %s\n", strncmp(x[i].id, "v2-", 3) ? "image-" : "", x[i].id,
-		       x[i].present ? "PASS" : "FAIL");
-	return 0;
+	for (size_t k = 0; k < p->n_entries; k++) {
+		snprintf(l[n].id, sizeof(l[n].id), "scs-0104-image-%.170s", p->entries[k].testcase);
+		l[n++].verdict = aborted ? 0 : a->entries[k].present ? 1 : -1;
+	}
+	for (size_t k = 0; k < p->n_rules; k++) {
+		snprintf(l[n].id, sizeof(l[n].id), "scs-0104-v2-source-%.170s", p->rules[k].id);
+		l[n++].verdict = aborted ? 0 : a->rules[k].failed ? -1 : 1;
+	}
+	for (size_t i = 0; i < nx; i++) {
+		if (strncmp(x[i].id, "v2-", 3))
+			continue;       /* v1 entries have their image line above */
+		snprintf(l[n].id, sizeof(l[n].id), "scs-0104-%.170s", x[i].id);
+		l[n++].verdict = aborted ? 0 : x[i].present ? 1 : -1;
+	}
+	return n;
+}
+
+/* Print the requested testcases in the order asked (all of them when
+ * none was named), as the official openstack_test.py does: one that
+ * this policy does not define is ABORT. 1 when a line is FAIL. */
+static int report_scs(const struct audit *a, const struct expectation *x, size_t nx, int aborted,
+		      char *const *tests, size_t n_tests)
+{
+	static const char *const verdicts[] = { "FAIL", "ABORT", "PASS" };
+	struct scs_line *l;
+	size_t n = scs_lines(a, x, nx, aborted, &l);
+	int failed = 0;
+
+	for (size_t i = 0; i < (n_tests ? n_tests : n); i++) {
+		const struct scs_line *line = NULL;
+		for (size_t k = 0; n_tests && k < n && !line; k++)
+			if (!strcmp(l[k].id, tests[i]))
+				line = &l[k];
+		if (!n_tests)
+			line = &l[i];
+		if (!line)
+			fprintf(stderr, "INFO: %s is not a testcase of this policy\n", tests[i]);
+		printf("%s: %s\n", line ? line->id : tests[i], verdicts[line ? line->verdict + 1 : 1]);
+		failed |= line && line->verdict < 0;
+	}
+	free(l);
+	return failed;
 }
 
 static void report_text(const struct audit *a, const struct expectation *x, size_t nx, size_t missing_mandatory,
@@ -436,7 +480,32 @@ static void audit_free(struct audit *a)
 	policy_free(a->policy);
 }
 
-int cmd_audit(int argc, char **argv)
+struct audit_opts {
+	struct policy_args pa;
+	const char *cloud, *now;
+	char **tests;                       /* scs: the testcases asked for, in order */
+	size_t n_tests;
+};
+
+/* TESTCASE arguments are taken as openstack_test.py takes them: those
+ * not starting with scs- are ignored with a warning. */
+static int take_tests(struct audit *a, struct audit_opts *o, int argc, char **argv)
+{
+	if (optind < argc && a->format != FMT_SCS) {
+		cli_error("audit takes TESTCASE arguments only with --format scs ('%s'); see --help", argv[optind]);
+		return -1;
+	}
+	o->tests = argv + optind;
+	for (int i = optind; i < argc; i++) {
+		if (!strncmp(argv[i], "scs-", 4))
+			o->tests[o->n_tests++] = argv[i];
+		else
+			fprintf(stderr, "WARNING: ignoring unknown testcase: %s\n", argv[i]);
+	}
+	return 0;
+}
+
+static int parse_opts(struct audit *a, struct audit_opts *o, int argc, char **argv)
 {
 	enum { O_CLOUD = 256, O_NOW, O_ALL };
 	static const struct option longopts[] = {
@@ -445,61 +514,77 @@ int cmd_audit(int argc, char **argv)
 		{ "now", required_argument, NULL, O_NOW }, { "all-visibilities", no_argument, NULL, O_ALL },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
-	struct policy_args pa = { 0 };
-	struct audit a = { 0 };
-	const char *cloud = NULL, *now = NULL;
-	int c, status = EXIT_USAGE;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "c:p:f:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case O_CLOUD: cloud = optarg; break;
-		case 'c': pa.config = optarg; break;
-		case 'p': policy_args_add(&pa, optarg); break;
-		case O_NOW: now = optarg; break;
-		case O_ALL: a.all = 1; break;
+		case O_CLOUD: o->cloud = optarg; break;
+		case 'c': o->pa.config = optarg; break;
+		case 'p': policy_args_add(&o->pa, optarg); break;
+		case O_NOW: o->now = optarg; break;
+		case O_ALL: a->all = 1; break;
 		case 'f':
-			a.format = !strcmp(optarg, "json") ? FMT_JSON : !strcmp(optarg, "scs") ? FMT_SCS :
-				   !strcmp(optarg, "text") ? FMT_TEXT : -1;
-			if (a.format < 0) {
+			a->format = !strcmp(optarg, "json") ? FMT_JSON : !strcmp(optarg, "scs") ? FMT_SCS :
+				    !strcmp(optarg, "text") ? FMT_TEXT : -1;
+			if (a->format < 0) {
 				cli_error("--format must be text, json or scs, not '%s'", optarg);
-				goto out;
+				return -1;
 			}
 			break;
-		case 'h': fputs(audit_usage, stdout); status = EXIT_OK; goto out;
-		default: fputs(audit_usage, stderr); goto out;
+		case 'h': fputs(audit_usage, stdout); return 1;
+		default: fputs(audit_usage, stderr); return -1;
 		}
 	}
-	if (optind < argc) {
-		cli_error("audit takes no arguments ('%s'); see --help", argv[optind]);
-		goto out;
-	}
-	if ((a.today = cli_today(now)) < 0 || !(a.policy = policy_args_load(&pa)))
-		goto out;
-	a.entries = xcalloc(a.policy->n_entries, sizeof(*a.entries));
-	a.rules = xcalloc(a.policy->n_rules, sizeof(*a.rules));
-	a.progress = isatty(STDERR_FILENO);
-	if (connect_and_list(&a, cloud) < 0) {
-		if (a.progress)
-			fputc('\n', stderr);
-		cli_error("audit: %s", a.err);
-		goto out;
-	}
+	return take_tests(a, o, argc, argv);
+}
+
+/* The report in the format asked for; the exit status. */
+static int report(struct audit *a, const struct audit_opts *o, int aborted)
+{
 	struct expectation x[MAX_EXPECT];
-	size_t nx = expectations(&a, x, MAX_EXPECT), mm = 0, mr = 0;
+	size_t nx = expectations(a, x, MAX_EXPECT), mm = 0, mr = 0;
+
+	if (a->format == FMT_SCS) {
+		/* the lines (ABORT when the cloud could not be read), and the status they say */
+		int failed = report_scs(a, x, nx, aborted, o->tests, o->n_tests);
+		return aborted ? EXIT_USAGE : failed ? EXIT_DENIED : EXIT_OK;
+	}
+	if (aborted)
+		return EXIT_USAGE;
 	for (size_t i = 0; i < nx; i++) {
 		mm += !x[i].present && x[i].status == STATUS_MANDATORY;
 		mr += !x[i].present && x[i].status == STATUS_RECOMMENDED;
 	}
-	if (a.format == FMT_SCS)
-		report_scs(&a, x, nx);
-	else if (a.format == FMT_JSON)
-		report_json(&a, x, nx, mm, mr);
+	if (a->format == FMT_JSON)
+		report_json(a, x, nx, mm, mr);
 	else
-		report_text(&a, x, nx, mm, mr);
-	/* scs: the exit status agrees with the lines (hidden images are not judged there) */
-	status = (a.format == FMT_SCS ? a.binding_present : a.binding) || mm ? EXIT_DENIED : EXIT_OK;
+		report_text(a, x, nx, mm, mr);
+	return a->binding || mm ? EXIT_DENIED : EXIT_OK;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	struct audit_opts o = { 0 };
+	struct audit a = { 0 };
+	int status = EXIT_USAGE, rc = parse_opts(&a, &o, argc, argv);
+
+	if (rc > 0)
+		status = EXIT_OK;
+	if (rc || (a.today = cli_today(o.now)) < 0 || !(a.policy = policy_args_load(&o.pa)))
+		goto out;
+	a.entries = xcalloc(a.policy->n_entries, sizeof(*a.entries));
+	a.rules = xcalloc(a.policy->n_rules, sizeof(*a.rules));
+	a.progress = isatty(STDERR_FILENO);
+	int aborted = connect_and_list(&a, o.cloud) < 0;
+	if (aborted && a.progress)
+		fputc('\n', stderr);
+	if (aborted && a.format == FMT_SCS)
+		fprintf(stderr, "CRITICAL: audit: %s\n", a.err);     /* as the SCS runner counts it */
+	else if (aborted)
+		cli_error("audit: %s", a.err);
+	status = report(&a, &o, aborted);
 out:
 	audit_free(&a);
-	policy_args_free(&pa);
+	policy_args_free(&o.pa);
 	return status;
 }

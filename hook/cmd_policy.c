@@ -71,6 +71,7 @@ static void show_entries(const struct policy *p)
 			printf("      selects  names matching /%s/ from the start (re.match)\n", e->scheme.pattern);
 		else
 			printf("      selects  the name \"%s\" exactly\n", e->name);
+		printf("      testcases scs-0104-source-%s, scs-0104-image-%s\n", e->testcase, e->testcase);
 		show_list("source", e->sources, e->n_sources);
 	}
 }

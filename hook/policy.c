@@ -119,7 +119,35 @@ int regex_match(const struct policy *p, const struct regex *re, const char *s, s
 
 /* ---- SCS v1 spec files ------------------------------------------------ */
 
-static const char *const entry_keys[] = { "name", "name_scheme", "source", "status", NULL };
+static const char *const entry_keys[] = { "name", "name_scheme", "source", "status", "testcase", NULL };
+
+/* Upstream's derivation: lower case, dots dropped, anything else not a
+ * letter or digit a dash ("Ubuntu 24.04" is "ubuntu-2404"). */
+static char *derive_testcase(const char *name)
+{
+	char *id = xstrdup(name), *o = id;
+	for (const char *c = name; *c; c++)
+		if (*c != '.')
+			*o++ = isalnum((unsigned char)*c) ? (char)tolower((unsigned char)*c) : '-';
+	*o = '\0';
+	return id;
+}
+
+/* `testcase:` names the SCS testcases of an entry as upstream does
+ * (capi-1): the lines scs-0104-source-ID and scs-0104-image-ID. */
+static int get_testcase(struct loader *l, const struct ynode *n, struct spec_entry *e)
+{
+	if (!n) {
+		e->testcase = derive_testcase(e->name);
+		return 0;
+	}
+	if (yc_string(&l->y, n, "testcase", &e->testcase) < 0)
+		return -1;
+	if (strspn(e->testcase, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(e->testcase))
+		return yc_fail(&l->y, n, "testcase must be lower-case letters, digits and '-' (as in capi-1), not '%s'",
+			       e->testcase);
+	return 0;
+}
 
 static int load_entry(struct loader *l, const struct ynode *n, struct spec_entry *e)
 {
@@ -139,7 +167,7 @@ static int load_entry(struct loader *l, const struct ynode *n, struct spec_entry
 		return -1;
 	if ((v = ymap_get(n, "status")) && get_status(l, v, "status", &e->status) < 0)
 		return -1;
-	return 0;
+	return get_testcase(l, ymap_get(n, "testcase"), e);
 }
 
 static int load_v1(struct loader *l, const struct ynode *root)
@@ -690,6 +718,7 @@ void policy_free(struct policy *p)
 		return;
 	for (size_t i = 0; i < p->n_entries; i++) {
 		free(p->entries[i].name);
+		free(p->entries[i].testcase);
 		regex_free(&p->entries[i].scheme);
 		free_strings(p->entries[i].sources, p->entries[i].n_sources);
 	}

@@ -27,6 +27,7 @@ struct spec_entry {
 	char **sources;
 	size_t n_sources;
 	enum status status;
+	char *testcase;                 /* SCS testcase id: `testcase:`, or derived from name */
 	const char *file;               /* points into policy->files */
 	unsigned line;
 };

@@ -133,7 +133,7 @@ P
 check "text output escapes control characters" sh -c "! grep -q \$'\\x1b' '$TMP/out'"
 
 # -- policy lint and show ----------------------------------------------------------------
-expect "lint: shipped and upstream files" 0 "$BIN" policy lint policy/scs-0104-v1-images.yaml policy/scs-0104-v1-images-v5.yaml "$V2" policy/scs-image-hook.yaml "$V4" "$V5"
+expect "lint: shipped and upstream files" 0 "$BIN" policy lint policy/scs-0104-v1-images.yaml policy/scs-0104-v1-images-v5.yaml "$V2" policy/scs-image-hook.yaml policy/scs-0104-testcases.yaml "$V4" "$V5"
 expect "lint: broken file -> 2" 2 "$BIN" policy lint "$V5" "$TMP/typo.yaml"
 check "lint: reports the good one too" has "$V5: ok (7 spec entries"
 expect "show: v2 rules and presence" 0 "$BIN" policy show --config policy/scs-image-hook.yaml --now 2026-05-01

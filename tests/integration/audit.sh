@@ -70,10 +70,84 @@ assert present["Ubuntu 22.04"] == (True, False) and present["Debian 12"] == (Fal
 printf 'images:\n- name: "Ubuntu 22.04"\n  source: %s/releases/jammy/\n- name: "Ubuntu 24.04"\n  source: %s/releases/noble/\n' "$U" "$U" >"$TMP/hidden.yaml"
 expect "hidden only: text reports it -> exit 1" 1 audit --policy "$TMP/hidden.yaml"
 check "hidden only: text names the hidden image" has "image_source 'https://evil.example/jammy.img'"
-expect "hidden only: scs lines pass -> exit 0" 0 audit --policy "$TMP/hidden.yaml" --format scs
+expect "hidden only: the source lines pass -> exit 0" 0 audit --policy "$TMP/hidden.yaml" --format scs \
+	scs-0104-source-ubuntu-2204 scs-0104-source-ubuntu-2404
 check "hidden only: scs-0104-source-ubuntu-2204 passes" has "scs-0104-source-ubuntu-2204: PASS"
-expect "private too (--all-visibilities): scs lines pass -> exit 0" 0 audit --policy "$TMP/hidden.yaml" --format scs --all-visibilities
+expect "hidden only: the image line of 22.04 fails -> exit 1" 1 audit --policy "$TMP/hidden.yaml" --format scs
+check "hidden only: not present" has "scs-0104-image-ubuntu-2204: FAIL"
+expect "private too (--all-visibilities): source lines pass -> exit 0" 0 audit --policy "$TMP/hidden.yaml" --format scs \
+	--all-visibilities scs-0104-source-ubuntu-2404
 check "private too: scs-0104-source-ubuntu-2404 passes" has "scs-0104-source-ubuntu-2404: PASS"
+
+# -- the official testcases, called as the SCS compliance runner calls openstack_test.py --
+# The runner (Tests/scs-compliance-check.py) runs the scope file's
+# `executable` with `args: -c {os_cloud} {testcases}` (testcases sorted),
+# takes from stdout the lines "ID: VERDICT" (split at the last ':') of the
+# ids it asked for, counts stdout and stderr lines that start with
+# info/warning/error/critical (case-insensitive), and prints stderr when
+# the exit status is not 0. runner_reads replays those rules.
+runner_reads() {
+	python3 - "$@" <<'P'
+import json, os, shlex, subprocess, sys
+exe, cloud, *testcases = sys.argv[1:]
+args = shlex.split("-c {os_cloud} {testcases}".format(os_cloud=cloud, testcases=" ".join(sorted(testcases))))
+p = subprocess.run([exe, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="UTF-8")
+verdicts = {"PASS": 1, "ABORT": 0, "FAIL": -1}
+results, stray = {}, []
+for line in p.stdout.splitlines():
+    parts = line.rsplit(":", 1)
+    v = verdicts.get(parts[1].strip().upper()) if len(parts) == 2 else None
+    if v is None or parts[0].strip() not in testcases:
+        stray.append(line)
+        continue
+    results[parts[0].strip()] = v
+signals = {s: sum(1 for l in p.stderr.splitlines() + p.stdout.splitlines() if l.lower().startswith(s))
+           for s in ("info", "warning", "error", "critical")}
+json.dump({"rc": p.returncode, "results": results, "stray": stray, "signals": signals, "stderr": p.stderr},
+          sys.stdout)
+P
+}
+IDS="capi-1 capi-2 ubuntu-2404 ubuntu-2204 ubuntu-2004 debian-13 debian-12 debian-11 debian-10"
+ALL=$(for id in $IDS; do echo "scs-0104-source-$id scs-0104-image-$id"; done)
+export SCS_IMAGE_HOOK_BIN=$BIN
+expect "runner: the official SCS-0104 testcases, called like openstack_test.py" 0 "$ROOT/deploy/scs/scs-0104-test" -c stack-admin $ALL
+check "runner: 18 lines, each with its verdict" test "$(grep -cE '^scs-0104-(source|image)-[a-z0-9-]+: (PASS|FAIL)$' "$TMP/out")" -eq 18
+runner_reads "$ROOT/deploy/scs/scs-0104-test" stack-admin $ALL >"$TMP/runner.json"
+check "runner: verdicts on the seeded cloud" python3 - "$TMP/runner.json" <<'P'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["rc"] == 0 and not r["stray"], r
+assert r["signals"]["error"] == 0 and r["signals"]["critical"] == 0, r
+P, F = 1, -1
+want = {
+    # capi-2 and debian-12: stricter than the official test (community images
+    # are seen; every image of a duplicated name counts); 22.04 only hidden
+    "source-capi-1": P, "source-capi-2": F, "source-ubuntu-2404": P, "source-ubuntu-2204": P,
+    "source-ubuntu-2004": P, "source-debian-13": P, "source-debian-12": F, "source-debian-11": P,
+    "source-debian-10": P,
+    "image-capi-1": F, "image-capi-2": P, "image-ubuntu-2404": P, "image-ubuntu-2204": F,
+    "image-ubuntu-2004": F, "image-debian-13": F, "image-debian-12": P, "image-debian-11": F, "image-debian-10": F,
+}
+got = {k[len("scs-0104-"):]: v for k, v in r["results"].items()}
+assert got == want, {k: (got.get(k), want[k]) for k in want if got.get(k) != want[k]}
+P
+runner_reads "$ROOT/deploy/scs/scs-0104-test" stack-admin scs-0104-source-ubuntu-2404 scs-0104-image-nosuch >"$TMP/runner.json"
+check "runner: a testcase the spec does not define is ABORT, the others still judged" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["rc"] == 0 and r["results"] == {"scs-0104-source-ubuntu-2404": 1, "scs-0104-image-nosuch": 0}, r
+assert r["signals"]["error"] == 0 and r["signals"]["critical"] == 0, r' "$TMP/runner.json"
+runner_reads "$ROOT/deploy/scs/scs-0104-test" nosuch scs-0104-source-ubuntu-2404 scs-0104-image-debian-12 >"$TMP/runner.json"
+check "runner: a cloud that cannot be read: every testcase ABORT, one CRITICAL line, exit 1" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["rc"] == 1 and r["results"] == {"scs-0104-source-ubuntu-2404": 0, "scs-0104-image-debian-12": 0}, r
+assert r["signals"]["critical"] == 1 and "cloud '"'"'nosuch'"'"' not found" in r["stderr"], r' "$TMP/runner.json"
+expect "runner: an argument that is no testcase id is ignored with a warning" 0 "$ROOT/deploy/scs/scs-0104-test" \
+	--os-cloud=stack-admin foo scs-0104-image-ubuntu-2404
+check "runner: ... the warning" has "WARNING: ignoring unknown testcase: foo" "$TMP/err"
+check "runner: ... only the testcase asked for" test "$(cat "$TMP/out")" = "scs-0104-image-ubuntu-2404: PASS"
+unset SCS_IMAGE_HOOK_BIN
 
 expect "all visibilities: private images too" 1 audit --policy "$V5" --all-visibilities
 check "all visibilities: alice's private image is listed and flagged" has "image_source 'https://evil.example/x' does not start"

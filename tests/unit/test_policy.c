@@ -120,7 +120,7 @@ END_TEST
 START_TEST(unknown_keys_are_errors)
 {
 	assert_error("images:\n- name: Ubuntu 24.04\n  sorce: https://x/\n", 0, ":3:3:",
-		     "unknown key 'sorce' in an images entry (expected one of: name, name_scheme, source, status)");
+		     "unknown key 'sorce' in an images entry (expected one of: name, name_scheme, source, status, testcase)");
 	assert_error("images: []\nextra: 1\n", 0, ":2:1:", "unknown key 'extra'");
 	assert_error("policy: x.yaml\nmdoe: warn\n", 1, ":2:1:", "unknown key 'mdoe' in the config");
 	assert_error("policy: x.yaml\nvisibility: {pubic: warn}\n", 1, ":2:14:", "unknown key 'pubic'");
@@ -150,6 +150,24 @@ START_TEST(refused_yaml_features)
 	assert_error("images:\n- name: !!str x\n  source: y\n", 0, ":2:9:", "tags");
 	assert_error("images:\n- name: x\n  name: y\n  source: z\n", 0, ":3:3:", "duplicate key 'name' (first at line 2)");
 	assert_error("images: []\n---\nimages: []\n", 0, ":2:1:", "only one YAML document");
+}
+END_TEST
+
+/* The official testcases as data: upstream's ids where given, else derived. */
+START_TEST(testcase_ids)
+{
+	struct policy *p = load_specs(ours("scs-0104-testcases.yaml"), NULL);
+	static const char *const want[] = { "capi-1", "capi-2", "ubuntu-2404", "ubuntu-2204", "ubuntu-2004",
+					    "debian-13", "debian-12", "debian-11", "debian-10" };
+	ck_assert_uint_eq(p->n_entries, 9);
+	for (size_t i = 0; i < 9; i++)
+		ck_assert_str_eq(p->entries[i].testcase, want[i]);
+	policy_free(p);
+	p = load_specs(upstream("scs-0104-v1-images-v5.yaml"), NULL);
+	ck_assert_str_eq(p->entries[2].testcase, "ubuntu-capi-image");
+	policy_free(p);
+	assert_error("images:\n- name: x\n  source: y\n  testcase: 'Capi 1'\n", 0, ":4:13:",
+		     "testcase must be lower-case letters, digits and '-'");
 }
 END_TEST
 
@@ -218,6 +236,7 @@ Suite *suite_policy(void)
 	Suite *s = suite_create("policy");
 	TCase *tc = tcase_create("load");
 	tcase_add_test(tc, upstream_v4_loads);
+	tcase_add_test(tc, testcase_ids);
 	tcase_add_test(tc, upstream_v5_loads);
 	tcase_add_test(tc, transcriptions_equal_upstream);
 	tcase_add_test(tc, v2_rules_load);
