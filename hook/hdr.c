@@ -131,6 +131,11 @@ static int check_value(struct hdr_set *s, int id, const char *v, size_t n)
 	case HDR_AUTH_TOKEN:
 	case HDR_SERVICE_TOKEN:
 		return all(v, n, token_char) ? 0 : fail(s, 400, "%s is not a token", names[id]);
+	case HDR_CONTENT_TYPE:
+		/* Routes reads _method from a form body as the method */
+		if (contains(v, n, "form-urlencoded") || contains(v, n, "multipart/"))
+			return fail(s, 415, "form bodies are not accepted: Glance's router reads a method from them");
+		return 0;
 	case HDR_ACCEPT:
 		/* Glance's version filter takes the version from such an Accept
 		 * before the path: the version is the path's, here */

@@ -384,6 +384,9 @@ static int classify(const char *method, const char *target, struct route *r)
 		return r->why = "the request path is too long", 414;
 	if ((r->why = split(target, plen, &sg)))
 		return 400;
+	/* the query first: a _method there says the method is not the one given */
+	if (target[plen] && (r->why = canonical_query(r, target + plen + 1, strlen(target + plen + 1))))
+		return strstr(r->why, "too long") ? 414 : 400;
 	const struct route_entry *e = lookup(method, &sg, &known);
 	if (!e && known)
 		return r->why = "the method is not allowed on this Glance route", 405;
@@ -396,8 +399,6 @@ static int classify(const char *method, const char *target, struct route *r)
 	r->pattern = e->pattern;
 	if ((r->why = canonical_path(r, e, &sg)))
 		return !strcmp(r->why, "no image has that id") ? 404 : strstr(r->why, "too long") ? 414 : 400;
-	if (target[plen] && (r->why = canonical_query(r, target + plen + 1, strlen(target + plen + 1))))
-		return strstr(r->why, "too long") ? 414 : 400;
 	/* Preflights and reads change nothing, wherever they are sent. */
 	r->kind = strcmp(method, "OPTIONS") && strcmp(method, "HEAD") ? e->kind : ROUTE_PASS;
 	r->why = r->kind == ROUTE_REFUSE ? e->why : NULL;
