@@ -289,7 +289,8 @@ static void add_header(struct exchange *ex, const char *key, const char *value, 
 
 /* The request Glance gets, built from what was parsed: the canonical path
  * and query, the kept fields in canonical spelling, and our own framing
- * (curl's Content-Length or chunked) and request id. */
+ * (curl's Content-Length or chunked) and request id. Answers the proxy
+ * reads to recheck are asked for uncompressed. */
 static void build_request(struct exchange *ex)
 {
 	const struct hdr_set *h = &ex->hdrs;
@@ -301,7 +302,7 @@ static void build_request(struct exchange *ex)
 		snprintf(ex->url, n, "%s%s%s%s", ex->px->cfg.upstream, ex->route.path, q[0] ? "?" : "", q);
 	for (int id = 0; id < HDR_COUNT; id++)
 		if (h->v[id] && h->len[id] && id != HDR_CONTENT_LENGTH && id != HDR_TRANSFER_ENCODING &&
-		    id != HDR_REQUEST_ID)
+		    id != HDR_REQUEST_ID && !(id == HDR_ACCEPT_ENCODING && route_buffers_body(ex->route.kind)))
 			add_header(ex, hdr_name(id), h->v[id], h->len[id]);
 	add_header(ex, hdr_name(HDR_REQUEST_ID), ex->request_id, strlen(ex->request_id));
 	if (!h->v[HDR_ACCEPT] || !h->len[HDR_ACCEPT])
