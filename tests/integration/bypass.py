@@ -356,6 +356,24 @@ def oversized_answer():
 
 cases.append(("recheck of an answer too large to parse fails closed", expect(502, oversized_answer)))
 
+
+def reactivate():
+    """Reactivation puts an image back into use: decided on the image as it is."""
+    i = json.loads(request("POST", "/v2/images", json.dumps({
+        "name": "Ubuntu 24.04", "visibility": "public", "image_source": BAD, "disk_format": "raw",
+        "container_format": "bare"}), JSON, url=G)[1])["id"]
+    request("PUT", "/v2/images/%s/file" % i, b"data", dict(JSON, **{"Content-Type": "application/octet-stream"}), url=G)
+    request("POST", "/v2/images/%s/actions/deactivate" % i, headers={"X-Auth-Token": token}, url=G)
+    st = request("POST", "/v2/images/%s/actions/reactivate" % i, headers={"X-Auth-Token": token})[0]
+    state = glance_image(i)["status"]
+    request("DELETE", "/v2/images/" + i, headers={"X-Auth-Token": token}, url=G)
+    if state != "deactivated":
+        raise AssertionError("the violating image is %s again" % state)
+    return st
+
+
+cases.append(("reactivating a violating image is decided", expect(403, reactivate)))
+
 cases.append(("hide, then change the source", hidden_then_unhidden_then_source))
 cases.append(("two concurrent PATCHes, each harmless alone", concurrent_patches))
 
