@@ -259,7 +259,7 @@ static int fair_use(struct proxy *px, struct conn *c, const struct admit_req *r,
 	struct glance g;
 	char token[4096];
 
-	if (!q || r->route == ROUTE_PATCH)
+	if (!q || r->route == ROUTE_PATCH || r->route == ROUTE_REACTIVATE)
 		return 0;
 	if (!px->cfg.has_keystone)
 		return snprintf(err, errlen, "quotas need the hook's keystone credentials to read usage"), -1;
@@ -394,11 +394,33 @@ static int hide(struct proxy *px, struct conn *c, const char *id, char *err, siz
 	return rc;
 }
 
+/* Glance's answer could not be checked (unchecked says why): it may
+ * violate, so the image is hidden and the client gets 502 with the reason. */
+static int recheck_failed(struct proxy *px, struct conn *c, const struct admit_req *r, const char *unchecked,
+			  long long t0, struct verdict *v)
+{
+	struct image img = { .id = r->image_id && r->image_id[0] ? r->image_id : NULL, .visibility = VIS_PRIVATE };
+	struct decision d = { .mode = c->policy->mode, .action = ACTION_DENY };
+	struct caller who = { 0 };
+	char err[512], why[1024], id[37];
+
+	uuid_v4(id);
+	caller_of(&c->caller, &who);
+	int hidden = img.id && hide(px, c, img.id, err, sizeof(err)) == 0;
+	snprintf(why, sizeof(why), "%s, so it could not be checked against the policy; %s%s", unchecked,
+		 hidden ? "the image was hidden" : img.id ? "hiding it failed: " : "no image id to hide",
+		 hidden || !img.id ? "" : err);
+	log_record(px, c, r, &who, &img, &d, id, why, t0, v);
+	metrics_decision(&px->metrics, &d);
+	return refuse(v, 502, "%s [decision %s]", why, id);
+}
+
 /* Glance's own answer to a create or patch, decided again: another proxy
  * node may have changed the image between our decision and Glance's
- * write. A violation found here is hidden at once and refused with 409. */
+ * write. A violation found here is hidden at once and refused with 409;
+ * an answer that cannot be parsed is treated as one (502). */
 static int recheck_held(struct proxy *px, struct conn *c, const struct admit_req *r, const char *answer,
-			size_t len, struct verdict *v)
+			size_t len, const char *unchecked, struct verdict *v)
 {
 	long long t0 = mono_us();
 	struct image img = { 0 };
@@ -407,9 +429,12 @@ static int recheck_held(struct proxy *px, struct conn *c, const struct admit_req
 	char err[512], why[700], id[37];
 
 	memset(v, 0, sizeof(*v));
+	if (unchecked || !answer)
+		return recheck_failed(px, c, r, unchecked ? unchecked : "Glance's answer is empty", t0, v);
 	if (image_parse(&img, answer, len, err, sizeof(err)) < 0) {
 		image_release(&img);
-		return 0;           /* not an image (an error body): nothing to check */
+		snprintf(why, sizeof(why), "Glance's answer is not an image (%s)", err);
+		return recheck_failed(px, c, r, why, t0, v);
 	}
 	caller_of(&c->caller, &who);
 	decide(c->policy, &img, &who, (int)(now_s() / 86400), &d);
@@ -444,12 +469,28 @@ static void release_policy(struct proxy *px, struct conn *c, struct policy_hold 
 }
 
 int admit_recheck(struct proxy *px, struct conn *c, const struct admit_req *r, const char *answer, size_t len,
-		  struct verdict *v)
+		  const char *unchecked, struct verdict *v)
 {
 	struct policy_hold *h = hold_policy(px, c);
-	int rc = recheck_held(px, c, r, answer, len, v);
+	int rc = recheck_held(px, c, r, answer, len, unchecked, v);
 	release_policy(px, c, h);
 	return rc;
+}
+
+void admit_refused(struct proxy *px, struct conn *c, const struct admit_req *r, int status, const char *why,
+		   struct verdict *v)
+{
+	struct policy_hold *h = hold_policy(px, c);
+	struct image none = { .visibility = VIS_PRIVATE };
+	struct decision d = { .mode = c->policy->mode, .action = ACTION_DENY };
+	struct caller who = { 0 };
+	char id[37];
+
+	memset(v, 0, sizeof(*v));
+	uuid_v4(id);
+	log_record(px, c, r, &who, &none, &d, id, why, mono_us(), v);
+	refuse(v, status, "%s [decision %s]", why, id);
+	release_policy(px, c, h);
 }
 
 static int cut_held(struct proxy *px, struct conn *c, const struct admit_req *r, long long received,

@@ -138,6 +138,15 @@ static void explain(CURLcode rc, const char *url, const char *detail, char *err,
 	snprintf(err, errlen, "%s: %s%s%s", url, what, detail[0] ? ": " : "", detail);
 }
 
+void http_tls(void *curl, const struct http_client *c)
+{
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, c->verify ? 1L : 0L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, c->verify ? 2L : 0L);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (c->cacert)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, c->cacert);
+}
+
 int http_do(struct http_client *c, const struct http_req *r, struct http_resp *out, char *err, size_t errlen)
 {
 	CURL *curl = c->curl;
@@ -154,11 +163,7 @@ int http_do(struct http_client *c, const struct http_req *r, struct http_resp *o
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, c->verify ? 1L : 0L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, c->verify ? 2L : 0L);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (c->cacert)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, c->cacert);
+	http_tls(curl, c);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);

@@ -38,6 +38,9 @@ int http_init(struct http_client *c, int verify, const char *cacert, char *err, 
 int http_do(struct http_client *c, const struct http_req *r, struct http_resp *out, char *err, size_t errlen);
 void http_resp_free(struct http_resp *r);
 void http_cleanup(struct http_client *c);
+/* c's TLS settings (verification, CA bundle, protocols) on a CURL handle
+ * of another transfer, so every call to a service is secured alike. */
+void http_tls(void *curl, const struct http_client *c);
 
 /* The first message an OpenStack error body carries, or the body itself. */
 void http_error_text(const struct http_resp *r, char *out, size_t len);

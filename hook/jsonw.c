@@ -45,6 +45,15 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return 0;
 }
 
+int jw_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0, k; i < n; i += k)
+		if (!(k = u[i] < 0x80 ? 1 : utf8_len(u + i, n - i)))
+			return 0;
+	return 1;
+}
+
 /* 1 for bytes that cannot be copied as they are. */
 static const unsigned char special[256] = {
 	[0x00 ... 0x1F] = 1, ['"'] = 1, ['\\'] = 1, [0x7F ... 0xFF] = 1,

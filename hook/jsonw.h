@@ -41,5 +41,7 @@ void jw_str(struct jsonw *w, const char *s, size_t n);
 void jw_cstr(struct jsonw *w, const char *s);
 void jw_int(struct jsonw *w, long long v);
 void jw_free(struct jsonw *w);
+/* 1 when s[0..n) is well-formed UTF-8 (RFC 3629), as jw_str checks it. */
+int jw_utf8_valid(const char *s, size_t n);
 
 #endif

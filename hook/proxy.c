@@ -1,8 +1,11 @@
 /* proxy: the HTTP side of the admission proxy. libmicrohttpd runs a
- * thread per client connection; each request is routed as Glance would
- * route it (route.c), decided when it creates or changes an image
- * (admit.c) and otherwise streamed to Glance untouched (upstream.c). */
+ * thread per client connection; each request's headers are checked and
+ * reduced to the allowlist (hdr.c), its method and target found in the
+ * table of Glance's routes (route.c), decided when it creates or changes
+ * an image (admit.c), and the request Glance gets is the one built from
+ * that parse (upstream.c): nothing the proxy did not read passes. */
 #include "proxy.h"
+#include "hdr.h"
 #include "jsonw.h"
 #include "log.h"
 #include "record.h"
@@ -22,8 +25,8 @@
 #define REPLY_BLOCK (64u << 10)
 #define PROXY_MAX_ANSWER (4u << 20)  /* Glance's answer to a create or patch: one image */
 #define CUT_DRAIN_MAX (64u << 20)  /* bytes read past a quota cut before closing */
-#define CONN_MEMORY (256u << 10)
-#define STOP_GRACE_MS 10000         /* SIGTERM: how long requests in flight may finish */    /* MHD's read buffer: the size of upload chunks */
+#define CONN_MEMORY (256u << 10)    /* MHD's read buffer: the size of upload chunks */
+#define STOP_GRACE_MS 10000         /* SIGTERM: how long requests in flight may finish */
 
 /* BODY_DRAIN: an answer is decided but the client is still sending; the
  * rest of the body is read and dropped, and the answer queued at its end
@@ -37,7 +40,9 @@ struct exchange {
 	struct proxy *px;
 	struct conn *c;
 	char *target;               /* the request target exactly as received */
-	struct route route;
+	struct hdr_set hdrs;        /* its header fields, checked */
+	char *token, *content_type; /* the kept fields the proxy reads itself, as strings */
+	struct route route;         /* its route, and the canonical path and query sent */
 	char request_id[64];
 	int started, answered, transfer;
 	enum body_state body_state;
@@ -266,74 +271,45 @@ static enum MHD_Result upstream_failed(struct exchange *ex, struct MHD_Connectio
 
 /* ---- the request to Glance ----------------------------------------------- */
 
-/* Identity headers are Keystone middleware's to set; a client that sends
- * them is trying to be someone else. Hop-by-hop headers end here. */
-static int dropped_header(const char *key)
-{
-	static const char *const exact[] = { "connection", "keep-alive", "proxy-connection", "te", "trailer",
-		"transfer-encoding", "upgrade", "expect", "content-length", "x-openstack-request-id",
-		"x-roles", "x-role", "x-identity-status", "x-service-catalog", "x-is-admin-project",
-		"x-service-roles", "x-service-identity-status", "x-tenant", "x-user" };
-	static const char *const prefixes[] = { "x-user-", "x-project-", "x-domain-", "x-tenant-",
-		"x-service-user-", "x-service-project-", "x-service-domain-" };
-	for (size_t i = 0; i < ARRAY_SIZE(exact); i++)
-		if (!strcasecmp(key, exact[i]))
-			return 1;
-	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
-		if (!strncasecmp(key, prefixes[i], strlen(prefixes[i])))
-			return 1;
-	return 0;
-}
-
-static void add_header(struct exchange *ex, const char *key, const char *value)
+static void add_header(struct exchange *ex, const char *key, const char *value, size_t vlen)
 {
 	char **h = realloc(ex->headers, (ex->n_headers + 2) * sizeof(*h));
 	if (!h)
 		return;
 	ex->headers = h;
-	size_t n = strlen(key) + strlen(value) + 3;
+	size_t n = strlen(key) + vlen + 3;
 	h[ex->n_headers] = malloc(n);
 	if (h[ex->n_headers]) {
 		/* "Name:" alone tells curl to send nothing of its own for it */
-		snprintf(h[ex->n_headers], n, value[0] ? "%s: %s" : "%s:", key, value);
+		snprintf(h[ex->n_headers], n, vlen ? "%s: %.*s" : "%s:", key, (int)vlen, value);
 		ex->n_headers++;
 	}
 	h[ex->n_headers] = NULL;
 }
 
-static enum MHD_Result copy_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+/* The request Glance gets, built from what was parsed: the canonical path
+ * and query, the kept fields in canonical spelling, and our own framing
+ * (curl's Content-Length or chunked) and request id. Answers the proxy
+ * reads to recheck are asked for uncompressed. */
+static void build_request(struct exchange *ex)
 {
-	(void)kind;
-	if (!dropped_header(key))
-		add_header(cls, key, value ? value : "");
-	return MHD_YES;
-}
-
-static void build_request(struct exchange *ex, struct MHD_Connection *mc)
-{
-	size_t n = strlen(ex->px->cfg.upstream) + strlen(ex->target) + 1;
+	const struct hdr_set *h = &ex->hdrs;
+	const char *q = ex->route.query;
+	size_t n = strlen(ex->px->cfg.upstream) + strlen(ex->route.path) + strlen(q) + 2;
 
 	ex->url = malloc(n);
 	if (ex->url)
-		snprintf(ex->url, n, "%s%s", ex->px->cfg.upstream, ex->target);
-	MHD_get_connection_values(mc, MHD_HEADER_KIND, copy_header, ex);
-	add_header(ex, "x-openstack-request-id", ex->request_id);
-	if (!MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT))
-		add_header(ex, "Accept", "");
-	if (!MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))
-		add_header(ex, "Content-Type", "");
-}
-
-static long long content_length(struct MHD_Connection *mc)
-{
-	const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	return cl ? strtoll(cl, NULL, 10) : -1;
-}
-
-static int has_body(struct MHD_Connection *mc)
-{
-	return content_length(mc) > 0 ||
-	       MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+		snprintf(ex->url, n, "%s%s%s%s", ex->px->cfg.upstream, ex->route.path, q[0] ? "?" : "", q);
+	for (int id = 0; id < HDR_COUNT; id++)
+		if (h->v[id] && h->len[id] && id != HDR_CONTENT_LENGTH && id != HDR_TRANSFER_ENCODING &&
+		    id != HDR_REQUEST_ID && !(id == HDR_ACCEPT_ENCODING && route_buffers_body(ex->route.kind)))
+			add_header(ex, hdr_name(id), h->v[id], h->len[id]);
+	add_header(ex, hdr_name(HDR_REQUEST_ID), ex->request_id, strlen(ex->request_id));
+	if (!h->v[HDR_ACCEPT] || !h->len[HDR_ACCEPT])
+		add_header(ex, "Accept", "", 0);
+	if (!h->v[HDR_CONTENT_TYPE] || !h->len[HDR_CONTENT_TYPE])
+		add_header(ex, "Content-Type", "", 0);
+	add_header(ex, "Expect", "", 0);        /* no 100-continue round trip */
 }
 
 static enum MHD_Result start_transfer(struct exchange *ex, struct MHD_Connection *mc, const char *method,
@@ -341,7 +317,7 @@ static enum MHD_Result start_transfer(struct exchange *ex, struct MHD_Connection
 {
 	struct upstream_req r = { .method = method, .url = ex->url, .headers = (const char *const *)ex->headers,
 				  .body_mode = mode, .body = ex->body, .body_len = ex->body_len,
-				  .stream_len = content_length(mc),
+				  .stream_len = ex->hdrs.content_length, .tls = &ex->c->http,
 				  .connect_timeout_ms = ex->px->cfg.connect_timeout_ms,
 				  .idle_timeout_ms = ex->px->cfg.upstream_timeout_ms };
 	if (!ex->url || upstream_start(ex->c->up, &r) < 0)
@@ -352,15 +328,16 @@ static enum MHD_Result start_transfer(struct exchange *ex, struct MHD_Connection
 
 /* ---- decisions ---------------------------------------------------------- */
 
-static void set_request_id(struct exchange *ex, struct MHD_Connection *mc)
+static void set_request_id(struct exchange *ex)
 {
-	const char *given = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "x-openstack-request-id");
+	const char *given = ex->hdrs.v[HDR_REQUEST_ID];
 	char id[37];
-	size_t n = given ? strlen(given) : 0;
+	size_t n = given ? ex->hdrs.len[HDR_REQUEST_ID] : 0;
 
 	/* oslo's form, req-<uuid>; anything else is replaced, not forwarded */
 	if (n == 40 && !strncmp(given, "req-", 4) && strspn(given + 4, "0123456789abcdef-") == 36) {
-		memcpy(ex->request_id, given, n + 1);
+		memcpy(ex->request_id, given, n);
+		ex->request_id[n] = '\0';
 		return;
 	}
 	uuid_v4(id);
@@ -380,11 +357,9 @@ static void set_warning(struct exchange *ex, const char *message)
 static enum MHD_Result judge(struct exchange *ex, struct MHD_Connection *mc, const char *method)
 {
 	struct admit_req r = {
-		.route = ex->route.kind, .image_id = ex->route.image_id, .method = method, .target = ex->target,
+		.route = ex->route.kind, .image_id = ex->route.image_id, .method = method, .target = ex->route.path,
 		.request_id = ex->request_id, .body = ex->body, .body_len = ex->body_len,
-		.token = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Auth-Token"),
-		.content_type = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
-		.content_length = content_length(mc),
+		.token = ex->token, .content_type = ex->content_type, .content_length = ex->hdrs.content_length,
 	};
 	struct verdict v;
 
@@ -405,7 +380,7 @@ static enum MHD_Result judge(struct exchange *ex, struct MHD_Connection *mc, con
 static int cap_crossed(struct exchange *ex, size_t n)
 {
 	struct admit_req r = { .route = ex->route.kind, .image_id = ex->route.image_id, .method = "PUT",
-			       .target = ex->target, .request_id = ex->request_id };
+			       .target = ex->route.path, .request_id = ex->request_id };
 	struct verdict *v = xcalloc(1, sizeof(*v));
 
 	admit_cut(ex->px, ex->c, &r, ex->sent + (long long)n, v);
@@ -426,34 +401,56 @@ static int cap_crossed(struct exchange *ex, size_t n)
 
 /* ---- the access handler --------------------------------------------------- */
 
-static int method_override(struct MHD_Connection *mc)
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+				     const char *value, size_t value_size)
 {
-	static const char *const names[] = { "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override" };
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (MHD_lookup_connection_value(mc, MHD_HEADER_KIND, names[i]))
-			return 1;
-	return 0;
+	struct hdr_set *h = cls;
+	(void)kind;
+	return hdr_add(h, key, key_size, value ? value : "", value ? value_size : 0) == 0 ? MHD_YES : MHD_NO;
+}
+
+static char *kept(const struct hdr_set *h, enum hdr_id id)
+{
+	return h->v[id] ? strndup(h->v[id], h->len[id]) : NULL;
+}
+
+/* A request refused before any decision (its headers, spelling or route)
+ * is logged like a decision, so the operator can audit every refusal. */
+static enum MHD_Result refused(struct exchange *ex, struct MHD_Connection *mc, const char *method, int status,
+			       const char *why)
+{
+	struct admit_req r = { .route = ROUTE_REFUSE, .method = method, .target = ex->target,
+			       .request_id = ex->request_id };
+	struct verdict v;
+
+	admit_refused(ex->px, ex->c, &r, status, why, &v);
+	return reply(ex, mc, v.status, v.message, &v);
 }
 
 static enum MHD_Result begin(struct exchange *ex, struct MHD_Connection *mc, const char *method)
 {
 	ex->t0 = mono_us();
-	set_request_id(ex, mc);
 	if (!(ex->c = conn_of(mc)))
 		return MHD_NO;
+	hdr_init(&ex->hdrs);
+	MHD_get_connection_values_n(mc, MHD_HEADER_KIND, collect_header, &ex->hdrs);
+	if (!ex->hdrs.status)
+		hdr_finish(&ex->hdrs, method);
+	set_request_id(ex);
 	if (ex->px->metrics.connections > ex->px->cfg.max_connections) {
 		atomic_fetch_add(&ex->px->metrics.shed, 1);
 		return reply(ex, mc, 503, "Too many connections to the image API; try again shortly.", NULL);
 	}
-	if (method_override(mc))
-		return reply(ex, mc, 400, "Method override headers are not accepted.", NULL);
-	route_classify(method, ex->target, MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Accept"),
-		       &ex->route);
+	if (ex->hdrs.status)
+		return refused(ex, mc, method, ex->hdrs.status, ex->hdrs.why);
+	route_classify(method, ex->target, &ex->route);
 	if (ex->route.kind == ROUTE_REFUSE)
-		return reply(ex, mc, ex->route.status, ex->route.why, NULL);
-	build_request(ex, mc);
+		return refused(ex, mc, method, ex->route.status, ex->route.why);
+	ex->token = kept(&ex->hdrs, HDR_AUTH_TOKEN);
+	ex->content_type = kept(&ex->hdrs, HDR_CONTENT_TYPE);
+	build_request(ex);
 	if (route_buffers_body(ex->route.kind)) {
-		if (content_length(mc) > (long long)PROXY_MAX_JSON_BODY)
+		if (ex->hdrs.content_length > (long long)PROXY_MAX_JSON_BODY)
 			return reply(ex, mc, 413, body_too_large, NULL);
 		ex->body_state = BODY_BUFFER;
 		return MHD_YES;
@@ -463,7 +460,7 @@ static enum MHD_Result begin(struct exchange *ex, struct MHD_Connection *mc, con
 		if (ex->answered || rc != MHD_YES)
 			return rc;
 	}
-	ex->body_state = has_body(mc) ? BODY_FORWARD : BODY_IGNORED;
+	ex->body_state = hdr_has_body(&ex->hdrs) ? BODY_FORWARD : BODY_IGNORED;
 	return start_transfer(ex, mc, method, ex->body_state == BODY_FORWARD ? BODY_STREAM : BODY_NONE);
 }
 
@@ -521,22 +518,57 @@ static pthread_mutex_t *image_lock(const char *id)
 	return &image_locks[h % 64];
 }
 
+/* The id of the image Glance's answer to a create is about, from its
+ * Location (".../v2/images/{id}"), or "" when there is none. */
+static void created_id(const struct upstream *up, char *id, size_t len)
+{
+	id[0] = '\0';
+	for (const char *const *h = upstream_headers(up); *h; h++) {
+		const char *at = strncasecmp(*h, "Location:", 9) ? NULL : strstr(*h, "/images/");
+		size_t n = at ? strspn(at + 8, "0123456789abcdefABCDEF-") : 0;
+		if (n && n < len && !at[8 + n]) {
+			memcpy(id, at + 8, n);
+			id[n] = '\0';
+		}
+	}
+}
+
+static int encoded(const struct upstream *up)
+{
+	for (const char *const *h = upstream_headers(up); *h; h++)
+		if (!strncasecmp(*h, "Content-Encoding:", 17) && strcasecmp(*h + 17 + strspn(*h + 17, " \t"), "identity"))
+			return 1;
+	return 0;
+}
+
 /* Glance's answer to a create or patch, read whole (it is one image) and
- * decided again before the client sees it. */
+ * decided again before the client sees it. An answer that cannot be read
+ * or checked (too large, compressed, broken off) is a possible violation:
+ * admit_recheck hides the image and answers 502. */
 static enum MHD_Result recheck(struct exchange *ex, struct MHD_Connection *mc, const char *method)
 {
-	struct admit_req r = { .route = ex->route.kind, .method = method, .target = ex->target,
+	char id[ROUTE_ID_MAX + 1];
+	struct admit_req r = { .route = ex->route.kind, .image_id = id, .method = method, .target = ex->route.path,
 			       .request_id = ex->request_id };
 	struct verdict v;
-	char *buf;
-	size_t len;
+	const char *unchecked = NULL;
+	char *buf = NULL;
+	size_t len = 0;
 
-	int got = upstream_read_all(ex->c->up, PROXY_MAX_ANSWER, &buf, &len);
-	if (got > 0)
-		return reply(ex, mc, 502, "Glance's answer is larger than an image can be.", NULL);
-	if (got < 0)
-		return upstream_failed(ex, mc);
-	admit_recheck(ex->px, ex->c, &r, buf, len, &v);
+	if (ex->route.kind == ROUTE_CREATE)
+		created_id(ex->c->up, id, sizeof(id));
+	else
+		snprintf(id, sizeof(id), "%s", ex->route.image_id);
+	int got = encoded(ex->c->up) ? 2 : upstream_read_all(ex->c->up, PROXY_MAX_ANSWER, &buf, &len);
+	if (got == 2)
+		unchecked = "Glance's answer is compressed (Content-Encoding)";
+	else if (got > 0)
+		unchecked = "Glance's answer is larger than the proxy reads to check an image";
+	else if (got < 0)
+		unchecked = "Glance's answer broke off before its end";
+	if (unchecked)
+		atomic_fetch_add(&ex->px->metrics.upstream_errors, 1);
+	admit_recheck(ex->px, ex->c, &r, buf, len, unchecked, &v);
 	enum MHD_Result rc = v.status ? reply(ex, mc, v.status, v.message, &v)
 				      : pass_answer(ex, mc, MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_COPY));
 	free(buf);
@@ -643,6 +675,8 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **req_ctx,
 	free(ex->url);
 	free(ex->cut);
 	free(ex->target);
+	free(ex->token);
+	free(ex->content_type);
 	atomic_fetch_sub(&ex->px->metrics.in_flight, 1);
 	free(ex);
 	*req_ctx = NULL;

@@ -85,9 +85,14 @@ struct verdict {
 };
 
 int admit(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v);
-/* Decide Glance's 2xx answer to a create or patch again (see admit.c). */
+/* Decide Glance's 2xx answer to a create or patch again (see admit.c).
+ * unchecked: why the answer could not be read (answer NULL), or NULL. */
 int admit_recheck(struct proxy *px, struct conn *c, const struct admit_req *r, const char *answer, size_t len,
-		  struct verdict *v);
+		  const char *unchecked, struct verdict *v);
+/* A request refused before any decision (headers, target, route): logged
+ * as a record, and the verdict (status, message) to answer with. */
+void admit_refused(struct proxy *px, struct conn *c, const struct admit_req *r, int status, const char *why,
+		   struct verdict *v);
 
 /* An upload crossed its byte cap after `received` bytes: decide and log
  * it; v->status 413 means cut it, else it goes on (exempt, warn, dry-run). */

@@ -79,7 +79,7 @@ long long quota_byte_cap(const struct quota_limits *l, const struct quota_usage 
 /* The words of a quota violation (violation_message calls this). */
 void quota_message(const struct violation *v, char *buf, size_t len);
 
-/* 1 when a binding violation of d is a quota's (the answer is 413). */
+/* 1 when d has a quota violation that is not exempted. */
 int quota_binding(const struct decision *d);
 
 #endif

@@ -1,15 +1,103 @@
-/* route: Glance's routing, mirrored; see route.h. */
+/* route: the closed grammar of Glance v2, see route.h. */
 #include "route.h"
+#include "jsonw.h"
+#include "util.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
-#define ROUTE_PATH_MAX 8192
+#define MAX_SEGS 8
+
+/* A table entry: a method (HEAD and OPTIONS are derived, below), the path
+ * as segments after "/v2" ("" is "/v2" itself, which Glance does not
+ * serve; root entries start with '/'), and what the proxy does there.
+ * {image} is an image id; {x} any one segment, re-encoded. */
+struct route_entry {
+	const char *method;
+	const char *pattern;
+	enum route_kind kind;
+	int status;             /* ROUTE_REFUSE */
+	const char *why;
+};
+
+#define READ(p) { "GET", p, ROUTE_PASS, 0, NULL }
+#define PASS(m, p) { m, p, ROUTE_PASS, 0, NULL }
+
+/* Every route of glance/api/v2/router.py (Glance 25.1), plus the version
+ * documents. Decided: every route that can create an image or change its
+ * name, visibility, os_hidden, properties, data or status towards
+ * "usable". Passed: reads; deletes (they cannot leave a violating image
+ * behind); tags and members (no policy reads them; sharing never makes
+ * an image public or community); metadefs, caches and stores (no image
+ * property changes there: delete_from_store removes one copy of the data,
+ * Glance refuses to remove the last); deactivate (it only takes an
+ * image's data out of use). Reactivate is decided on the image as it is,
+ * because it puts an image back into use. Locations are changed through
+ * PATCH, which is decided. */
+static const struct route_entry table[] = {
+	READ("/"),
+	READ("/versions"),
+	READ("/schemas/image"), READ("/schemas/images"), READ("/schemas/member"), READ("/schemas/members"),
+	READ("/schemas/task"), READ("/schemas/tasks"),
+	READ("/schemas/metadefs/namespace"), READ("/schemas/metadefs/namespaces"),
+	READ("/schemas/metadefs/resource_type"), READ("/schemas/metadefs/resource_types"),
+	READ("/schemas/metadefs/property"), READ("/schemas/metadefs/properties"),
+	READ("/schemas/metadefs/object"), READ("/schemas/metadefs/objects"),
+	READ("/schemas/metadefs/tag"), READ("/schemas/metadefs/tags"),
+
+	READ("/metadefs/resource_types"),
+	READ("/metadefs/namespaces/{x}/resource_types"),
+	PASS("POST", "/metadefs/namespaces/{x}/resource_types"),
+	PASS("DELETE", "/metadefs/namespaces/{x}/resource_types/{x}"),
+	READ("/metadefs/namespaces"), PASS("POST", "/metadefs/namespaces"),
+	READ("/metadefs/namespaces/{x}"), PASS("PUT", "/metadefs/namespaces/{x}"),
+	PASS("DELETE", "/metadefs/namespaces/{x}"),
+	READ("/metadefs/namespaces/{x}/properties"), PASS("POST", "/metadefs/namespaces/{x}/properties"),
+	PASS("DELETE", "/metadefs/namespaces/{x}/properties"),
+	READ("/metadefs/namespaces/{x}/properties/{x}"), PASS("PUT", "/metadefs/namespaces/{x}/properties/{x}"),
+	PASS("DELETE", "/metadefs/namespaces/{x}/properties/{x}"),
+	READ("/metadefs/namespaces/{x}/objects"), PASS("POST", "/metadefs/namespaces/{x}/objects"),
+	PASS("DELETE", "/metadefs/namespaces/{x}/objects"),
+	READ("/metadefs/namespaces/{x}/objects/{x}"), PASS("PUT", "/metadefs/namespaces/{x}/objects/{x}"),
+	PASS("DELETE", "/metadefs/namespaces/{x}/objects/{x}"),
+	READ("/metadefs/namespaces/{x}/tags"), PASS("POST", "/metadefs/namespaces/{x}/tags"),
+	PASS("DELETE", "/metadefs/namespaces/{x}/tags"),
+	READ("/metadefs/namespaces/{x}/tags/{x}"), PASS("POST", "/metadefs/namespaces/{x}/tags/{x}"),
+	PASS("PUT", "/metadefs/namespaces/{x}/tags/{x}"), PASS("DELETE", "/metadefs/namespaces/{x}/tags/{x}"),
+
+	READ("/images"),
+	{ "POST", "/images", ROUTE_CREATE, 0, NULL },
+	READ("/images/{image}"),
+	{ "PATCH", "/images/{image}", ROUTE_PATCH, 0, NULL },
+	PASS("DELETE", "/images/{image}"),
+	READ("/images/{image}/tasks"),
+	{ "POST", "/images/{image}/import", ROUTE_IMPORT, 0, NULL },
+	PASS("DELETE", "/stores/{x}/{image}"),
+	PASS("POST", "/images/{image}/actions/deactivate"),
+	{ "POST", "/images/{image}/actions/reactivate", ROUTE_REACTIVATE, 0, NULL },
+	READ("/images/{image}/file"),
+	{ "PUT", "/images/{image}/file", ROUTE_UPLOAD, 0, NULL },
+	{ "PUT", "/images/{image}/stage", ROUTE_STAGE, 0, NULL },
+	PASS("PUT", "/images/{image}/tags/{x}"), PASS("DELETE", "/images/{image}/tags/{x}"),
+	READ("/images/{image}/members"), PASS("POST", "/images/{image}/members"),
+	READ("/images/{image}/members/{x}"), PASS("PUT", "/images/{image}/members/{x}"),
+	PASS("DELETE", "/images/{image}/members/{x}"),
+
+	/* A legacy import task creates an image from properties the proxy
+	 * never sees as an image; interoperable import is the decided way. */
+	{ "POST", "/tasks", ROUTE_REFUSE, 403, "the legacy tasks API is not admitted through the proxy; "
+	  "use interoperable image import (POST /v2/images/{id}/import)" },
+	READ("/tasks"), READ("/tasks/{x}"), PASS("DELETE", "/tasks/{x}"),
+
+	READ("/info/import"), READ("/info/stores"), READ("/info/usage"), READ("/info/stores/detail"),
+	READ("/cache"), PASS("DELETE", "/cache"), PASS("DELETE", "/cache/{image}"), PASS("PUT", "/cache/{image}"),
+};
 
 const char *route_name(enum route_kind k)
 {
-	static const char *const names[] = { "pass", "create", "patch", "upload", "stage", "import", "refuse" };
+	static const char *const names[] = { "pass", "create", "patch", "upload", "stage", "import", "reactivate",
+					     "refuse" };
 	return names[k];
 }
 
@@ -18,151 +106,94 @@ int route_buffers_body(enum route_kind k)
 	return k == ROUTE_CREATE || k == ROUTE_PATCH || k == ROUTE_IMPORT;
 }
 
-static void refuse(struct route *r, int status, const char *why)
+/* RFC 3986 pchar plus '/' and '?' (path and query), '%' checked apart. */
+static int target_char(unsigned char c)
 {
-	r->kind = ROUTE_REFUSE;
-	r->status = status;
-	r->why = why;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-._~!$&'()*+,;=:@/?%", c));
 }
 
-static int hexval(char c)
+static int is_hex(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
 }
 
-/* urllib.parse.unquote: every valid %XX once, anything else kept as is. */
-static size_t unquote(const char *s, size_t n, char *out)
+/* The target's bytes: origin form, no fragment, valid percent-escapes. */
+static const char *bad_target(const char *t)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		int hi, lo;
-		if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
-			out[o++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else {
-			out[o++] = s[i];
-		}
+	if (t[0] != '/')
+		return "the request target must be a path (origin form: no absolute URL, authority or '*')";
+	for (const char *p = t; *p; p++) {
+		if (*p == '#')
+			return "the request target must not carry a fragment ('#')";
+		if (!target_char((unsigned char)*p))
+			return "the request target has characters that must be percent-encoded";
+		if (*p == '%' && !(is_hex(p[1]) && is_hex(p[2])))
+			return "the request target has a '%' that is not a percent-escape";
 	}
-	out[o] = '\0';
-	return o;
-}
-
-/* "v2" or "v2.N": what the version negotiation filter accepts (a superset:
- * deciding a request Glance then refuses costs nothing). */
-static int is_version(const char *seg, size_t n)
-{
-	if (n < 2 || seg[0] != 'v' || seg[1] != '2')
-		return 0;
-	if (n == 2)
-		return 1;
-	if (seg[2] != '.' || n == 3)
-		return 0;
-	for (size_t i = 3; i < n; i++)
-		if (seg[i] < '0' || seg[i] > '9')
-			return 0;
-	return 1;
-}
-
-static int seg_is(const char *seg, size_t n, const char *word)
-{
-	return strlen(word) == n && !memcmp(seg, word, n);
-}
-
-static int seg_like(const char *seg, size_t n, const char *word)
-{
-	return strlen(word) == n && !strncasecmp(seg, word, n);
-}
-
-/* Image ids are UUIDs; anything else could not name an image anyway. */
-static int valid_id(const char *seg, size_t n)
-{
-	if (n == 0 || n > ROUTE_ID_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((seg[i] >= '0' && seg[i] <= '9') || ((seg[i] | 0x20) >= 'a' && (seg[i] | 0x20) <= 'z') ||
-		      seg[i] == '-'))
-			return 0;
-	return 1;
+	return NULL;
 }
 
 struct segs {
-	const char *s[8];
-	size_t n[8];
+	const char *s[MAX_SEGS];
+	size_t n[MAX_SEGS];
 	size_t count;
-	int odd;            /* empty or dot segment, trailing slash, too many */
 };
 
-/* Split "/a/b/c" (after the version) into segments. */
-static void split(const char *p, struct segs *sg)
+/* Split "/a/b" (the path without its query); "/" has no segments. Empty
+ * segments (a trailing slash, "//") are refused: Glance's version filter
+ * and router read them in ways the proxy will not guess about. */
+static const char *split(const char *p, size_t len, struct segs *sg)
 {
 	memset(sg, 0, sizeof(*sg));
-	if (!*p)
-		return;
-	if (*p != '/') {
-		sg->odd = 1;
-		return;
+	if (len == 1)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		size_t start = ++i;
+		while (i < len && p[i] != '/')
+			i++;
+		if (i == start)
+			return "the path has an empty segment (\"//\" or a trailing slash)";
+		if (sg->count == MAX_SEGS)
+			return "the path has more segments than any Glance route";
+		sg->s[sg->count] = p + start;
+		sg->n[sg->count++] = i - start;
 	}
-	while (*p == '/') {
-		const char *start = ++p;
-		while (*p && *p != '/')
-			p++;
-		size_t n = (size_t)(p - start);
-		if (sg->count == 8 || n == 0 || (n == 1 && start[0] == '.') || (n == 2 && !memcmp(start, "..", 2))) {
-			sg->odd = 1;
-			return;
-		}
-		sg->s[sg->count] = start;
-		sg->n[sg->count++] = n;
-	}
+	return NULL;
 }
 
-/* The image routes we decide, given segments after the version. */
-static enum route_kind match(const char *method, const struct segs *sg)
+/* The next segment of a pattern, advancing *pat; 0 at its end. */
+static size_t next_word(const char **pat, const char **word)
 {
-	if (sg->count == 0 || !seg_is(sg->s[0], sg->n[0], "images"))
-		return ROUTE_PASS;
-	if (sg->count == 1)
-		return !strcmp(method, "POST") ? ROUTE_CREATE : ROUTE_PASS;
-	if (sg->count == 2)
-		return !strcmp(method, "PATCH") ? ROUTE_PATCH : ROUTE_PASS;
-	if (sg->count != 3)
-		return ROUTE_PASS;
-	if (!strcmp(method, "PUT") && seg_is(sg->s[2], sg->n[2], "file"))
-		return ROUTE_UPLOAD;
-	if (!strcmp(method, "PUT") && seg_is(sg->s[2], sg->n[2], "stage"))
-		return ROUTE_STAGE;
-	if (!strcmp(method, "POST") && seg_is(sg->s[2], sg->n[2], "import"))
-		return ROUTE_IMPORT;
-	return ROUTE_PASS;
+	if (**pat != '/')
+		return 0;
+	*word = ++*pat;
+	while (**pat && **pat != '/')
+		(*pat)++;
+	return (size_t)(*pat - *word);
 }
 
-/* A fixed word of an image route spelled in another case: Glance would
- * not route it, but a model that guessed wrong would let it through. */
-static int looks_like_images(const struct segs *sg)
+/* Does the path match the pattern (root patterns, or "/v2" + pattern)?
+ * Literal words must be spelled exactly: Glance's router matches them
+ * after percent-decoding, so an encoded word is a spelling we refuse. */
+static int path_matches(const struct route_entry *e, const struct segs *sg)
 {
-	static const char *const words[] = { "images", "file", "stage", "import", "tasks" };
-	for (size_t i = 0; i < sg->count; i++)
-		for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
-			if (seg_like(sg->s[i], sg->n[i], words[k]) && !seg_is(sg->s[i], sg->n[i], words[k]))
-				return 1;
-	return 0;
-}
+	const char *pat = e->pattern, *word;
+	size_t i = 0, wn;
+	int root = !strcmp(e->pattern, "/") || !strcmp(e->pattern, "/versions");
 
-static int mutating(const char *method, struct route *r)
-{
-	static const char *const verbs[] = { "POST", "PUT", "PATCH", "DELETE" };
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		if (!strcmp(method, verbs[i]))
-			return 1;
-		if (!strcasecmp(method, verbs[i])) {
-			refuse(r, 400, "the method must be spelled in capitals");
-			return -1;
-		}
+	if (!root && (sg->count == 0 || sg->n[0] != 2 || memcmp(sg->s[0], "v2", 2)))
+		return 0;
+	if (!root)
+		i = 1;
+	while ((wn = next_word(&pat, &word)) > 0) {
+		if (i == sg->count)
+			return 0;
+		if (word[0] != '{' && (wn != sg->n[i] || memcmp(word, sg->s[i], wn)))
+			return 0;
+		i++;
 	}
-	return 0;
+	return i == sg->count;
 }
 
 static int has_control(const char *s, size_t n)
@@ -173,68 +204,215 @@ static int has_control(const char *s, size_t n)
 	return 0;
 }
 
-void route_classify(const char *method, const char *target, const char *accept, struct route *r)
+/* Append s (n bytes) percent-encoded (all but RFC 3986 unreserved). */
+static int append_escaped(char *out, size_t *o, size_t max, const char *s, size_t n)
 {
-	char path[ROUTE_PATH_MAX + 1];
-	struct segs sg;
+	if (!n)
+		return 0;           /* curl reads a length of 0 as "up to the NUL" */
+	char *e = curl_easy_escape(NULL, s, (int)n);
+	if (!e)
+		return -1;
+	size_t k = strlen(e);
+	int rc = *o + k <= max ? 0 : -1;
+	if (rc == 0) {
+		memcpy(out + *o, e, k);
+		*o += k;
+		out[*o] = '\0';
+	}
+	curl_free(e);
+	return rc;
+}
 
-	memset(r, 0, sizeof(*r));
-	int m = mutating(method, r);
-	if (m <= 0)
-		return;             /* reads and unknown methods pass; a miscapitalised verb is refused */
-	if (target[0] != '/') {
-		refuse(r, 400, "the request target must be a path (origin form)");
-		return;
+static int append(char *out, size_t *o, size_t max, const char *s, size_t n)
+{
+	if (*o + n > max)
+		return -1;
+	memcpy(out + *o, s, n);
+	*o += n;
+	out[*o] = '\0';
+	return 0;
+}
+
+/* Image ids are UUIDs; anything else could not name an image anyway. */
+static int valid_id(const char *s, size_t n)
+{
+	if (n == 0 || n > ROUTE_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* One variable segment, decoded once (as eventlet does) and checked, into
+ * the canonical path. */
+static const char *variable(struct route *r, const char *word, const char *seg, size_t n, size_t *o)
+{
+	int len;
+	char *d = curl_easy_unescape(NULL, seg, (int)n, &len);
+	const char *why = NULL;
+
+	if (!d)
+		return "out of memory";
+	if (len == 0 || memchr(d, '/', (size_t)len) || has_control(d, (size_t)len) || !strcmp(d, ".") ||
+	    !strcmp(d, ".."))
+		why = "a path segment decodes to something that is not one segment";
+	else if (!strncmp(word, "{image}", 7) && !valid_id(d, (size_t)len))
+		why = "no image has that id";
+	else if (append_escaped(r->path, o, ROUTE_PATH_MAX, d, (size_t)len) < 0)
+		why = "the request path is too long";
+	if (!why && !strncmp(word, "{image}", 7))
+		memcpy(r->image_id, d, (size_t)len + 1);
+	curl_free(d);
+	return why;
+}
+
+/* The canonical path of a matched entry: fixed words as they are, each
+ * variable decoded once and re-encoded. */
+static const char *canonical_path(struct route *r, const struct route_entry *e, const struct segs *sg)
+{
+	const char *pat = e->pattern, *word, *why;
+	size_t o = 0, i = 0, wn;
+
+	if (e->pattern[1] != '\0' && strcmp(e->pattern, "/versions")) {
+		append(r->path, &o, ROUTE_PATH_MAX, "/v2", 3);
+		i = 1;
 	}
-	size_t n = strcspn(target, "?");
-	if (n > ROUTE_PATH_MAX) {
-		refuse(r, 414, "the request path is too long");
-		return;
+	while ((wn = next_word(&pat, &word)) > 0) {
+		append(r->path, &o, ROUTE_PATH_MAX, "/", 1);
+		if (word[0] != '{')
+			append(r->path, &o, ROUTE_PATH_MAX, word, wn);
+		else if ((why = variable(r, word, sg->s[i], sg->n[i], &o)))
+			return why;
+		i++;
 	}
-	n = unquote(target, n, path);
-	if (has_control(path, n)) {
-		refuse(r, 400, "the request path contains control characters");
-		return;
-	}
-	if (accept && strcasestr(accept, "application/vnd.openstack.images-")) {
-		refuse(r, 400, "media-type API versioning is not accepted through the proxy; "
-		       "put the version in the path (/v2/...)");
-		return;
-	}
-	/* The version filter: skip any run of slashes, pop one segment. */
-	const char *p = path;
-	while (*p == '/')
-		p++;
-	size_t vlen = strcspn(p, "/");
-	if (!is_version(p, vlen)) {
-		if (vlen >= 2 && (p[0] | 0x20) == 'v' && p[1] == '2')
-			refuse(r, 400, "the API version in the path is not spelled as Glance spells it");
-		return;             /* Glance answers with its version list */
-	}
-	split(p + vlen, &sg);
-	if (sg.odd) {
-		refuse(r, 400, "the path has empty or dot segments or a trailing slash; "
-		       "send the canonical /v2/... path");
-		return;
-	}
-	if (looks_like_images(&sg)) {
-		refuse(r, 400, "the path is not spelled as Glance spells it (case)");
-		return;
-	}
-	/* A legacy import task creates an image from properties we never see
-	 * as an image body; interoperable import is the decided way in. */
-	if (sg.count == 1 && seg_is(sg.s[0], sg.n[0], "tasks") && !strcmp(method, "POST")) {
-		refuse(r, 403, "the legacy tasks API is not admitted through the proxy; "
-		       "use interoperable image import (POST /v2/images/{id}/import)");
-		return;
-	}
-	r->kind = match(method, &sg);
-	if (r->kind != ROUTE_PASS && r->kind != ROUTE_CREATE) {
-		if (!valid_id(sg.s[1], sg.n[1])) {
-			refuse(r, 404, "no image has that id");
-			return;
+	if (!o)
+		append(r->path, &o, ROUTE_PATH_MAX, "/", 1);
+	return NULL;
+}
+
+/* One query key or value as webob reads it: '+' is a space, then every
+ * %XX decoded; it must be UTF-8 without control characters. Re-encoded. */
+static const char *query_part(struct route *r, const char *s, size_t n, size_t *o, int key)
+{
+	char plus[ROUTE_QUERY_MAX + 1];
+	int len;
+	const char *why = NULL;
+
+	if (!n)
+		return key ? "the query has a parameter without a name" : NULL;
+	memcpy(plus, s, n);
+	for (size_t i = 0; i < n; i++)
+		if (plus[i] == '+')
+			plus[i] = ' ';
+	char *d = curl_easy_unescape(NULL, plus, (int)n, &len);
+	if (!d)
+		return "out of memory";
+	if (has_control(d, (size_t)len) || !jw_utf8_valid(d, (size_t)len))
+		why = "the query has a parameter that is not UTF-8 text";
+	else if (key && d[0] == '_')
+		why = "the query carries routing input Glance's router reads (_method or another '_' parameter)";
+	else if (append_escaped(r->query, o, ROUTE_QUERY_MAX, d, (size_t)len) < 0)
+		why = "the request query is too long";
+	curl_free(d);
+	return why;
+}
+
+/* The query, parsed as webob parses it (pairs split on '&', the key up to
+ * the first '=', blank values kept) and re-encoded from those pairs. */
+static const char *canonical_query(struct route *r, const char *q, size_t n)
+{
+	size_t o = 0;
+	const char *why;
+
+	if (n > ROUTE_QUERY_MAX)
+		return "the request query is too long";
+	for (size_t i = 0; i < n;) {
+		size_t end = i;
+		while (end < n && q[end] != '&')
+			end++;
+		if (end > i) {
+			const char *eq = memchr(q + i, '=', end - i);
+			size_t klen = eq ? (size_t)(eq - (q + i)) : end - i;
+			if (o && append(r->query, &o, ROUTE_QUERY_MAX, "&", 1) < 0)
+				return "the request query is too long";
+			if ((why = query_part(r, q + i, klen, &o, 1)))
+				return why;
+			if (append(r->query, &o, ROUTE_QUERY_MAX, "=", 1) < 0)
+				return "the request query is too long";
+			if (eq && (why = query_part(r, eq + 1, (size_t)(q + end - eq - 1), &o, 0)))
+				return why;
 		}
-		memcpy(r->image_id, sg.s[1], sg.n[1]);
-		r->image_id[sg.n[1]] = '\0';
+		i = end + 1;
+	}
+	return NULL;
+}
+
+/* HEAD is served where GET is; OPTIONS (CORS preflight) on every path. */
+static int method_fits(const char *method, const struct route_entry *e)
+{
+	if (!strcmp(method, e->method))
+		return 1;
+	if (!strcmp(e->method, "GET") && !strcmp(method, "HEAD"))
+		return 1;
+	return !strcmp(method, "OPTIONS");
+}
+
+static const struct route_entry *lookup(const char *method, const struct segs *sg, int *path_known)
+{
+	*path_known = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		if (!path_matches(&table[i], sg))
+			continue;
+		*path_known = 1;
+		if (method_fits(method, &table[i]))
+			return &table[i];
+	}
+	return NULL;
+}
+
+/* 0 with r filled in, or the status of a refusal with r->why set. */
+static int classify(const char *method, const char *target, struct route *r)
+{
+	struct segs sg;
+	int known;
+
+	if ((r->why = bad_target(target)))
+		return 400;
+	size_t plen = strcspn(target, "?");
+	if (plen > ROUTE_PATH_MAX)
+		return r->why = "the request path is too long", 414;
+	if ((r->why = split(target, plen, &sg)))
+		return 400;
+	/* the query first: a _method there says the method is not the one given */
+	if (target[plen] && (r->why = canonical_query(r, target + plen + 1, strlen(target + plen + 1))))
+		return strstr(r->why, "too long") ? 414 : 400;
+	const struct route_entry *e = lookup(method, &sg, &known);
+	if (!e && known)
+		return r->why = "the method is not allowed on this Glance route", 405;
+	if (!e && sg.count && !strchr("vV%", sg.s[0][0]))
+		return r->why = "not a Glance v2 route: the path must begin with /v2/", 404;
+	if (!e && sg.count && !(sg.n[0] == 2 && !memcmp(sg.s[0], "v2", 2)))
+		return r->why = "the API version must be spelled /v2 (no other version or spelling is served)", 404;
+	if (!e)
+		return r->why = "not a route of the Glance v2 API", 404;
+	r->pattern = e->pattern;
+	if ((r->why = canonical_path(r, e, &sg)))
+		return !strcmp(r->why, "no image has that id") ? 404 : strstr(r->why, "too long") ? 414 : 400;
+	/* Preflights and reads change nothing, wherever they are sent. */
+	r->kind = strcmp(method, "OPTIONS") && strcmp(method, "HEAD") ? e->kind : ROUTE_PASS;
+	r->why = r->kind == ROUTE_REFUSE ? e->why : NULL;
+	return r->kind == ROUTE_REFUSE ? e->status : 0;
+}
+
+void route_classify(const char *method, const char *target, struct route *r)
+{
+	memset(r, 0, sizeof(*r));
+	int status = classify(method, target, r);
+	if (status) {
+		r->kind = ROUTE_REFUSE;
+		r->status = status;
+		r->path[0] = r->query[0] = '\0';
+		r->image_id[0] = '\0';
 	}
 }

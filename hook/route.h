@@ -1,39 +1,44 @@
-/* route: which Glance API call a request is, as Glance itself would route
- * it, so that no spelling of a path reaches Glance undecided.
+/* route: the closed grammar of the Glance v2 API the proxy lets through.
  *
- * Glance's pipeline is mirrored step by step: eventlet percent-decodes the
- * path (once, latin-1), the version negotiation filter pops the first
- * segment after any run of slashes ("//v2/images" is "/v2/images") and
- * accepts v2 or v2.N, then Routes matches the rest exactly. Spellings the
- * model cannot be sure of (empty or dot segments, case variants, trailing
- * slashes, absolute-form targets, media-type versioning) are refused for
- * the methods that change images. Pure: no I/O. */
+ * One table (route.c) lists every method and path Glance's v2 router
+ * (glance/api/v2/router.py) serves, with what the proxy does there. A
+ * request whose method and target are not in it is refused without
+ * contacting Glance. The target is parsed once, strictly (origin form,
+ * no fragment, fixed words spelled exactly, the version as "/v2"), and
+ * the request sent to Glance is built from that parse: the canonical
+ * path and the query re-encoded from its parameters. Pure: no I/O. */
 #ifndef SCS_ROUTE_H
 #define SCS_ROUTE_H
 
 #include <stddef.h>
 
 enum route_kind {
-	ROUTE_PASS,         /* not decided: streamed through untouched */
+	ROUTE_PASS,         /* changes no image, or only in ways no policy reads: streamed */
 	ROUTE_CREATE,       /* POST /v2/images */
 	ROUTE_PATCH,        /* PATCH /v2/images/{id} */
 	ROUTE_UPLOAD,       /* PUT /v2/images/{id}/file */
 	ROUTE_STAGE,        /* PUT /v2/images/{id}/stage */
 	ROUTE_IMPORT,       /* POST /v2/images/{id}/import */
-	ROUTE_REFUSE,       /* a spelling we will not guess about: 400 */
+	ROUTE_REACTIVATE,   /* POST /v2/images/{id}/actions/reactivate */
+	ROUTE_REFUSE,       /* not admitted: status and why say so */
 };
 
 #define ROUTE_ID_MAX 64
+#define ROUTE_PATH_MAX 2048     /* the canonical path, encoded */
+#define ROUTE_QUERY_MAX 8192    /* the canonical query, encoded */
 
 struct route {
 	enum route_kind kind;
 	char image_id[ROUTE_ID_MAX + 1];
-	const char *why;    /* ROUTE_REFUSE: the reason, for the client */
-	int status;         /* ROUTE_REFUSE: 400, 404 or 405 */
+	const char *why;    /* ROUTE_REFUSE: the reason, for the client and the log */
+	int status;         /* ROUTE_REFUSE: 400, 403, 404, 405 or 414 */
+	const char *pattern;            /* the table's path pattern (for the log) */
+	char path[ROUTE_PATH_MAX + 1];  /* what Glance is sent: the canonical path ... */
+	char query[ROUTE_QUERY_MAX + 1];/* ... and query, without its '?' ("" when none) */
 };
 
-/* method and target exactly as received; accept is the Accept header or NULL. */
-void route_classify(const char *method, const char *target, const char *accept, struct route *out);
+/* method and target exactly as received. */
+void route_classify(const char *method, const char *target, struct route *out);
 
 const char *route_name(enum route_kind k);
 /* Does this route carry a JSON body the proxy must read before deciding? */

@@ -2,6 +2,7 @@
  * client connection, so each connection thread keeps its own keep-alive
  * connection to Glance and no lock is ever taken on the data path. */
 #include "upstream.h"
+#include "http.h"
 #include "util.h"
 
 #include <curl/curl.h>
@@ -24,6 +25,7 @@ struct upstream {
 	const char *in;
 	size_t in_len;
 	int in_eof;
+	long long declared, pushed;     /* the length Glance was told (-1 chunked), and bytes given */
 	int send_paused, recv_paused;
 
 	/* the answer */
@@ -197,6 +199,8 @@ static void reset(struct upstream *u)
 	u->in = NULL;
 	u->in_len = 0;
 	u->in_eof = 0;
+	u->declared = -1;
+	u->pushed = 0;
 	u->send_paused = u->recv_paused = 0;
 	u->status = 0;
 	u->headers_done = 0;
@@ -207,10 +211,14 @@ static void reset(struct upstream *u)
 	u->errbuf[0] = u->error[0] = '\0';
 }
 
-static void set_body(struct upstream *u, const struct upstream_req *r)
+/* The method is always the client's own: curl would turn a GET with an
+ * upload into a PUT. A body is only sent where a method takes one. */
+static int set_body(struct upstream *u, const struct upstream_req *r)
 {
 	CURL *e = u->easy;
 
+	if (r->body_mode != BODY_NONE && (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")))
+		return -1;
 	if (r->body_mode == BODY_FIXED) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body ? r->body : "");
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
@@ -221,11 +229,13 @@ static void set_body(struct upstream *u, const struct upstream_req *r)
 		curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024);
 		if (r->stream_len >= 0)
 			curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->stream_len);
-	} else if (!strcmp(r->method, "HEAD")) {
-		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+		u->declared = r->stream_len;
 	}
-	if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))
+	if (!strcmp(r->method, "HEAD"))
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	else
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+	return 0;
 }
 
 int upstream_start(struct upstream *u, const struct upstream_req *r)
@@ -238,7 +248,6 @@ int upstream_start(struct upstream *u, const struct upstream_req *r)
 		u->req_headers = curl_slist_append(u->req_headers, r->headers[i]);
 	curl_easy_setopt(e, CURLOPT_URL, r->url);
 	curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);        /* Glance must see the path we routed */
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, u->req_headers);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms);
@@ -248,8 +257,12 @@ int upstream_start(struct upstream *u, const struct upstream_req *r)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, u);
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	http_tls(e, r->tls);        /* before the URL is used: also the protocols allowed */
 	u->idle_timeout_ms = r->idle_timeout_ms;
-	set_body(u, r);
+	if (set_body(u, r) < 0) {
+		snprintf(u->error, sizeof(u->error), "a %s request carries no body", r->method);
+		return -1;
+	}
 	if (curl_multi_add_handle(u->multi, e) != CURLM_OK) {
 		snprintf(u->error, sizeof(u->error), "cannot start the transfer to Glance");
 		return -1;
@@ -331,13 +344,14 @@ static int has_output(const struct upstream *u)
 	return u->out_len > u->out_off;
 }
 
-int upstream_answered(const struct upstream *u)
-{
-	return u->headers_done || u->done;
-}
-
 int upstream_push(struct upstream *u, const char *data, size_t len)
 {
+	if (u->declared >= 0 && u->pushed + (long long)len > u->declared) {
+		snprintf(u->error, sizeof(u->error), "the body is longer than the %lld bytes declared to Glance",
+			 u->declared);
+		return -1;
+	}
+	u->pushed += (long long)len;
 	u->in = data;
 	u->in_len = len;
 	if (u->send_paused) {

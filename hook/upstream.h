@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct http_client;
+
 enum body_mode {
 	BODY_NONE,              /* no request body */
 	BODY_FIXED,             /* a buffered body, sent as one */
@@ -25,6 +27,7 @@ struct upstream_req {
 	long long stream_len;           /* BODY_STREAM: Content-Length, or -1 (chunked) */
 	long connect_timeout_ms;
 	long idle_timeout_ms;           /* no progress from Glance this long: timeout */
+	const struct http_client *tls;  /* TLS verification and CA bundle, as for every call */
 };
 
 struct upstream;
@@ -35,14 +38,12 @@ void upstream_free(struct upstream *u);
 /* Begin an exchange; the connection to Glance is reused when it can be. */
 int upstream_start(struct upstream *u, const struct upstream_req *r);
 /* Hand over body bytes: 0 when Glance took them, 1 when Glance answered
- * before the body ended (queue that answer), -1 on failure. */
+ * before the body ended (queue that answer), -1 on failure (also when the
+ * bytes would go past the stream_len declared to Glance). */
 int upstream_push(struct upstream *u, const char *data, size_t len);
 /* The body is complete; wait for the answer's status and headers.
  * 0, or -1 with the reason in upstream_error (Glance unreachable...). */
 int upstream_wait_answer(struct upstream *u);
-/* Whether the answer has arrived (after an early upstream_push return). */
-int upstream_answered(const struct upstream *u);
-
 long upstream_status(const struct upstream *u);
 /* The answer's headers for the client: hop-by-hop headers and
  * Content-Length removed; NULL-terminated "Name: value" lines. */

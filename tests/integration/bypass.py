@@ -218,6 +218,162 @@ def legacy_task():
 
 
 cases.append(("legacy tasks API import", legacy_task))
+
+# -- closed by construction (issue 13): the route table and header hygiene ---------------------
+# Each of these must be refused by the proxy itself (expect), and leave
+# Glance as it was (the judge below, or the case's own look at Glance).
+
+def expect(want, fn):
+    def run():
+        st = fn()
+        if st != want:
+            raise AssertionError("HTTP %s, expected the proxy's %s" % (st, want))
+        return st
+    return run
+
+
+def status_of(got):
+    return int(got[9:12] or b"0")
+
+
+def glance_image(i):
+    return json.loads(request("GET", "/v2/images/" + i, headers={"X-Auth-Token": token}, url=G)[1])
+
+
+def method_in_query(spelling):
+    i = image("private", BAD)
+    return request("POST", "/v2/images/%s?%s=PATCH" % (i, spelling), TO_PUBLIC,
+                   dict(JSON, **{"Content-Type": PATCH21}))[0]
+
+
+cases.append(("_method=PATCH in the query of a POST", expect(400, lambda: method_in_query("_method"))))
+cases.append(("%5Fmethod=PATCH in the query of a POST", expect(400, lambda: method_in_query("%5Fmethod"))))
+cases.append(("_method=POST on a read", expect(400, lambda: request("GET", "/v2/images?_method=POST", BODY, JSON)[0])))
+cases.append(("form body with _method", expect(415, lambda: request(
+    "POST", "/v2/images/%s/members" % image("private", BAD), "_method=PATCH",
+    dict(JSON, **{"Content-Type": "application/x-www-form-urlencoded"}))[0])))
+cases.append(("fragment after a create (POST /v2/images#/x)", expect(400, lambda: request(
+    "POST", "/v2/images#/x", BODY, JSON)[0])))
+cases.append(("fragment hiding a PATCH as a read", expect(400, lambda: status_of(raw(
+    b"PATCH /v2/images/%s#/file HTTP/1.1\r\nHost: x\r\nX-Auth-Token: %s\r\nContent-Type: %s\r\n"
+    b"Content-Length: %d\r\n\r\n%s" % (image("private", BAD).encode(), token.encode(), PATCH21.encode(),
+                                          len(TO_PUBLIC), TO_PUBLIC.encode()))))))
+cases.append(("empty Accept then media-type Accept on /images", expect(400, lambda: status_of(raw(
+    b"POST /images HTTP/1.1\r\nHost: x\r\nX-Auth-Token: %s\r\nAccept: \r\n"
+    b"Accept: application/vnd.openstack.images-v2\r\nContent-Type: application/json\r\n"
+    b"Content-Length: %d\r\n\r\n%s" % (token.encode(), len(BODY), BODY.encode()))))))
+cases.append(("two Accept headers", expect(400, lambda: status_of(raw(
+    b"POST /v2/images HTTP/1.1\r\nHost: x\r\nX-Auth-Token: %s\r\nAccept: application/json\r\n"
+    b"Accept: application/json\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+    % (token.encode(), len(BODY), BODY.encode()))))))
+
+
+def smuggled(prefix):
+    """A harmless read whose body, framed another way, is a second request creating a violator."""
+    inner = (b"POST /v2/images HTTP/1.1\r\nHost: x\r\nX-Auth-Token: %s\r\nContent-Type: application/json\r\n"
+             b"Content-Length: %d\r\n\r\n%s" % (token.encode(), len(BODY), BODY.encode()))
+    body = b"0\r\n\r\n" + inner
+    return status_of(raw(prefix + b"X-Auth-Token: %s\r\nContent-Length: %d\r\n\r\n%s"
+                         % (token.encode(), len(body), body)))
+
+
+cases.append(("Transfer_Encoding (underscore) smuggling", expect(400, lambda: smuggled(
+    b"POST /v2/images/%s/members HTTP/1.1\r\nHost: x\r\nTransfer_Encoding: chunked\r\n" % image().encode()))))
+cases.append(("Content-Length and Transfer-Encoding smuggling", expect(400, lambda: smuggled(
+    b"POST /v2/images/%s/members HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n" % image().encode()))))
+cases.append(("Transfer-Encoding other than chunked", expect(400, lambda: smuggled(
+    b"POST /v2/images/%s/members HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n" % image().encode()))))
+
+
+def bare_cr():
+    i = image("private", BAD)
+    return status_of(raw(
+        b"PATCH /v2/images/%s HTTP/1.1\r\nHost: x\r\nX-Auth-Token: %s\r\nX-Note: a\rContent-Type: %s\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+        % (i.encode(), token.encode(), PATCH21.encode(), len(TO_PUBLIC), TO_PUBLIC.encode())))
+
+
+cases.append(("bare CR in a header value", expect(400, bare_cr)))
+
+
+def read_with_body(method):
+    """GET/HEAD .../file with a body once reached Glance as an undecided PUT upload."""
+    i = json.loads(request("POST", "/v2/images", json.dumps({
+        "name": "Ubuntu 24.04", "visibility": "public", "os_hidden": True, "image_source": BAD,
+        "disk_format": "raw", "container_format": "bare"}), JSON, url=G)[1])["id"]
+    st = status_of(raw(b"%s /v2/images/%s/file HTTP/1.1\r\nHost: x\r\nX-Auth-Token: %s\r\n"
+                       b"Content-Type: application/octet-stream\r\nContent-Length: 4\r\n"
+                       b"Connection: close\r\n\r\ndata" % (method.encode(), i.encode(), token.encode())))
+    state = glance_image(i)["status"]
+    request("DELETE", "/v2/images/" + i, headers={"X-Auth-Token": token}, url=G)
+    if state != "queued":
+        raise AssertionError("Glance took data for the image: it is %s" % state)
+    return st
+
+
+cases.append(("GET with a body", expect(400, lambda: read_with_body("GET"))))
+cases.append(("HEAD with a body", expect(400, lambda: read_with_body("HEAD"))))
+
+
+def authority_target():
+    """GET @host:port/x once made the proxy connect there with the caller's token."""
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(1)
+    lst.settimeout(2)
+    port = lst.getsockname()[1]
+    st = status_of(raw(b"GET @127.0.0.1:%d/x HTTP/1.1\r\nHost: x\r\nX-Auth-Token: %s\r\n\r\n"
+                       % (port, token.encode())))
+    try:
+        conn, _ = lst.accept()
+        got = conn.recv(65536)
+        conn.close()
+        raise AssertionError("the listener was contacted (%d bytes%s)" % (
+            len(got), ", with the token" if token.encode() in got else ""))
+    except socket.timeout:
+        pass
+    finally:
+        lst.close()
+    return st
+
+
+cases.append(("@host:port target does not reach another host", expect(400, authority_target)))
+
+
+def oversized_answer():
+    """Glance's answer too large to recheck: the image is hidden, the client gets 502."""
+    props = {"pad%03d" % k: "x" * 60000 for k in range(100)}
+    i = json.loads(request("POST", "/v2/images", json.dumps(dict(
+        props, name="Ubuntu 24.04", visibility="public", image_source=GOOD)), JSON, url=G)[1])["id"]
+    st = request("PATCH", "/v2/images/" + i, '[{"op":"add","path":"/note","value":"x"}]',
+                 dict(JSON, **{"Content-Type": PATCH21}))[0]
+    hidden = glance_image(i).get("os_hidden")
+    request("DELETE", "/v2/images/" + i, headers={"X-Auth-Token": token}, url=G)
+    if not hidden:
+        raise AssertionError("the image was not hidden (HTTP %s)" % st)
+    return st
+
+
+cases.append(("recheck of an answer too large to parse fails closed", expect(502, oversized_answer)))
+
+
+def reactivate():
+    """Reactivation puts an image back into use: decided on the image as it is."""
+    i = json.loads(request("POST", "/v2/images", json.dumps({
+        "name": "Ubuntu 24.04", "visibility": "public", "image_source": BAD, "disk_format": "raw",
+        "container_format": "bare"}), JSON, url=G)[1])["id"]
+    request("PUT", "/v2/images/%s/file" % i, b"data", dict(JSON, **{"Content-Type": "application/octet-stream"}), url=G)
+    request("POST", "/v2/images/%s/actions/deactivate" % i, headers={"X-Auth-Token": token}, url=G)
+    st = request("POST", "/v2/images/%s/actions/reactivate" % i, headers={"X-Auth-Token": token})[0]
+    state = glance_image(i)["status"]
+    request("DELETE", "/v2/images/" + i, headers={"X-Auth-Token": token}, url=G)
+    if state != "deactivated":
+        raise AssertionError("the violating image is %s again" % state)
+    return st
+
+
+cases.append(("reactivating a violating image is decided", expect(403, reactivate)))
+
 cases.append(("hide, then change the source", hidden_then_unhidden_then_source))
 cases.append(("two concurrent PATCHes, each harmless alone", concurrent_patches))
 
