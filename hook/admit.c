@@ -311,10 +311,29 @@ static int reserve(struct conn *c, struct glance *g, const struct admit_req *r, 
 	return 0;
 }
 
+/* Read the charged project's usage and decide the quotas on it. */
+static int quota_round(struct conn *c, struct glance *g, const struct admit_req *r, const struct caller *charged,
+		       int today, struct decision *d, char *err, size_t errlen)
+{
+	const struct quota *q = c->policy->quota;
+
+	if (glance_usage(g, charged->project_id, now_s(), c->cap_limits.v[QL_WINDOW], r->image_id, &c->cap_usage,
+			 err, errlen) < 0)
+		return -1;
+	enum quota_op op = quota_op_of(r->route);
+	struct quota_ask ask = { .op = op, .size = op == QUOTA_UPLOAD ? r->content_length : -1 };
+	quota_decide(q, c->policy->mode, charged, today, &c->cap_limits, &c->cap_usage, &ask, d);
+	return 0;
+}
+
 /* The fair-use quotas, on the project's usage read from Glance with the
  * hook's own token (so every proxy node sees the same numbers), under the
- * project's gate. Sets the byte cap of an upload and reserves its bytes.
- * 0, or -1 when the usage could not be read or the reservation written. */
+ * project's gate. An upload (or web-download) reserves in Glance, then is
+ * decided again on a fresh read: another node may have reserved between
+ * our read and our write. Of two such nodes at least one sees the other's
+ * marker (each reads after its own write is committed), so both may
+ * refuse, never both pass; a refusal takes the marker back. Sets the byte
+ * cap of an upload. 0, or -1 when Glance could not be read or written. */
 static int fair_use(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
 		    const struct image *img, const char *uri, int today, struct decision *d, struct verdict *v,
 		    char *err, size_t errlen)
@@ -338,24 +357,27 @@ static int fair_use(struct proxy *px, struct conn *c, const struct admit_req *r,
 				charged.project_id ? charged.project_id : "(none)"), -1;
 	c->gate = gate + 1;
 	glance_init(&g, &c->http, px->cfg.upstream, token);
-	if (glance_usage(&g, charged.project_id, now_s(), c->cap_limits.v[QL_WINDOW], r->image_id, &c->cap_usage,
-			 err, errlen) < 0)
+	struct decision before = *d;
+	if (quota_round(c, &g, r, &charged, today, d, err, errlen) < 0)
 		return -1;
 	enum quota_op op = quota_op_of(r->route);
-	struct quota_ask ask = { .op = op, .size = op == QUOTA_UPLOAD ? r->content_length : -1 };
-	quota_decide(q, c->policy->mode, &charged, today, &c->cap_limits, &c->cap_usage, &ask, d);
-	if (d->action == ACTION_DENY)
+	if (d->action == ACTION_DENY || !(op == QUOTA_UPLOAD || (op == QUOTA_IMPORT && uri)))
 		return 0;
+	if (reserve(c, &g, r, op == QUOTA_UPLOAD ? quota_reserve(&c->cap_limits, &c->cap_usage, r->content_length)
+						 : 0, err, errlen) < 0)
+		return -1;
+	*d = before;
+	if (quota_round(c, &g, r, &charged, today, d, err, errlen) < 0)
+		return -1;
+	if (d->action == ACTION_DENY)
+		return glance_remove_property(&g, r->image_id, QUOTA_MARKER, err, errlen);
 	if (op == QUOTA_UPLOAD) {
 		enum quota_limit which;
 		v->cap = quota_byte_cap(&c->cap_limits, &c->cap_usage, &which);
 		snprintf(c->cap_project, sizeof(c->cap_project), "%s", charged.project_id);
 		c->cap_visibility = img->visibility;
-		return reserve(c, &g, r, quota_reserve(&c->cap_limits, &c->cap_usage, r->content_length), err,
-			       errlen);
 	}
-	/* web-download brings data too: its start counts in the upload rate */
-	return op == QUOTA_IMPORT && uri ? reserve(c, &g, r, 0, err, errlen) : 0;
+	return 0;
 }
 
 /* Log d, count it, and turn it into the verdict: 403 for the image
@@ -469,6 +491,50 @@ static int hide(struct proxy *px, struct conn *c, const char *id, char *err, siz
 	return rc;
 }
 
+/* A create Glance has made, counted again on a fresh read: the gate makes
+ * creates atomic on this node, not across nodes. A node that now sees the
+ * project over its limit takes its image back (two racing nodes may both
+ * do so; they never both keep one over the limit) and answers 413. */
+static void count_again(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
+			const struct image *img, long long t0, struct verdict *v)
+{
+	struct decision d = { .mode = c->policy->mode, .action = ACTION_ALLOW };
+	struct quota_ask ask = { .op = QUOTA_CREATE, .size = -1 };
+	struct caller charged;
+	struct glance g;
+	char token[4096], err[512], why[700], id[37];
+	int today = (int)(now_s() / 86400);
+
+	charged_project(who, img->owner, &charged);
+	token[0] = '\0';
+	glance_init(&g, &c->http, px->cfg.upstream, token);
+	if (service_token(px, c, 0, token, sizeof(token), err, sizeof(err)) < 0)
+		goto failed;
+	if (glance_usage(&g, charged.project_id, now_s(), c->cap_limits.v[QL_WINDOW], img->id, &c->cap_usage, err,
+			 sizeof(err)) < 0)
+		goto failed;
+	c->cap_usage.images--;      /* the others: as the create was decided */
+	quota_decide(c->policy->quota, c->policy->mode, &charged, today, &c->cap_limits, &c->cap_usage, &ask, &d);
+	if (d.action != ACTION_DENY)
+		return;
+	if (glance_delete(&g, img->id, err, sizeof(err)) < 0)
+		goto failed;
+	conclude(px, c, r, who, img, &d, ACTION_ALLOW, t0, v);
+	snprintf(v->message + strlen(v->message), sizeof(v->message) - strlen(v->message),
+		 "; a create through another node came first, the image was deleted again");
+	return;
+failed:
+	/* cannot count: the failure policy decides, as before a create */
+	snprintf(why, sizeof(why), "cannot count the project's images again after the create: %s", err);
+	if (px->cfg.failure == FAIL_OPEN)
+		return;
+	uuid_v4(id);
+	if (!token[0] || glance_delete(&g, img->id, err, sizeof(err)) < 0)
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "; deleting it failed: %s", err);
+	log_record(px, c, r, who, img, &d, id, why, t0, v);
+	refuse(v, 503, "The image policy could not be checked (%s); try again later [decision %s]", why, id);
+}
+
 /* Glance's own answer to a create or patch, decided again: another proxy
  * node may have changed the image between our decision and Glance's
  * write. A violation found here is hidden at once and refused with 409. */
@@ -488,7 +554,9 @@ static int recheck_held(struct proxy *px, struct conn *c, const struct admit_req
 	}
 	caller_of(&c->caller, &who);
 	decide(c->policy, &img, &who, (int)(now_s() / 86400), &d);
-	if (d.action == ACTION_DENY && img.id) {
+	if (d.action != ACTION_DENY && img.id && r->route == ROUTE_CREATE && c->policy->quota)
+		count_again(px, c, r, &who, &img, t0, v);
+	else if (d.action == ACTION_DENY && img.id) {
 		uuid_v4(id);
 		int hidden = hide(px, c, img.id, err, sizeof(err)) == 0;
 		snprintf(why, sizeof(why), "Glance's answer violates the policy (changed by a concurrent request); %s%s",

@@ -210,16 +210,17 @@ static int discard(const char *data, size_t len, void *ctx)
 	return 0;
 }
 
-int glance_set_property(struct glance *g, const char *id, const char *key, const char *value, char *err,
-			size_t errlen)
+/* One JSON-patch operation on image id, with g's token. */
+static int patch_one(struct glance *g, const char *id, const char *op, const char *key, const char *value,
+		     char *err, size_t errlen)
 {
-	char url[2048], why[512];
-	json_t *patch = json_pack("[{s:s, s:s, s:s}]", "op", "add", "path", "", "value", value);
-	char path[256];
+	char url[2048], path[256], why[512];
 	struct http_resp resp;
 
 	snprintf(path, sizeof(path), "/%s", key);
-	json_object_set_new(json_array_get(patch, 0), "path", json_string(path));
+	json_t *patch = json_pack("[{s:s, s:s}]", "op", op, "path", path);
+	if (value)
+		json_object_set_new(json_array_get(patch, 0), "value", json_string(value));
 	char *body = json_dumps(patch, JSON_COMPACT);
 	json_decref(patch);
 	if (!body) {
@@ -235,8 +236,37 @@ int glance_set_property(struct glance *g, const char *id, const char *key, const
 	free(body);
 	if (rc == 0 && resp.status != 200) {
 		http_error_text(&resp, why, sizeof(why));
-		snprintf(err, errlen, "Glance answered HTTP %ld to setting %s on image %s: %s", resp.status, key, id,
-			 why);
+		snprintf(err, errlen, "Glance answered HTTP %ld to the %s of %s on image %s: %s", resp.status, op, key,
+			 id, why);
+		rc = -1;
+	}
+	http_resp_free(&resp);
+	return rc;
+}
+
+int glance_set_property(struct glance *g, const char *id, const char *key, const char *value, char *err,
+			size_t errlen)
+{
+	return patch_one(g, id, "add", key, value, err, errlen);
+}
+
+int glance_remove_property(struct glance *g, const char *id, const char *key, char *err, size_t errlen)
+{
+	return patch_one(g, id, "remove", key, NULL, err, errlen);
+}
+
+int glance_delete(struct glance *g, const char *id, char *err, size_t errlen)
+{
+	char url[2048], why[512];
+	struct http_req req = { .method = "DELETE", .url = url, .token = g->token };
+	struct http_resp resp;
+
+	snprintf(url, sizeof(url), "%s/v2/images/%s", g->root, id);
+	g->requests++;
+	int rc = http_do(g->http, &req, &resp, err, errlen);
+	if (rc == 0 && resp.status != 204 && resp.status != 404) {
+		http_error_text(&resp, why, sizeof(why));
+		snprintf(err, errlen, "Glance answered HTTP %ld to deleting image %s: %s", resp.status, id, why);
 		rc = -1;
 	}
 	http_resp_free(&resp);

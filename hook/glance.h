@@ -35,4 +35,8 @@ int glance_usage(struct glance *g, const char *owner, long long now, unsigned lo
 int glance_set_property(struct glance *g, const char *id, const char *key, const char *value, char *err,
 			size_t errlen);
 
+int glance_remove_property(struct glance *g, const char *id, const char *key, char *err, size_t errlen);
+/* DELETE the image (gone already counts as done). 0, or -1 with err. */
+int glance_delete(struct glance *g, const char *id, char *err, size_t errlen);
+
 #endif

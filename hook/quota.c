@@ -289,18 +289,24 @@ static int marker_live(const struct quota_image *im, long long now)
 	       (status_is(im, "queued") && now - m->start < QUOTA_MARKER_GRACE);
 }
 
+/* Usage saturates rather than wraps: a hostile list cannot make it small. */
+static void sat_add(unsigned long long *to, unsigned long long n)
+{
+	*to = *to > ULLONG_MAX - n ? ULLONG_MAX : *to + n;
+}
+
 void quota_count(struct quota_usage *u, const struct quota_image *im, long long now, long long since,
 		 const char *skip)
 {
 	u->images++;
 	if (im->size > 0)
-		u->bytes += (unsigned long long)im->size;
+		sat_add(&u->bytes, (unsigned long long)im->size);
 	if (skip && !strcmp(im->id, skip))
 		return;
 	int live = marker_live(im, now);
 	if (live) {
-		u->bytes += im->marker.bytes;
-		u->reserved += im->marker.bytes;
+		sat_add(&u->bytes, im->marker.bytes);
+		sat_add(&u->reserved, im->marker.bytes);
 	}
 	if (live || status_is(im, "saving") || status_is(im, "uploading") || status_is(im, "importing") ||
 	    (im->import_lock && !status_is(im, "active")))

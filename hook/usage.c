@@ -33,6 +33,12 @@ static int fail(struct usage_reader *r, const char *what)
 	return 0;
 }
 
+/* A scalar where the list holds its images is no image. */
+static int stray(struct usage_reader *r)
+{
+	return r->depth == 2 ? !fail(r, "not a Glance image list (an item that is no image)") : 0;
+}
+
 static void copy(char *dst, size_t cap, const unsigned char *s, size_t len)
 {
 	size_t n = len < cap - 1 ? len : cap - 1;
@@ -45,6 +51,8 @@ static int on_string(void *ctx, const unsigned char *s, size_t len)
 	struct usage_reader *r = ctx;
 	struct quota_image *im = &r->im;
 
+	if (stray(r))
+		return 0;
 	switch (r->field) {
 	case F_ID:
 		if (len >= sizeof(im->id))
@@ -85,6 +93,8 @@ static int on_number(void *ctx, const char *s, size_t len)
 {
 	struct usage_reader *r = ctx;
 
+	if (stray(r))
+		return 0;
 	if (r->field == F_SIZE) {
 		char t[24];
 		char *end;
@@ -102,8 +112,10 @@ static int on_number(void *ctx, const char *s, size_t len)
 
 static int on_scalar(void *ctx)
 {
-	((struct usage_reader *)ctx)->field = F_NONE;
-	return 1;
+	struct usage_reader *r = ctx;
+
+	r->field = F_NONE;
+	return !stray(r);
 }
 
 static int on_bool(void *ctx, int b)

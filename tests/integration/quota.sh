@@ -157,4 +157,83 @@ for rule in image-size image-count total-size upload-rate concurrent-uploads; do
 	check "/metrics counts quota/$rule" grep -qE "^scs_image_hook_violations_total\\{rule=\"quota/$rule\"\\} [1-9]" "$TMP/metrics"
 done
 check "the proxies survived" kill -0 "${PROXY_PIDS[0]}" "${PROXY_PIDS[1]}"
+
+# -- races: decisions under the project's gate, reservations in Glance ---------------------------
+# Fresh projects: C for count, concurrency and total, D for the rate.
+race() { python3 tests/integration/quota_race.py "$@"; }
+eval "$(race setup C D)"
+RACE="quota: {default: {max_images: 100}, projects: {$C_ID: {max_images: 5, max_concurrent_uploads: 2, max_total_size: 1536KiB}, $D_ID: {uploads_per_window: {count: 2, window: 6s}}}}"
+proxy_start three "mode: enforce" "$RACE"; THREE=$PROXY_URL; LOG_THREE=$PROXY_LOG
+proxy_start four "mode: enforce" "$RACE"; FOUR=$PROXY_URL
+PROXY_LOG=$LOG_THREE
+# gl EXPR: a Python expression on g, what Glance holds for project C.
+gl() { race glance "${2:-$C_ID}" >"$TMP/g.json"; python3 -c 'import json,sys; g=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$TMP/g.json" "$1" || { cat "$TMP/g.json"; return 1; }; }
+
+codes=$(race creates 12 "$C_TOKEN" "$THREE")
+check "12 creates at once through one proxy: 5 pass ($codes)" test "$(tr ' ' '\n' <<<"$codes" | grep -c '^201$')" = 5
+check "Glance holds exactly 5 images of the project (max_images 5)" gl 'g["count"] == 5'
+race clean "$C_ID"
+codes=$(race creates 12 "$C_TOKEN" "$THREE" "$FOUR")
+n=$(tr ' ' '\n' <<<"$codes" | grep -c '^201$')
+check "12 creates at once through two proxies: at most 5 pass ($codes)" test "$n" -ge 1 -a "$n" -le 5
+check "Glance holds at most 5 images, one per 201 answered" gl "g['count'] == $n"
+race clean "$C_ID"
+
+# concurrency: 5 uploads at once (each ~3 s), at most 2 in progress.
+ids=(); for i in 1 2 3 4 5; do read -r _ id < <(create "$THREE" "$C_TOKEN" qc$i); ids+=("$id"); done
+codes=$(race uploads "$C_TOKEN" 3 100000 "$THREE" "${ids[@]}")
+check "5 uploads at once through one proxy: 2 pass ($codes)" test "$(tr ' ' '\n' <<<"$codes" | grep -c '^204$')" = 2
+check "Glance: 2 images active, the others without data" gl 'g["active"] == 2 and g["statuses"].count("queued") == 3'
+check "a refusal names the uploads in progress" grep -q 'quota/concurrent-uploads' "$LOG_THREE"
+check "each admitted upload left its reservation marker in Glance" \
+	gl 'sum(1 for m in g["markers"] if m and m.startswith("v1 start=")) == 2'
+race clean "$C_ID"
+ids=(); for i in 1 2 3 4 5; do read -r _ id < <(create "$THREE" "$C_TOKEN" qd$i); ids+=("$id"); done
+codes=$(race uploads "$C_TOKEN" 3 100000 "$THREE" "$FOUR" "${ids[@]}")
+n=$(tr ' ' '\n' <<<"$codes" | grep -c '^204$')
+check "5 uploads at once through two proxies: at most 2 pass ($codes)" test "$n" -ge 1 -a "$n" -le 2
+check "Glance: at most 2 images got data" gl "g['active'] == $n"
+race clean "$C_ID"
+
+# total: 1.5 MiB; two overlapping 1 MiB uploads (Glance sets size only at the end).
+for mode in 1048576 chunked:1048576; do
+	for urls in "$THREE" "$THREE $FOUR"; do
+		ids=(); for i in 1 2; do read -r _ id < <(create "$THREE" "$C_TOKEN" qt$i); ids+=("$id"); done
+		codes=$(race uploads "$C_TOKEN" 3 "$mode" $urls "${ids[@]}")
+		n=$(tr ' ' '\n' <<<"$codes" | grep -c '^204$')
+		# one node decides them in turn: exactly one passes; two nodes that
+		# see each other's reservation may both refuse, never both pass
+		[ "$(wc -w <<<"$urls")" = 1 ] && want=1 || want="[01]"
+		check "two overlapping uploads ($mode, via $(wc -w <<<"$urls") proxies): $want passes ($codes)" \
+			bash -c "[[ $n == $want ]]"
+		check "Glance stores at most 1.5 MiB for the project, one image per 204" \
+			gl "g['total'] <= 1572864 and g['active'] == $n"
+		race clean "$C_ID"
+	done
+done
+
+# rate by upload start: images created, then uploaded after the window has passed.
+ids=(); for i in 1 2 3; do read -r _ id < <(create "$THREE" "$D_TOKEN" qr$i); ids+=("$id"); done
+sleep 7
+codes=""; for id in "${ids[@]}"; do codes+="$(put "$THREE" "$D_TOKEN" "$id" "$TMP/small") "; done
+check "created before the window, uploaded within it: the third upload is refused ($codes)" test "$codes" = "204 204 413 "
+check "Glance: 2 of the 3 images have data" gl 'g["active"] == 2' "$D_ID"
+check "the refusal counts upload starts" grep -q 'started 2 uploads in the last 6s' "$TMP/put.json"
+
+# The reservation namespace is the hook's: clients cannot write, change or remove it.
+read -r _ m1 < <(create "$THREE" "$D_TOKEN" qm1)
+code=$(curl -s -o "$TMP/out" -w '%{http_code}' -X PATCH "$THREE/v2/images/$m1" -H "X-Auth-Token: $D_TOKEN" \
+	-H 'Content-Type: application/openstack-images-v2.1-json-patch' \
+	--data '[{"op":"add","path":"/scs_image_hook_upload","value":"v1 start=0 bytes=0 until=0"}]')
+check "a PATCH writing the reservation marker is refused ($code)" test "$code" = 403
+check "Glance has no marker on that image" test "$(glance_field "$m1" scs_image_hook_upload)" = None
+code=$(curl -s -o "$TMP/out" -w '%{http_code}' -X PATCH "$THREE/v2/images/${ids[0]}" -H "X-Auth-Token: $D_TOKEN" \
+	-H 'Content-Type: application/openstack-images-v2.1-json-patch' \
+	--data '[{"op":"remove","path":"/SCS_image_hook_upload"},{"op":"remove","path":"/scs_image_hook_upload"}]')
+check "a PATCH removing a marker is refused ($code)" test "$code" = 403
+check "Glance still has that marker" bash -c "[[ '$(glance_field "${ids[0]}" scs_image_hook_upload)' == 'v1 start='* ]]"
+code=$(curl -s -o "$TMP/out" -w '%{http_code}' -X POST "$THREE/v2/images" -H "X-Auth-Token: $D_TOKEN" \
+	-H 'Content-Type: application/json' --data '{"name":"qm2","scs_image_hook_x":"1"}')
+check "a create carrying the namespace is refused ($code)" test "$code" = 403
+check "and names the reserved attribute" grep -q "Attribute 'scs_image_hook_x' is reserved" "$TMP/out"
 finish
