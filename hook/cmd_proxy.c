@@ -2,6 +2,8 @@
  * proxy, and wait for signals (TERM/INT stop it, HUP reopens the log). */
 #include "cli.h"
 #include "log.h"
+#include "keystone.h"
+#include "projects.h"
 #include "proxy.h"
 
 #include <getopt.h>
@@ -74,6 +76,20 @@ static int parse_opts(int argc, char **argv, const char **config, int *check_onl
 	return 0;
 }
 
+/* Projects the config names, resolved to ids with the hook's credentials
+ * (names are never compared with a token's). */
+static int resolve(struct proxy *px, struct policy *p)
+{
+	char err[2048];
+
+	/* without keystone no caller is identified: no project matches */
+	if (!projects_any(p) || !px->cfg.has_keystone)
+		return 0;
+	if (keystone_resolve_projects(&px->cfg.auth, p, err, sizeof(err)) < 0)
+		return cli_error("%s", err), -1;
+	return 0;
+}
+
 static int load(struct proxy *px, const char *config)
 {
 	char err[2048];
@@ -88,6 +104,10 @@ static int load(struct proxy *px, const char *config)
 	struct policy *p = policy_args_load(&pa);
 	if (!p)
 		return -1;
+	if (resolve(px, p) < 0) {
+		policy_free(p);
+		return -1;
+	}
 	px->config_path = config;
 	proxy_policy_install(px, p);
 	if (p->quota && !px->cfg.has_keystone) {
@@ -123,6 +143,10 @@ static void reload(struct proxy *px)
 	if (dlog_reopen(px->log, err, sizeof(err)) < 0)
 		cli_error("%s (still writing to the old file)", err);
 	struct policy *p = policy_args_load(&pa);
+	if (p && resolve(px, p) < 0) {
+		policy_free(p);
+		p = NULL;
+	}
 	if (!p) {
 		atomic_fetch_add(&px->metrics.reload_failures, 1);
 		cli_error("reload refused: keeping the policy in force");

@@ -175,10 +175,10 @@ static void decide_v2(const struct policy *p, const struct image *img, struct so
 	}
 }
 
-int caller_is(const struct caller *who, const char *project)
+int caller_is(const struct caller *who, const char *project, const char *project_id)
 {
-	return (who->project_id && !strcmp(project, who->project_id)) ||
-	       (who->project_name && !strcmp(project, who->project_name));
+	const char *id = project_id ? project_id : project;
+	return who->project_id && id && !strcmp(id, who->project_id);
 }
 
 static int waives(const struct exemption *e, const char *rule)
@@ -198,7 +198,7 @@ size_t decision_exempt(const struct exemption *list, size_t n, const struct call
 
 	for (size_t i = 0; i < n; i++) {
 		const struct exemption *e = &list[i];
-		if (!caller_is(who, e->project) || (e->expires >= 0 && today > e->expires))
+		if (!caller_is(who, e->project, e->project_id) || (e->expires >= 0 && today > e->expires))
 			continue;
 		for (size_t k = from; k < d->n; k++) {
 			if (d->v[k].exempted || !waives(e, d->v[k].rule))

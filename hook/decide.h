@@ -48,8 +48,11 @@ struct caller {
 	const char *project_id, *project_name, *user_id;
 };
 
-/* Is project (an id or a name, as an operator writes it) the caller's? */
-int caller_is(const struct caller *who, const char *project);
+/* Is the configured project the caller's? Only ids are compared: the
+ * resolved id, or (not resolved) the text as written, which matches only
+ * a project whose id it is. A token's project name is never compared:
+ * names repeat across domains, and a name may look like another's id. */
+int caller_is(const struct caller *who, const char *project, const char *project_id);
 
 struct decision {
 	enum mode mode;         /* effective: the weaker of global mode and visibility scope */

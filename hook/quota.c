@@ -1,5 +1,6 @@
 /* quota: the fair-use policy and its decision; see quota.h. */
 #include "quota.h"
+#include "projects.h"
 #include "util.h"
 
 #include <limits.h>
@@ -88,7 +89,8 @@ static int load_projects(struct yconf *y, const struct ynode *n, struct quota *q
 	q->projects = xcalloc(n->n ? n->n : 1, sizeof(*q->projects));
 	for (size_t i = 0; i < n->n; i++) {
 		struct quota_project *qp = &q->projects[q->n_projects++];
-		if (yc_string(y, ymap_key(n, i), "a project", &qp->project) < 0)
+		if (yc_string(y, ymap_key(n, i), "a project", &qp->project) < 0 ||
+		    project_where(y, ymap_key(n, i), &qp->where) < 0)
 			return -1;
 		qp->limits.from = qp->project;
 		if (load_limits(y, ymap_val(n, i), "a project's limits", &qp->limits) < 0)
@@ -127,8 +129,11 @@ int quota_load(struct yconf *y, const struct ynode *n, struct quota *q)
 
 void quota_free(struct quota *q)
 {
-	for (size_t i = 0; i < q->n_projects; i++)
+	for (size_t i = 0; i < q->n_projects; i++) {
 		free(q->projects[i].project);
+		free(q->projects[i].project_id);
+		free(q->projects[i].where);
+	}
 	free(q->projects);
 	for (size_t i = 0; i < q->n_exempt; i++)
 		exemption_free(&q->exempt[i]);
@@ -142,7 +147,7 @@ void quota_limits_for(const struct quota *q, const struct caller *who, struct qu
 	*out = q->defaults;
 	for (size_t i = 0; i < q->n_projects; i++) {
 		const struct quota_limits *o = &q->projects[i].limits;
-		if (!caller_is(who, q->projects[i].project))
+		if (!caller_is(who, q->projects[i].project, q->projects[i].project_id))
 			continue;
 		for (int k = 0; k < QL_COUNT; k++)
 			if (o->set & 1u << k)

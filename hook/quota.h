@@ -25,7 +25,9 @@ struct quota_limits {
 };
 
 struct quota_project {
-	char *project;          /* id or name */
+	char *project;          /* as written: an id, a name or domain/name */
+	char *project_id;       /* resolved (projects.h); NULL: not resolved */
+	char *where;            /* "file:line:col" of project, for errors */
 	struct quota_limits limits;
 };
 

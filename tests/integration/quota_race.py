@@ -1,7 +1,9 @@
 """Concurrent requests for tests/integration/quota.sh, judged by asking Glance.
 
-  setup NAME...              a project and a member user for each NAME (Default
-                             domain); prints shell assignments NAME_ID, NAME_TOKEN
+  setup NAME[:PROJECT[:DOMAIN]]...
+                             a project (default customer-NAME, domain Default,
+                             created when missing) and a member user for each
+                             NAME; prints shell assignments NAME_ID, NAME_TOKEN
   creates N TOKEN URL...     N creates at once, spread over the proxies; prints the codes
   uploads TOKEN SECONDS WHAT URL... ID...
                              one upload per image at once, spread over the proxies,
@@ -52,28 +54,37 @@ def ks(path):
     return os.environ["KEYSTONE_AUTH_URL"].rstrip("/") + path
 
 
-def setup(names):
+def setup(specs):
     tok = admin()
     _, _, b = call("GET", ks("/roles?name=member"), tok)
     member = json.loads(b)["roles"][0]["id"]
-    for name in names:
-        pname = "customer-" + name.lower()
-        st, _, b = call("POST", ks("/projects"), tok, {"project": {"name": pname, "domain_id": "default"}})
+    for spec in specs:
+        name, pname, dname = (spec.split(":") + [None, None])[:3]
+        pname = pname or "customer-" + name.lower()
+        did = "default"
+        if dname:
+            st, _, b = call("POST", ks("/domains"), tok, {"domain": {"name": dname}})
+            if st == 409:
+                _, _, b = call("GET", ks("/domains?name=" + dname), tok)
+                did = json.loads(b)["domains"][0]["id"]
+            else:
+                did = json.loads(b)["domain"]["id"]
+        st, _, b = call("POST", ks("/projects"), tok, {"project": {"name": pname, "domain_id": did}})
         if st == 409:
-            _, _, b = call("GET", ks("/projects?name=" + pname), tok)
+            _, _, b = call("GET", ks("/projects?name=%s&domain_id=%s" % (urllib.parse.quote(pname), did)), tok)
             pid = json.loads(b)["projects"][0]["id"]
         else:
             pid = json.loads(b)["project"]["id"]
         user, pw = "user-" + name.lower(), "pw-" + name.lower() + "-x1"
-        st, _, b = call("POST", ks("/users"), tok, {"user": {"name": user, "password": pw, "domain_id": "default"}})
+        st, _, b = call("POST", ks("/users"), tok, {"user": {"name": user, "password": pw, "domain_id": did}})
         if st == 409:
-            _, _, b = call("GET", ks("/users?name=" + user), tok)
+            _, _, b = call("GET", ks("/users?name=%s&domain_id=%s" % (user, did)), tok)
             uid = json.loads(b)["users"][0]["id"]
         else:
             uid = json.loads(b)["user"]["id"]
         call("PUT", ks("/projects/%s/users/%s/roles/%s" % (pid, uid, member)), tok)
         print("%s_ID=%s" % (name, pid))
-        print("%s_TOKEN=%s" % (name, auth(user, pw, pname)))
+        print("%s_TOKEN=%s" % (name, auth(user, pw, pname, dname or "Default")))
 
 
 def at_once(jobs):

@@ -103,7 +103,6 @@ class _CheckImage(task.Task):
         if self.import_method == 'web-download' and self.uri:
             cmd += ['--uri', self.uri]
         for flag, value in (('--project', ctx.project_id),
-                            ('--project-name', getattr(ctx, 'project_name', None)),
                             ('--user', ctx.user_id),
                             ('--request-id', getattr(ctx, 'request_id', None))):
             if value:
