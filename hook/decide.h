@@ -7,6 +7,7 @@
 
 #include "image.h"
 #include "policy.h"
+#include "uri.h"
 
 #define DECIDE_MAX_VIOLATIONS 16
 
@@ -20,6 +21,8 @@ enum vkind {
 	V_REGEX_LIMIT,          /* a name_scheme hit its match limit: fail closed */
 	V_DOWNLOAD_URI,         /* a web-download import would fetch from elsewhere */
 	V_DOWNLOAD_URI_EQUAL,   /* ... from other than its image_source (download_uri: equal) */
+	V_URI_REFUSED,          /* a web-download URI that has no canonical form (uri.h) */
+	V_SOURCE_CANONICAL,     /* an image_source a source rule checks, not in canonical form */
 	V_QUOTA_SIZE,           /* fair use (quota.c): one image too large */
 	V_QUOTA_COUNT,          /* too many images */
 	V_QUOTA_TOTAL,          /* too many bytes stored */
@@ -41,6 +44,7 @@ struct violation {
 	/* quotas: the limit, the project's usage (for image-size: 1 when size is
 	 * what arrived before the upload was cut) and the request's bytes */
 	unsigned long long limit, used, size;
+	const char *why;        /* V_URI_REFUSED, V_SOURCE_CANONICAL: why there is no canonical form */
 	int exempted;
 };
 
