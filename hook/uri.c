@@ -53,6 +53,14 @@ static int unescape(const char *in, char *out, size_t outlen, const char **why)
 	return 0;
 }
 
+static int printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
 /* A part that must not be there. */
 static int present(CURLU *u, CURLUPart part)
 {
@@ -75,6 +83,8 @@ static int normalise(CURLU *u, const char **why)
 		*why = "is not an http or https URL";
 	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) || !*host)
 		*why = "has no host";
+	else if (!printable(host))
+		*why = "has a host that is not printable ASCII (libcurl decodes escapes in host names)";
 	else
 		rc = 0;
 	if (rc == 0) {
@@ -115,6 +125,8 @@ int uri_canonical(const char *in, char *out, size_t outlen, const char **why)
 		*why = "could not be put in canonical form";
 	if (rc == 0 && strlen(text) >= outlen)
 		rc = -1, *why = "longer than the hook reads";
+	else if (rc == 0 && !printable(text))
+		rc = -1, *why = "holds a byte that is not printable ASCII";
 	if (rc == 0)
 		snprintf(out, outlen, "%s", text);
 	curl_free(text);

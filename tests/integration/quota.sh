@@ -258,4 +258,25 @@ code=$(curl -s -o "$TMP/out" -w '%{http_code}' -X POST "$THREE/v2/images" -H "X-
 	-H 'Content-Type: application/json' --data '{"name":"qm2","scs_image_hook_x":"1"}')
 check "a create carrying the namespace is refused ($code)" test "$code" = 403
 check "and names the reserved attribute" grep -q "Attribute 'scs_image_hook_x' is reserved" "$TMP/out"
+
+# -- provenance in canonical form --------------------------------------------------------------------
+NOBLE=https://cloud-images.ubuntu.com/releases/noble
+code=$(curl -s -o "$TMP/out" -w '%{http_code}' -X POST "$ONE/v2/images" -H "X-Auth-Token: $TADMIN" \
+	-H 'Content-Type: application/json' \
+	--data '{"name":"Ubuntu 24.04","visibility":"community","disk_format":"raw","container_format":"bare","image_source":"'$NOBLE'/../noble/x.img"}')
+check "an image_source with dot segments is refused ($code)" test "$code" = 403
+check "the refusal shows the canonical form (scs-0104/source-canonical)" \
+	grep -q "not in canonical form (canonical form '$NOBLE/x.img')" "$TMP/out"
+code=$(curl -s -o "$TMP/out" -w '%{http_code}' -X POST "$ONE/v2/images" -H "X-Auth-Token: $TADMIN" \
+	-H 'Content-Type: application/json' \
+	--data '{"name":"Ubuntu 24.04","visibility":"community","disk_format":"raw","container_format":"bare","image_source":"'$NOBLE'/x.img"}')
+good=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$TMP/out")
+check "a canonical image_source is admitted ($code)" test "$code" = 201
+for dotted in "$NOBLE/../../evil/x.img" "$NOBLE/%2e%2e/%2E%2E/evil/x.img" "$NOBLE/..%2fevil/x.img" "https://u@cloud-images.ubuntu.com/releases/noble/x.img"; do
+	code=$(curl -s -o "$TMP/out" -w '%{http_code}' -X POST "$ONE/v2/images/$good/import" -H "X-Auth-Token: $TADMIN" \
+		-H 'Content-Type: application/json' --data '{"method":{"name":"web-download","uri":"'"$dotted"'"}}')
+	check "web-download from $dotted is refused ($code)" test "$code" = 403
+done
+check "Glance: the image is still queued, with no import task" \
+	bash -c "[ \"\$(curl -s '$GLANCE_URL/v2/images/$good' -H 'X-Auth-Token: $TADMIN' | python3 -c 'import json,sys; i=json.load(sys.stdin); print(i[\"status\"], i.get(\"os_glance_import_task\"))')\" = 'queued None' ]"
 finish
