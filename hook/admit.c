@@ -4,6 +4,7 @@
  * one decision path (decide), one record in the decision log, and a
  * verdict for proxy.c to carry out. */
 #include "decide.h"
+#include "gate.h"
 #include "glance.h"
 #include "image.h"
 #include "keystone.h"
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SERVICE_TOKEN_MARGIN 120    /* re-authenticate this long before expiry */
 
@@ -144,14 +146,50 @@ static int import_uri(const struct admit_req *r, char **uri, struct verdict *v)
 	return 0;
 }
 
-/* The image the request would leave behind, as JSON text for image_parse. */
+/* A property of the namespace the hook keeps its reservations in that
+ * differs between before (NULL: a create) and after, or NULL. */
+static const char *reserved_changed(json_t *before, json_t *after)
+{
+	const char *key;
+	json_t *val;
+
+	json_object_foreach(after, key, val)
+		if (quota_reserved_key(key) && !json_equal(val, json_object_get(before, key)))
+			return key;
+	json_object_foreach(before, key, val)
+		if (quota_reserved_key(key) && !json_object_get(after, key))
+			return key;
+	return NULL;
+}
+
+static int refuse_reserved(struct verdict *v, const char *key)
+{
+	return refuse(v, 403, "Attribute '%s' is reserved: scs-image-hook keeps upload reservations under "
+		      "'" QUOTA_MARKER_NS "'", key);
+}
+
+/* The image the request would leave behind, as JSON text for image_parse.
+ * Neither may touch the hook's reservations. */
 static int future_image(struct proxy *px, struct conn *c, const struct admit_req *r, char **text,
 			struct verdict *v, char *err, size_t errlen)
 {
 	json_t *doc = NULL;
+	json_error_t jerr;
 	char why[512];
+	const char *key;
 
 	if (r->route == ROUTE_CREATE) {
+		doc = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+		if (!json_is_object(doc)) {
+			json_decref(doc);
+			return refuse(v, 400, "The image is not a JSON object: %s", doc ? "not an object" : jerr.text), 1;
+		}
+		if ((key = reserved_changed(NULL, doc))) {
+			refuse_reserved(v, key);
+			json_decref(doc);
+			return 1;
+		}
+		json_decref(doc);
 		*text = malloc(r->body_len + 1);
 		if (!*text)
 			return refuse(v, 500, "out of memory"), 1;
@@ -168,10 +206,18 @@ static int future_image(struct proxy *px, struct conn *c, const struct admit_req
 	int rc = current_image(px, c, r, &doc, v, err, errlen);
 	if (rc)
 		return rc;
-	if (r->route == ROUTE_PATCH &&
-	    patch_apply(doc, r->body ? r->body : "", r->body_len, (enum patch_format)format, why, sizeof(why)) < 0) {
-		json_decref(doc);
-		return refuse(v, 400, "%s", why), 1;
+	if (r->route == ROUTE_PATCH) {
+		json_t *before = json_deep_copy(doc);
+		if (patch_apply(doc, r->body ? r->body : "", r->body_len, (enum patch_format)format, why,
+				sizeof(why)) < 0)
+			rc = refuse(v, 400, "%s", why) + 1;
+		else if ((key = reserved_changed(before, doc)))
+			rc = refuse_reserved(v, key) + 1;
+		json_decref(before);
+		if (rc) {
+			json_decref(doc);
+			return rc;
+		}
 	}
 	*text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
@@ -247,12 +293,50 @@ static enum quota_op quota_op_of(enum route_kind k)
 	return k == ROUTE_CREATE ? QUOTA_CREATE : k == ROUTE_IMPORT ? QUOTA_IMPORT : QUOTA_UPLOAD;
 }
 
+/* Make the upload's reservation visible to every node before its first
+ * byte moves: the marker on the image, written with the hook's own token
+ * while the project's gate is held. */
+static int reserve(struct conn *c, struct glance *g, const struct admit_req *r, unsigned long long bytes,
+		   char *err, size_t errlen)
+{
+	struct quota_marker m = { .start = now_s(), .bytes = bytes };
+	char node[64] = "", value[256];
+
+	m.until = m.start + QUOTA_MARKER_TTL;
+	gethostname(node, sizeof(node) - 1);
+	quota_marker_format(&m, node, r->request_id, value, sizeof(value));
+	if (glance_set_property(g, r->image_id, QUOTA_MARKER, value, err, errlen) < 0)
+		return -1;
+	c->reserved = bytes;
+	return 0;
+}
+
+/* Read the charged project's usage and decide the quotas on it. */
+static int quota_round(struct conn *c, struct glance *g, const struct admit_req *r, const struct caller *charged,
+		       int today, struct decision *d, char *err, size_t errlen)
+{
+	const struct quota *q = c->policy->quota;
+
+	if (glance_usage(g, charged->project_id, now_s(), c->cap_limits.v[QL_WINDOW], r->image_id, &c->cap_usage,
+			 err, errlen) < 0)
+		return -1;
+	enum quota_op op = quota_op_of(r->route);
+	struct quota_ask ask = { .op = op, .size = op == QUOTA_UPLOAD ? r->content_length : -1 };
+	quota_decide(q, c->policy->mode, charged, today, &c->cap_limits, &c->cap_usage, &ask, d);
+	return 0;
+}
+
 /* The fair-use quotas, on the project's usage read from Glance with the
- * hook's own token (so every proxy node sees the same numbers). Sets the
- * byte cap of an upload. 0, or -1 when the usage could not be read. */
+ * hook's own token (so every proxy node sees the same numbers), under the
+ * project's gate. An upload (or web-download) reserves in Glance, then is
+ * decided again on a fresh read: another node may have reserved between
+ * our read and our write. Of two such nodes at least one sees the other's
+ * marker (each reads after its own write is committed), so both may
+ * refuse, never both pass; a refusal takes the marker back. Sets the byte
+ * cap of an upload. 0, or -1 when Glance could not be read or written. */
 static int fair_use(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
-		    const struct image *img, int today, struct decision *d, struct verdict *v, char *err,
-		    size_t errlen)
+		    const struct image *img, const char *uri, int today, struct decision *d, struct verdict *v,
+		    char *err, size_t errlen)
 {
 	const struct quota *q = c->policy->quota;
 	struct caller charged;
@@ -267,13 +351,26 @@ static int fair_use(struct proxy *px, struct conn *c, const struct admit_req *r,
 	quota_limits_for(q, &charged, &c->cap_limits);
 	if (service_token(px, c, 0, token, sizeof(token), err, errlen) < 0)
 		return -1;
+	int gate = gate_enter(charged.project_id, px->cfg.decision_timeout_ms);
+	if (gate < 0)
+		return snprintf(err, errlen, "other decisions of project %s did not finish in time",
+				charged.project_id ? charged.project_id : "(none)"), -1;
+	c->gate = gate + 1;
 	glance_init(&g, &c->http, px->cfg.upstream, token);
-	if (glance_usage(&g, charged.project_id, now_s(), c->cap_limits.v[QL_WINDOW], r->image_id, &c->cap_usage,
-			 err, errlen) < 0)
+	struct decision before = *d;
+	if (quota_round(c, &g, r, &charged, today, d, err, errlen) < 0)
 		return -1;
 	enum quota_op op = quota_op_of(r->route);
-	struct quota_ask ask = { .op = op, .size = op == QUOTA_UPLOAD ? r->content_length : -1 };
-	quota_decide(q, c->policy->mode, &charged, today, &c->cap_limits, &c->cap_usage, &ask, d);
+	if (d->action == ACTION_DENY || !(op == QUOTA_UPLOAD || (op == QUOTA_IMPORT && uri)))
+		return 0;
+	if (reserve(c, &g, r, op == QUOTA_UPLOAD ? quota_reserve(&c->cap_limits, &c->cap_usage, r->content_length)
+						 : 0, err, errlen) < 0)
+		return -1;
+	*d = before;
+	if (quota_round(c, &g, r, &charged, today, d, err, errlen) < 0)
+		return -1;
+	if (d->action == ACTION_DENY)
+		return glance_remove_property(&g, r->image_id, QUOTA_MARKER, err, errlen);
 	if (op == QUOTA_UPLOAD) {
 		enum quota_limit which;
 		v->cap = quota_byte_cap(&c->cap_limits, &c->cap_usage, &which);
@@ -317,7 +414,7 @@ static int decide_image(struct proxy *px, struct conn *c, const struct admit_req
 	}
 	decide_import(c->policy, &img, uri, who, today, &d);
 	enum action policy_action = d.action;
-	int rc = fair_use(px, c, r, who, &img, today, &d, v, err, sizeof(err));
+	int rc = fair_use(px, c, r, who, &img, uri, today, &d, v, err, sizeof(err));
 	if (rc < 0)
 		rc = cannot_decide(px, c, r, who, err, t0, v);
 	else
@@ -415,6 +512,50 @@ static int recheck_failed(struct proxy *px, struct conn *c, const struct admit_r
 	return refuse(v, 502, "%s [decision %s]", why, id);
 }
 
+/* A create Glance has made, counted again on a fresh read: the gate makes
+ * creates atomic on this node, not across nodes. A node that now sees the
+ * project over its limit takes its image back (two racing nodes may both
+ * do so; they never both keep one over the limit) and answers 413. */
+static void count_again(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
+			const struct image *img, long long t0, struct verdict *v)
+{
+	struct decision d = { .mode = c->policy->mode, .action = ACTION_ALLOW };
+	struct quota_ask ask = { .op = QUOTA_CREATE, .size = -1 };
+	struct caller charged;
+	struct glance g;
+	char token[4096], err[512], why[700], id[37];
+	int today = (int)(now_s() / 86400);
+
+	charged_project(who, img->owner, &charged);
+	token[0] = '\0';
+	glance_init(&g, &c->http, px->cfg.upstream, token);
+	if (service_token(px, c, 0, token, sizeof(token), err, sizeof(err)) < 0)
+		goto failed;
+	if (glance_usage(&g, charged.project_id, now_s(), c->cap_limits.v[QL_WINDOW], img->id, &c->cap_usage, err,
+			 sizeof(err)) < 0)
+		goto failed;
+	c->cap_usage.images--;      /* the others: as the create was decided */
+	quota_decide(c->policy->quota, c->policy->mode, &charged, today, &c->cap_limits, &c->cap_usage, &ask, &d);
+	if (d.action != ACTION_DENY)
+		return;
+	if (glance_delete(&g, img->id, err, sizeof(err)) < 0)
+		goto failed;
+	conclude(px, c, r, who, img, &d, ACTION_ALLOW, t0, v);
+	snprintf(v->message + strlen(v->message), sizeof(v->message) - strlen(v->message),
+		 "; a create through another node came first, the image was deleted again");
+	return;
+failed:
+	/* cannot count: the failure policy decides, as before a create */
+	snprintf(why, sizeof(why), "cannot count the project's images again after the create: %s", err);
+	if (px->cfg.failure == FAIL_OPEN)
+		return;
+	uuid_v4(id);
+	if (!token[0] || glance_delete(&g, img->id, err, sizeof(err)) < 0)
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "; deleting it failed: %s", err);
+	log_record(px, c, r, who, img, &d, id, why, t0, v);
+	refuse(v, 503, "The image policy could not be checked (%s); try again later [decision %s]", why, id);
+}
+
 /* Glance's own answer to a create or patch, decided again: another proxy
  * node may have changed the image between our decision and Glance's
  * write. A violation found here is hidden at once and refused with 409;
@@ -438,7 +579,9 @@ static int recheck_held(struct proxy *px, struct conn *c, const struct admit_req
 	}
 	caller_of(&c->caller, &who);
 	decide(c->policy, &img, &who, (int)(now_s() / 86400), &d);
-	if (d.action == ACTION_DENY && img.id) {
+	if (d.action != ACTION_DENY && img.id && r->route == ROUTE_CREATE && c->policy->quota)
+		count_again(px, c, r, &who, &img, t0, v);
+	else if (d.action == ACTION_DENY && img.id) {
 		uuid_v4(id);
 		int hidden = hide(px, c, img.id, err, sizeof(err)) == 0;
 		snprintf(why, sizeof(why), "Glance's answer violates the policy (changed by a concurrent request); %s%s",
@@ -522,10 +665,31 @@ int admit_cut(struct proxy *px, struct conn *c, const struct admit_req *r, long 
 	return rc;
 }
 
+static void leave_gate(struct conn *c)
+{
+	if (c->gate)
+		gate_leave(c->gate - 1);
+	c->gate = 0;
+}
+
 int admit(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v)
 {
 	struct policy_hold *h = hold_policy(px, c);
+	leave_gate(c);
+	c->reserved = 0;
 	int rc = admit_held(px, c, r, v);
 	release_policy(px, c, h);
+	/* An upload's reservation is in Glance now; a create or import keeps
+	 * the gate until Glance has answered (admit_end), as only then does
+	 * the image, or its import lock, show in the list. */
+	if (v->status || (r->route != ROUTE_CREATE && r->route != ROUTE_IMPORT))
+		leave_gate(c);
 	return rc;
+}
+
+void admit_end(struct proxy *px, struct conn *c)
+{
+	(void)px;
+	leave_gate(c);
+	c->reserved = 0;
 }

@@ -25,7 +25,6 @@ static const char check_usage[] =
 "      --now DATE        evaluate dates (exemption expiry) as of YYYY-MM-DD\n"
 "      --log FILE        append every decision record to FILE ('-': stderr)\n"
 "      --project ID      the caller's project (default: the image's owner)\n"
-"      --project-name N  the caller's project name, for exemptions by name\n"
 "      --user ID         the caller's user id, for the record\n"
 "      --source NAME     who asks: check (default), import, audit\n"
 "      --roles LIST      the caller's roles (comma-separated), for the record\n"
@@ -108,14 +107,13 @@ static int check_import(struct check_opts *o)
 
 static int parse_opts(int argc, char **argv, struct check_opts *o)
 {
-	enum { O_MODE = 256, O_NOW, O_LOG, O_PROJECT, O_PROJECT_NAME, O_USER, O_SOURCE, O_ROLES,
+	enum { O_MODE = 256, O_NOW, O_LOG, O_PROJECT, O_USER, O_SOURCE, O_ROLES,
 	       O_IMPORT_METHOD, O_URI, O_REQUEST_ID };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "policy", required_argument, NULL, 'p' },
 		{ "format", required_argument, NULL, 'f' }, { "mode", required_argument, NULL, O_MODE },
 		{ "now", required_argument, NULL, O_NOW }, { "log", required_argument, NULL, O_LOG },
 		{ "project", required_argument, NULL, O_PROJECT },
-		{ "project-name", required_argument, NULL, O_PROJECT_NAME },
 		{ "user", required_argument, NULL, O_USER }, { "source", required_argument, NULL, O_SOURCE },
 		{ "roles", required_argument, NULL, O_ROLES }, { "request-id", required_argument, NULL, O_REQUEST_ID },
 		{ "import-method", required_argument, NULL, O_IMPORT_METHOD }, { "uri", required_argument, NULL, O_URI },
@@ -139,7 +137,6 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 		case O_NOW: o->now = optarg; break;
 		case O_LOG: o->log = optarg; break;
 		case O_PROJECT: o->who.project_id = optarg; break;
-		case O_PROJECT_NAME: o->who.project_name = optarg; break;
 		case O_USER: o->who.user_id = optarg; break;
 		case O_SOURCE: o->source = optarg; break;
 		case O_ROLES:

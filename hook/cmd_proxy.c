@@ -2,7 +2,9 @@
  * proxy, and wait for signals (TERM/INT stop it, HUP reopens the log). */
 #include "cli.h"
 #include "log.h"
+#include "keystone.h"
 #include "opconf.h"
+#include "projects.h"
 #include "proxy.h"
 
 #include <getopt.h>
@@ -77,15 +79,17 @@ static int parse_opts(int argc, char **argv, const char **config, int *check_onl
 }
 
 /* The one reading of the config the proxy runs on: at start, for --check
- * and on SIGHUP, so that a reload takes exactly what a start would take.
- * A step that completes the loaded config (resolving names with
- * Keystone, say) belongs here. NULL, with the reason in err, when the
- * proxy could not start with the file. */
+ * and on SIGHUP, so that a reload takes exactly what a start would take:
+ * the file, then the project names it holds resolved to ids with the
+ * hook's credentials of that same file (names are never compared with a
+ * token's). NULL, with the reason in err, when the proxy could not start
+ * with the file. */
 static struct policy *read_config(const char *path, struct config *c, char *err, size_t errlen)
 {
 	struct policy *p = policy_new();
 
-	if (opconf_load(path, OPCONF_PROXY, p, c, err, errlen) == 0 && policy_finish(p, err, errlen) == 0)
+	if (opconf_load(path, OPCONF_PROXY, p, c, err, errlen) == 0 && policy_finish(p, err, errlen) == 0 &&
+	    (!projects_any(p) || !c->has_keystone || keystone_resolve_projects(&c->auth, p, err, errlen) == 0))
 		return p;
 	config_free(c);
 	policy_free(p);

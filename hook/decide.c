@@ -33,6 +33,7 @@ struct source_check {
 	const char *rule;
 	enum vkind kind;
 	const char *key;
+	const char *shown;      /* what a violation names (the URI as given), NULL: value */
 	int only;               /* only source rules: the rest was decided already */
 	int selected;           /* how many source rules applied to the image */
 };
@@ -59,7 +60,7 @@ static void check_source(struct decision *d, struct source_check *sc, char *cons
 	struct violation *v = add(d, sc->rule, spec, file, line, sc->kind);
 	if (v) {
 		v->key = sc->key;
-		v->actual = sc->value;
+		v->actual = sc->shown ? sc->shown : sc->value;
 		v->expected = (const char *const *)prefixes;
 		v->n_expected = n;
 	}
@@ -175,10 +176,10 @@ static void decide_v2(const struct policy *p, const struct image *img, struct so
 	}
 }
 
-int caller_is(const struct caller *who, const char *project)
+int caller_is(const struct caller *who, const char *project, const char *project_id)
 {
-	return (who->project_id && !strcmp(project, who->project_id)) ||
-	       (who->project_name && !strcmp(project, who->project_name));
+	const char *id = project_id ? project_id : project;
+	return who->project_id && id && !strcmp(id, who->project_id);
 }
 
 static int waives(const struct exemption *e, const char *rule)
@@ -198,7 +199,7 @@ size_t decision_exempt(const struct exemption *list, size_t n, const struct call
 
 	for (size_t i = 0; i < n; i++) {
 		const struct exemption *e = &list[i];
-		if (!caller_is(who, e->project) || (e->expires >= 0 && today > e->expires))
+		if (!caller_is(who, e->project, e->project_id) || (e->expires >= 0 && today > e->expires))
 			continue;
 		for (size_t k = from; k < d->n; k++) {
 			if (d->v[k].exempted || !waives(e, d->v[k].rule))
@@ -212,9 +213,11 @@ size_t decision_exempt(const struct exemption *list, size_t n, const struct call
 	return binding;
 }
 
-static void check_equal(const struct policy *p, struct decision *d, const struct image *img, const char *uri)
+/* canon: uri in canonical form, which is what must equal image_source. */
+static void check_equal(const struct policy *p, struct decision *d, const struct image *img, const char *uri,
+			const char *canon)
 {
-	if (img->image_source && img->source_len == strlen(uri) && !memcmp(img->image_source, uri, img->source_len))
+	if (img->image_source && img->source_len == strlen(canon) && !memcmp(img->image_source, canon, img->source_len))
 		return;
 	struct violation *v = add(d, "import/download-uri", "import.download_uri", p->n_files ? p->files[0] : NULL,
 				  p->download_uri_line, V_DOWNLOAD_URI_EQUAL);
@@ -226,12 +229,50 @@ static void check_equal(const struct policy *p, struct decision *d, const struct
 	}
 }
 
+/* A prefix match on a URL that is not in canonical form says nothing
+ * about where the bytes come from (`https://mirror/ok/../evil` starts
+ * with `https://mirror/ok/`): an image_source a source rule checks must
+ * be canonical already; the official test's startswith does not ask. */
+static void check_canonical(struct decision *d, const struct image *img)
+{
+	char canon[URI_MAX];
+	const char *why;
+	int ok = uri_canonical(img->image_source, canon, sizeof(canon), &why) == 0;
+
+	if (ok && !strcmp(canon, img->image_source))
+		return;
+	struct violation *v = add(d, "scs-0104/source-canonical", "RFC 3986 canonical form", NULL, 0,
+				  V_SOURCE_CANONICAL);
+	if (v) {
+		v->key = "image_source";
+		v->actual = img->image_source;
+		v->why = ok ? NULL : why;
+	}
+}
+
+/* The web-download URI in canonical form into canon, or NULL when it has
+ * none (then it is refused: import/download-uri). */
+static const char *canonical_uri(struct decision *d, const char *uri, char *canon, size_t len)
+{
+	const char *why;
+
+	if (uri_canonical(uri, canon, len, &why) == 0)
+		return canon;
+	struct violation *v = add(d, "import/download-uri", "RFC 3986 canonical form", NULL, 0, V_URI_REFUSED);
+	if (v) {
+		v->key = "uri";
+		v->actual = uri;
+		v->why = why;
+	}
+	return NULL;
+}
+
 void decide_import(const struct policy *p, const struct image *img, const char *uri,
 		   const struct caller *who, int today, struct decision *d)
 {
 	enum mode scoped = p->scope[img->visibility];
 	struct source_check sc = { img->image_source, img->source_len, "scs-0104/source", V_SOURCE,
-				   "image_source", 0, 0 };
+				   "image_source", NULL, 0, 0 };
 
 	d->n = d->n_more = 0;
 	d->exempted = 0;
@@ -239,14 +280,18 @@ void decide_import(const struct policy *p, const struct image *img, const char *
 	d->mode = p->mode < scoped ? p->mode : scoped;
 	decide_v1(p, img, &sc, d);
 	decide_v2(p, img, &sc, d);
-	if (uri && p->download_uri != DOWNLOAD_URI_OFF) {
-		struct source_check dl = { uri, strlen(uri), "import/download-uri", V_DOWNLOAD_URI, "uri", 1, 0 };
+	if (sc.selected && img->image_source && img->source_len)
+		check_canonical(d, img);
+	char canon[URI_MAX];
+	const char *c;
+	if (uri && p->download_uri != DOWNLOAD_URI_OFF && (c = canonical_uri(d, uri, canon, sizeof(canon)))) {
+		struct source_check dl = { c, strlen(c), "import/download-uri", V_DOWNLOAD_URI, "uri", uri, 1, 0 };
 		decide_v1(p, img, &dl, d);
 		decide_v2(p, img, &dl, d);
 		/* An image_source the data did not come from would be a false
 		 * provenance claim, whether or not a rule selects the image. */
 		if (p->download_uri == DOWNLOAD_URI_EQUAL && (dl.selected || img->image_source))
-			check_equal(p, d, img, uri);
+			check_equal(p, d, img, uri, c);
 	}
 	if (!decision_exempt(p->exemptions, p->n_exemptions, who, today, d, 0))
 		d->action = ACTION_ALLOW;
@@ -295,9 +340,22 @@ static void utf8_trim(char *buf)
 		buf[i - 1] = '\0';
 }
 
+/* " (canonical form 'X')" when u has one that differs from u, else "". */
+static void canonical_note(const char *u, char *out, size_t len)
+{
+	char canon[URI_MAX], shown[VALUE_MAX + 32];
+	const char *why;
+
+	out[0] = '\0';
+	if (!u || uri_canonical(u, canon, sizeof(canon), &why) < 0 || !strcmp(canon, u))
+		return;
+	put_cut(shown, sizeof(shown), canon, VALUE_MAX);
+	snprintf(out, len, " (canonical form '%s')", shown);
+}
+
 void violation_message(const struct violation *v, char *buf, size_t len)
 {
-	char actual[VALUE_MAX + 32] = "";
+	char actual[VALUE_MAX + 32] = "", note[VALUE_MAX + 64];
 
 	if (v->actual)
 		put_cut(actual, sizeof(actual), v->actual, VALUE_MAX);
@@ -311,8 +369,21 @@ void violation_message(const struct violation *v, char *buf, size_t len)
 				 actual, v->spec);
 		break;
 	case V_DOWNLOAD_URI:
-		snprintf(buf, len, "web-download URI '%s' is not under any source allowed for '%s'", actual,
+		canonical_note(v->actual, note, sizeof(note));
+		snprintf(buf, len, "web-download URI '%s'%s is not under any source allowed for '%s'", actual, note,
 			 v->spec);
+		break;
+	case V_URI_REFUSED:
+		snprintf(buf, len, "web-download URI '%s' is refused: it %s", actual, v->why);
+		break;
+	case V_SOURCE_CANONICAL:
+		if (v->why) {
+			snprintf(buf, len, "image_source '%s' is not a canonical URL: it %s", actual, v->why);
+		} else {
+			canonical_note(v->actual, note, sizeof(note));
+			snprintf(buf, len, "image_source '%s' is not in canonical form%s: a prefix match on a "
+				 "non-canonical URL says nothing about where the data came from", actual, note);
+		}
 		break;
 	case V_DOWNLOAD_URI_EQUAL:
 		if (v->n_expected) {

@@ -7,6 +7,7 @@
 
 #include "image.h"
 #include "policy.h"
+#include "uri.h"
 
 #define DECIDE_MAX_VIOLATIONS 16
 
@@ -20,6 +21,8 @@ enum vkind {
 	V_REGEX_LIMIT,          /* a name_scheme hit its match limit: fail closed */
 	V_DOWNLOAD_URI,         /* a web-download import would fetch from elsewhere */
 	V_DOWNLOAD_URI_EQUAL,   /* ... from other than its image_source (download_uri: equal) */
+	V_URI_REFUSED,          /* a web-download URI that has no canonical form (uri.h) */
+	V_SOURCE_CANONICAL,     /* an image_source a source rule checks, not in canonical form */
 	V_QUOTA_SIZE,           /* fair use (quota.c): one image too large */
 	V_QUOTA_COUNT,          /* too many images */
 	V_QUOTA_TOTAL,          /* too many bytes stored */
@@ -41,6 +44,7 @@ struct violation {
 	/* quotas: the limit, the project's usage (for image-size: 1 when size is
 	 * what arrived before the upload was cut) and the request's bytes */
 	unsigned long long limit, used, size;
+	const char *why;        /* V_URI_REFUSED, V_SOURCE_CANONICAL: why there is no canonical form */
 	int exempted;
 };
 
@@ -48,8 +52,11 @@ struct caller {
 	const char *project_id, *project_name, *user_id;
 };
 
-/* Is project (an id or a name, as an operator writes it) the caller's? */
-int caller_is(const struct caller *who, const char *project);
+/* Is the configured project the caller's? Only ids are compared: the
+ * resolved id, or (not resolved) the text as written, which matches only
+ * a project whose id it is. A token's project name is never compared:
+ * names repeat across domains, and a name may look like another's id. */
+int caller_is(const struct caller *who, const char *project, const char *project_id);
 
 struct decision {
 	enum mode mode;         /* effective: the weaker of global mode and visibility scope */

@@ -1,4 +1,5 @@
 #include "glance.h"
+#include "usage.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -104,39 +105,85 @@ int glance_get(struct glance *g, const char *id, struct http_resp *out, char *er
 
 /* ---- usage for the fair-use quotas ------------------------------------------ */
 
+/* Small pages: a page is streamed, but each is one request Glance builds
+ * whole; 100 images keep that bounded whatever their properties. */
+#define USAGE_PAGE 100
+
 struct usage_walk {
 	struct quota_usage *u;
-	long long since;            /* window start, seconds since the epoch */
+	long long now, since;       /* the window's start, seconds since the epoch */
 	const char *skip;           /* the image the request is about */
+	struct usage_reader *reader;
+	char why[256];
 };
 
-static int count_image(const char *text, size_t len, void *ctx)
+static int count_image(const struct quota_image *im, void *ctx)
 {
 	struct usage_walk *w = ctx;
-	json_t *img = json_loadb(text, len, 0, NULL);
-	const char *status = json_string_value(json_object_get(img, "status"));
-	const char *id = json_string_value(json_object_get(img, "id"));
-	json_t *size = json_object_get(img, "size");
-	int self = id && w->skip && !strcmp(id, w->skip);
-
-	w->u->images++;
-	if (json_is_integer(size) && json_integer_value(size) > 0)
-		w->u->bytes += (unsigned long long)json_integer_value(size);
-	if (status && !self) {
-		if (!strcmp(status, "saving") || !strcmp(status, "uploading") || !strcmp(status, "importing"))
-			w->u->active++;
-		if (strcmp(status, "queued") &&
-		    datetime_parse(json_string_value(json_object_get(img, "created_at"))) >= w->since)
-			w->u->recent++;
-	}
-	json_decref(img);
+	quota_count(w->u, im, w->now, w->since, w->skip);
 	return 0;
+}
+
+static int feed_page(const char *data, size_t len, void *ctx)
+{
+	struct usage_walk *w = ctx;
+	return usage_reader_feed(w->reader, data, len, w->why, sizeof(w->why));
+}
+
+/* One page into w; its `next` link into next ("" on the last page). */
+static int usage_page(struct glance *g, const char *url, struct usage_walk *w, char *next, size_t nextlen,
+		      char *err, size_t errlen)
+{
+	struct http_req req = { .url = url, .token = g->token, .sink = feed_page, .sink_ctx = w };
+	struct http_resp resp;
+	char why[512];
+	int rc = -1;
+
+	w->why[0] = '\0';
+	if (!(w->reader = usage_reader_new(count_image, w))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	g->requests++;
+	if (http_do(g->http, &req, &resp, err, errlen) < 0) {
+		if (w->why[0])
+			snprintf(err, errlen, "%s: %s", url, w->why);
+	} else if (resp.status != 200) {
+		http_error_text(&resp, why, sizeof(why));
+		snprintf(err, errlen, "%s: Glance answered HTTP %ld: %s", url, resp.status, why);
+	} else if (usage_reader_end(w->reader, w->why, sizeof(w->why)) < 0) {
+		snprintf(err, errlen, "%s: %s", url, w->why);
+	} else {
+		const char *nx = usage_reader_next(w->reader);
+		snprintf(next, nextlen, "%s", nx && usage_reader_count(w->reader) ? nx : "");
+		g->pages++;
+		rc = 0;
+	}
+	http_resp_free(&resp);
+	usage_reader_free(w->reader);
+	w->reader = NULL;
+	return rc;
+}
+
+static int usage_walk(struct glance *g, const char *query, struct usage_walk *w, char *err, size_t errlen)
+{
+	char url[USAGE_MAX_NEXT + 1100], next[USAGE_MAX_NEXT];
+
+	snprintf(url, sizeof(url), "%s/v2/images?limit=%d&%s", g->root, USAGE_PAGE, query);
+	for (;;) {
+		if (usage_page(g, url, w, next, sizeof(next), err, errlen) < 0)
+			return -1;
+		if (!next[0])
+			return 0;
+		/* `next` is a path from the API root: /v2/images?marker=... */
+		snprintf(url, sizeof(url), "%s%s", g->root, next);
+	}
 }
 
 int glance_usage(struct glance *g, const char *owner, long long now, unsigned long long window_s,
 		 const char *skip, struct quota_usage *u, char *err, size_t errlen)
 {
-	struct usage_walk w = { u, now - (long long)window_s, skip };
+	struct usage_walk w = { .u = u, .now = now, .since = now - (long long)window_s, .skip = skip };
 	char query[256];
 
 	memset(u, 0, sizeof(*u));
@@ -149,8 +196,79 @@ int glance_usage(struct glance *g, const char *owner, long long now, unsigned lo
 	for (int hidden = 0; hidden < 2; hidden++) {
 		snprintf(query, sizeof(query), "owner=%s&visibility=all&os_hidden=%s", owner,
 			 hidden ? "true" : "false");
-		if (glance_list(g, query, count_image, &w, err, errlen) < 0)
+		if (usage_walk(g, query, &w, err, errlen) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+static int discard(const char *data, size_t len, void *ctx)
+{
+	(void)data;
+	(void)len;
+	(void)ctx;
+	return 0;
+}
+
+/* One JSON-patch operation on image id, with g's token. */
+static int patch_one(struct glance *g, const char *id, const char *op, const char *key, const char *value,
+		     char *err, size_t errlen)
+{
+	char url[2048], path[256], why[512];
+	struct http_resp resp;
+
+	snprintf(path, sizeof(path), "/%s", key);
+	json_t *patch = json_pack("[{s:s, s:s}]", "op", op, "path", path);
+	if (value)
+		json_object_set_new(json_array_get(patch, 0), "value", json_string(value));
+	char *body = json_dumps(patch, JSON_COMPACT);
+	json_decref(patch);
+	if (!body) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(url, sizeof(url), "%s/v2/images/%s", g->root, id);
+	struct http_req req = { .method = "PATCH", .url = url, .token = g->token, .body = body,
+				.body_len = strlen(body), .content_type = "application/openstack-images-v2.1-json-patch",
+				.sink = discard };
+	g->requests++;
+	int rc = http_do(g->http, &req, &resp, err, errlen);
+	free(body);
+	if (rc == 0 && resp.status != 200) {
+		http_error_text(&resp, why, sizeof(why));
+		snprintf(err, errlen, "Glance answered HTTP %ld to the %s of %s on image %s: %s", resp.status, op, key,
+			 id, why);
+		rc = -1;
+	}
+	http_resp_free(&resp);
+	return rc;
+}
+
+int glance_set_property(struct glance *g, const char *id, const char *key, const char *value, char *err,
+			size_t errlen)
+{
+	return patch_one(g, id, "add", key, value, err, errlen);
+}
+
+int glance_remove_property(struct glance *g, const char *id, const char *key, char *err, size_t errlen)
+{
+	return patch_one(g, id, "remove", key, NULL, err, errlen);
+}
+
+int glance_delete(struct glance *g, const char *id, char *err, size_t errlen)
+{
+	char url[2048], why[512];
+	struct http_req req = { .method = "DELETE", .url = url, .token = g->token };
+	struct http_resp resp;
+
+	snprintf(url, sizeof(url), "%s/v2/images/%s", g->root, id);
+	g->requests++;
+	int rc = http_do(g->http, &req, &resp, err, errlen);
+	if (rc == 0 && resp.status != 204 && resp.status != 404) {
+		http_error_text(&resp, why, sizeof(why));
+		snprintf(err, errlen, "Glance answered HTTP %ld to deleting image %s: %s", resp.status, id, why);
+		rc = -1;
+	}
+	http_resp_free(&resp);
+	return rc;
 }

@@ -30,4 +30,13 @@ int glance_get(struct glance *g, const char *id, struct http_resp *out, char *er
 int glance_usage(struct glance *g, const char *owner, long long now, unsigned long long window_s,
 		 const char *skip, struct quota_usage *u, char *err, size_t errlen);
 
+/* Set one property of image id (JSON-patch add: replaces a value there).
+ * 0, or -1 with err. */
+int glance_set_property(struct glance *g, const char *id, const char *key, const char *value, char *err,
+			size_t errlen);
+
+int glance_remove_property(struct glance *g, const char *id, const char *key, char *err, size_t errlen);
+/* DELETE the image (gone already counts as done). 0, or -1 with err. */
+int glance_delete(struct glance *g, const char *id, char *err, size_t errlen);
+
 #endif

@@ -48,7 +48,9 @@ void http_resp_free(struct http_resp *r)
 struct sink {
 	struct http_resp *resp;
 	size_t cap, max;
-	int too_big;
+	int too_big, refused;
+	const struct http_req *req;
+	CURL *curl;
 };
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
@@ -56,6 +58,16 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 	struct sink *s = ctx;
 	size_t n = size * nmemb;
 	struct http_resp *r = s->resp;
+	long status = 0;
+
+	if (s->req->sink && curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+	    status / 100 == 2) {
+		if (s->req->sink(data, n, s->req->sink_ctx) < 0) {
+			s->refused = 1;
+			return 0;
+		}
+		return n;
+	}
 
 	if (r->len + n + 1 > s->max) {
 		s->too_big = 1;
@@ -150,7 +162,7 @@ void http_tls(void *curl, const struct http_client *c)
 int http_do(struct http_client *c, const struct http_req *r, struct http_resp *out, char *err, size_t errlen)
 {
 	CURL *curl = c->curl;
-	struct sink sink = { .resp = out, .max = c->max_body };
+	struct sink sink = { .resp = out, .max = c->max_body, .req = r, .curl = c->curl };
 	char detail[CURL_ERROR_SIZE] = "";
 	const char *method = r->method ? r->method : "GET";
 
@@ -179,6 +191,8 @@ int http_do(struct http_client *c, const struct http_req *r, struct http_resp *o
 	if (rc != CURLE_OK) {
 		if (sink.too_big)
 			snprintf(err, errlen, "%s: answer larger than %zu MiB", r->url, c->max_body >> 20);
+		else if (sink.refused)
+			snprintf(err, errlen, "%s: the answer was refused by its reader", r->url);
 		else
 			explain(rc, r->url, detail, err, errlen);
 		http_resp_free(out);

@@ -22,6 +22,11 @@ struct http_req {
 	const char *body;
 	size_t body_len;
 	const char *request_id;     /* x-openstack-request-id to send, or NULL */
+	/* When set, the body of a 2xx answer goes to sink as it arrives and
+	 * nothing of it is kept; sink returning < 0 aborts the transfer (then
+	 * http_do fails; the sink says why). Other answers are kept as usual. */
+	int (*sink)(const char *data, size_t len, void *ctx);
+	void *sink_ctx;
 };
 
 struct http_resp {

@@ -1,21 +1,28 @@
 #include "keystone.h"
+#include "projects.h"
 #include "policy.h"
 #include "tokens.h"
 #include "util.h"
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* auth_url may be given with or without the /v3 suffix, as openstacksdk allows. */
-static void tokens_url(const char *auth_url, char *out, size_t len)
+static void v3_url(const char *auth_url, const char *path, char *out, size_t len)
 {
 	size_t n = strlen(auth_url);
 	while (n && auth_url[n - 1] == '/')
 		n--;
 	int has_v3 = n >= 3 && !strncmp(auth_url + n - 3, "/v3", 3);
-	snprintf(out, len, "%.*s%s/auth/tokens", (int)n, auth_url, has_v3 ? "" : "/v3");
+	snprintf(out, len, "%.*s%s%s", (int)n, auth_url, has_v3 ? "" : "/v3", path);
+}
+
+static void tokens_url(const char *auth_url, char *out, size_t len)
+{
+	v3_url(auth_url, "/auth/tokens", out, len);
 }
 
 static json_t *domain(const char *name, const char *id)
@@ -184,5 +191,106 @@ int keystone_validate(struct http_client *h, const char *auth_url, const char *s
 		json_decref(doc);
 	}
 	http_resp_free(&resp);
+	return rc;
+}
+
+/* ---- project references of the config --------------------------------------- */
+
+struct lookup {
+	struct http_client *h;
+	const char *auth_url, *token;
+};
+
+/* GET a Keystone path: 0 with the JSON document, 1 not found, -1 failed. */
+static int ks_get(struct lookup *l, const char *path, json_t **doc, char *err, size_t errlen)
+{
+	char url[2048], why[512];
+	struct http_resp resp;
+
+	v3_url(l->auth_url, path, url, sizeof(url));
+	struct http_req req = { .url = url, .token = l->token };
+	if (http_do(l->h, &req, &resp, err, errlen) < 0)
+		return -1;
+	int rc = 0;
+	if (resp.status == 404) {
+		rc = 1;
+	} else if (resp.status != 200 || !(*doc = json_loadb(resp.body, resp.len, 0, NULL))) {
+		http_error_text(&resp, why, sizeof(why));
+		snprintf(err, errlen, "%s: Keystone answered HTTP %ld: %s", url, resp.status, why);
+		rc = -1;
+	}
+	http_resp_free(&resp);
+	return rc;
+}
+
+/* The id of the one entry of a Keystone list ("domains", "projects"). */
+static int only_id(struct lookup *l, const char *path, const char *key, char *out, size_t outlen, char *err,
+		   size_t errlen)
+{
+	json_t *doc = NULL;
+	int rc = ks_get(l, path, &doc, err, errlen);
+	if (rc)
+		return rc;
+	json_t *list = json_object_get(doc, key);
+	const char *id = json_string_value(json_object_get(json_array_get(list, 0), "id"));
+	rc = json_array_size(list) == 1 && id ? 0 : 1;
+	if (rc == 0)
+		snprintf(out, outlen, "%s", id);
+	json_decref(doc);
+	return rc;
+}
+
+static int project_lookup_ks(void *ctx, const char *domain, const char *name, char *out, size_t outlen, char *err,
+			     size_t errlen)
+{
+	struct lookup *l = ctx;
+	char path[1024], did[128];
+	CURL *c = l->h->curl;
+	int rc;
+
+	if (!domain) {
+		char *e = curl_easy_escape(c, name, 0);
+		snprintf(path, sizeof(path), "/projects/%s", e ? e : "");
+		curl_free(e);
+		json_t *doc = NULL;
+		if ((rc = ks_get(l, path, &doc, err, errlen)))
+			return rc;
+		const char *id = json_string_value(json_object_get(json_object_get(doc, "project"), "id"));
+		rc = id && !strcmp(id, name) ? 0 : 1;
+		if (rc == 0)
+			snprintf(out, outlen, "%s", id);
+		json_decref(doc);
+		return rc;
+	}
+	char *d = curl_easy_escape(c, domain, 0), *n = curl_easy_escape(c, name, 0);
+	snprintf(path, sizeof(path), "/domains?name=%s", d ? d : "");
+	rc = only_id(l, path, "domains", did, sizeof(did), err, errlen);
+	if (rc == 0) {
+		char *di = curl_easy_escape(c, did, 0);
+		snprintf(path, sizeof(path), "/projects?name=%s&domain_id=%s", n ? n : "", di ? di : "");
+		curl_free(di);
+		rc = only_id(l, path, "projects", out, outlen, err, errlen);
+	}
+	curl_free(d);
+	curl_free(n);
+	return rc;
+}
+
+int keystone_resolve_projects(const struct cloud_auth *a, struct policy *p, char *err, size_t errlen)
+{
+	struct http_client h;
+	struct keystone_session s;
+
+	if (!projects_any(p))
+		return 0;
+	if (http_init(&h, a->verify, a->cacert, err, errlen) < 0)
+		return -1;
+	int rc = keystone_auth(&h, a, &s, err, errlen);
+	if (rc == 0) {
+		struct lookup l = { &h, a->auth_url, s.token };
+		rc = projects_resolve(p, project_lookup_ks, &l, err, errlen);
+		keystone_session_free(&s);
+	}
+	http_cleanup(&h);
 	return rc;
 }

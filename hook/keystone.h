@@ -31,4 +31,11 @@ struct token_info;
 int keystone_validate(struct http_client *h, const char *auth_url, const char *service_token,
 		      const char *token, struct token_info *out, char *err, size_t errlen);
 
+/* Resolve the projects p's config names (exemptions, quota overrides and
+ * exemptions) to ids with Keystone, authenticated as a: at start, --check
+ * and reload. 0, or -1 with "file:line:col: project ..." or why Keystone
+ * could not answer in err. */
+struct policy;
+int keystone_resolve_projects(const struct cloud_auth *a, struct policy *p, char *err, size_t errlen);
+
 #endif

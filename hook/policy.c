@@ -3,6 +3,7 @@
  * Every key is checked against a list of the keys we understand: a typo in
  * a policy must be an error, never a rule that silently stops applying. */
 #include "policy.h"
+#include "projects.h"
 #include "quota.h"
 #include "util.h"
 #include "yconf.h"
@@ -504,6 +505,7 @@ int exemption_load(struct yconf *y, const struct ynode *n, int with_rules, struc
 	e->expires = -1;
 	if (yc_want(y, n, YNODE_MAP, "an exemption") < 0 || yc_keys(y, n, keys, "an exemption") < 0 ||
 	    yc_need(y, n, "project", "an exemption", &v) < 0 || yc_string(y, v, "project", &e->project) < 0 ||
+	    project_where(y, v, &e->where) < 0 ||
 	    yc_need(y, n, "reason", "an exemption (say why, it is logged)", &v) < 0 ||
 	    yc_string(y, v, "reason", &e->reason) < 0)
 		return -1;
@@ -517,6 +519,8 @@ int exemption_load(struct yconf *y, const struct ynode *n, int with_rules, struc
 void exemption_free(struct exemption *e)
 {
 	free(e->project);
+	free(e->project_id);
+	free(e->where);
 	free(e->reason);
 	free_strings(e->rules, e->n_rules);
 }

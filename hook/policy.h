@@ -86,7 +86,9 @@ struct presence_rule {
 enum download_uri { DOWNLOAD_URI_PREFIX, DOWNLOAD_URI_EQUAL, DOWNLOAD_URI_OFF };
 
 struct exemption {
-	char *project;
+	char *project;                  /* as written: an id, a name or domain/name */
+	char *project_id;               /* resolved (projects.h); NULL: not resolved */
+	char *where;                    /* "file:line:col" of project, for errors */
 	char **rules;                   /* NULL: every rule */
 	size_t n_rules;
 	int expires;                    /* last day it applies (days since epoch), -1: never */

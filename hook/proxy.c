@@ -668,6 +668,8 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **req_ctx,
 		return;
 	if (ex->transfer && ex->c)
 		upstream_finish(ex->c->up);     /* an unfinished upload is aborted here */
+	if (ex->c)
+		admit_end(ex->px, ex->c);
 	for (size_t i = 0; i < ex->n_headers; i++)
 		free(ex->headers[i]);
 	free(ex->headers);

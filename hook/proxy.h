@@ -60,6 +60,8 @@ struct conn {
 	struct quota_usage cap_usage;
 	char cap_project[64];
 	enum visibility cap_visibility;
+	int gate;                           /* the project gate held (gate.h) + 1, or 0 */
+	unsigned long long reserved;        /* bytes the upload in progress reserved */
 };
 
 /* A request that creates or changes an image, as admit sees it. */
@@ -85,6 +87,9 @@ struct verdict {
 };
 
 int admit(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v);
+/* The request admit decided has ended (answered, failed or aborted):
+ * give back what its decision holds. */
+void admit_end(struct proxy *px, struct conn *c);
 /* Decide Glance's 2xx answer to a create or patch again (see admit.c).
  * unchecked: why the answer could not be read (answer NULL), or NULL. */
 int admit_recheck(struct proxy *px, struct conn *c, const struct admit_req *r, const char *answer, size_t len,

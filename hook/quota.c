@@ -1,11 +1,13 @@
 /* quota: the fair-use policy and its decision; see quota.h. */
 #include "quota.h"
+#include "projects.h"
 #include "util.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define UNLIMITED ULLONG_MAX
 
@@ -87,7 +89,8 @@ static int load_projects(struct yconf *y, const struct ynode *n, struct quota *q
 	q->projects = xcalloc(n->n ? n->n : 1, sizeof(*q->projects));
 	for (size_t i = 0; i < n->n; i++) {
 		struct quota_project *qp = &q->projects[q->n_projects++];
-		if (yc_string(y, ymap_key(n, i), "a project", &qp->project) < 0)
+		if (yc_string(y, ymap_key(n, i), "a project", &qp->project) < 0 ||
+		    project_where(y, ymap_key(n, i), &qp->where) < 0)
 			return -1;
 		qp->limits.from = qp->project;
 		if (load_limits(y, ymap_val(n, i), "a project's limits", &qp->limits) < 0)
@@ -126,8 +129,11 @@ int quota_load(struct yconf *y, const struct ynode *n, struct quota *q)
 
 void quota_free(struct quota *q)
 {
-	for (size_t i = 0; i < q->n_projects; i++)
+	for (size_t i = 0; i < q->n_projects; i++) {
 		free(q->projects[i].project);
+		free(q->projects[i].project_id);
+		free(q->projects[i].where);
+	}
 	free(q->projects);
 	for (size_t i = 0; i < q->n_exempt; i++)
 		exemption_free(&q->exempt[i]);
@@ -141,7 +147,7 @@ void quota_limits_for(const struct quota *q, const struct caller *who, struct qu
 	*out = q->defaults;
 	for (size_t i = 0; i < q->n_projects; i++) {
 		const struct quota_limits *o = &q->projects[i].limits;
-		if (!caller_is(who, q->projects[i].project))
+		if (!caller_is(who, q->projects[i].project, q->projects[i].project_id))
 			continue;
 		for (int k = 0; k < QL_COUNT; k++)
 			if (o->set & 1u << k)
@@ -234,6 +240,87 @@ long long quota_byte_cap(const struct quota_limits *l, const struct quota_usage 
 		}
 	}
 	return cap > (unsigned long long)LLONG_MAX ? -1 : (long long)cap;
+}
+
+unsigned long long quota_reserve(const struct quota_limits *l, const struct quota_usage *u, long long declared)
+{
+	enum quota_limit which;
+
+	if (declared >= 0)
+		return (unsigned long long)declared;
+	long long cap = quota_byte_cap(l, u, &which);
+	return cap < 0 ? 0 : (unsigned long long)cap;
+}
+
+/* ---- reservations in Glance ---------------------------------------------- */
+
+void quota_marker_format(const struct quota_marker *m, const char *node, const char *req, char *out, size_t len)
+{
+	snprintf(out, len, "v1 start=%lld bytes=%llu until=%lld node=%.64s req=%.64s", m->start, m->bytes, m->until,
+		 node ? node : "", req ? req : "");
+}
+
+int quota_marker_parse(const char *s, struct quota_marker *m)
+{
+	int end = -1;
+
+	memset(m, 0, sizeof(*m));
+	if (!s || sscanf(s, "v1 start=%lld bytes=%llu until=%lld%n", &m->start, &m->bytes, &m->until, &end) != 3 ||
+	    end < 0 || (s[end] && s[end] != ' ') || m->start < 0 || m->until < m->start)
+		return -1;
+	return 0;
+}
+
+int quota_reserved_key(const char *key)
+{
+	return !strncasecmp(key, QUOTA_MARKER_NS, sizeof(QUOTA_MARKER_NS) - 1);
+}
+
+static int status_is(const struct quota_image *im, const char *s)
+{
+	return !strcmp(im->status, s);
+}
+
+/* The marker still claims bytes and a slot: Glance shows the upload
+ * under way (saving; uploading without a size: staging), or not begun yet
+ * (queued, within the grace), and the claim has not lapsed. */
+static int marker_live(const struct quota_image *im, long long now)
+{
+	const struct quota_marker *m = &im->marker;
+
+	if (!im->has_marker || now >= m->until)
+		return 0;
+	return status_is(im, "saving") || (status_is(im, "uploading") && im->size < 0) ||
+	       (status_is(im, "queued") && now - m->start < QUOTA_MARKER_GRACE);
+}
+
+/* Usage saturates rather than wraps: a hostile list cannot make it small. */
+static void sat_add(unsigned long long *to, unsigned long long n)
+{
+	*to = *to > ULLONG_MAX - n ? ULLONG_MAX : *to + n;
+}
+
+void quota_count(struct quota_usage *u, const struct quota_image *im, long long now, long long since,
+		 const char *skip)
+{
+	u->images++;
+	if (im->size > 0)
+		sat_add(&u->bytes, (unsigned long long)im->size);
+	if (skip && !strcmp(im->id, skip))
+		return;
+	int live = marker_live(im, now);
+	if (live) {
+		sat_add(&u->bytes, im->marker.bytes);
+		sat_add(&u->reserved, im->marker.bytes);
+	}
+	if (live || status_is(im, "saving") || status_is(im, "uploading") || status_is(im, "importing") ||
+	    (im->import_lock && !status_is(im, "active")))
+		u->active++;
+	/* Upload starts: the marker's; an image without one (data given before
+	 * the hook marked uploads, or not through it) by its creation. */
+	if (im->has_marker ? im->marker.start >= since
+			   : !status_is(im, "queued") && im->created_at >= since)
+		u->recent++;
 }
 
 int quota_binding(const struct decision *d)

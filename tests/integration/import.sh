@@ -193,6 +193,18 @@ check "web-download, elsewhere: import/download-uri in the decision log" logged 
 expect "web-download retry from the right URI" 0 gl image-import --import-method web-download --uri "$WWW/releases/noble/noble.img" "$wbad_id"
 check "web-download retry: active" test "$(settle "$wbad_id")" = active
 
+# Dotted URIs under the allowed prefix that the server resolves elsewhere:
+# compared in canonical form, so refused (the old byte-wise prefix passed them).
+for dotted in "$WWW/releases/noble/../../elsewhere/noble.img" "$WWW/releases/noble/%2e%2e/%2E%2e/elsewhere/noble.img"; do
+	expect "web-download, dotted ($dotted): image-create-via-import" 0 \
+		gl image-create-via-import --name "Ubuntu 24.04" --disk-format raw --container-format bare --visibility community \
+		--property image_source="$WWW/releases/noble/noble.img" --import-method web-download --uri "$dotted"
+	dot_id=$(image_id)
+	check "web-download, dotted: refused, image queued" test "$(settle "$dot_id")" = queued
+	check "web-download, dotted: the task shows the canonical form" \
+		grep -q "(canonical form '$WWW/elsewhere/noble.img') is not under any source allowed" <<<"$(task_message "$dot_id")"
+done
+
 # ---- plain uploads are closed by policy.yaml --------------------------------
 expect "PUT /file by a customer: refused by Glance's policy (openstack image create --file)" 1 \
 	env OS_CLIENT_CONFIG_FILE="$GLANCE_CLOUDS" OS_CLOUD=stack-a openstack image create --disk-format raw \
@@ -207,6 +219,19 @@ check "binary missing: refused, image queued" test "$(settle "$nobin_id")" = que
 check "binary missing: the task says the binary cannot run" \
 	grep -q "cannot run $TMP/bin/scs-image-hook: No such file or directory" <<<"$(task_message "$nobin_id")"
 check "binary missing: no staged data left" no_stage "$nobin_id"
+ln -s "$BIN" "$TMP/bin/scs-image-hook"
+
+# A hook that never answers: Debian's glance-api runs under eventlet, whose
+# green subprocess raises its own timeout; the task must still say why.
+rm "$TMP/bin/scs-image-hook"
+printf '#!/bin/sh\nexec sleep 120\n' >"$TMP/bin/scs-image-hook"
+chmod +x "$TMP/bin/scs-image-hook"
+expect "hook silent: a compliant import is started" 0 create_direct "Ubuntu 24.04" "$UBUNTU"
+slow_id=$(image_id)
+check "hook silent: refused, image queued" test "$(settle "$slow_id")" = queued
+check "hook silent: the task says no decision came within the timeout ($(task_message "$slow_id"))" \
+	grep -q "gave no decision within 20s" <<<"$(task_message "$slow_id")"
+rm "$TMP/bin/scs-image-hook"
 ln -s "$BIN" "$TMP/bin/scs-image-hook"
 
 echo "policy: [spec.yaml]

@@ -89,6 +89,8 @@ int main(void)
 	srunner_add_suite(sr, suite_tokens());
 	srunner_add_suite(sr, suite_config());
 	srunner_add_suite(sr, suite_quota());
+	srunner_add_suite(sr, suite_usage());
+	srunner_add_suite(sr, suite_uri());
 	srunner_add_suite(sr, suite_import());
 	srunner_add_suite(sr, suite_property());
 	/* last: the clouds target sets HOME and OS_* for the rest of a CK_FORK=no run */

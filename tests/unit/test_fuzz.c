@@ -35,6 +35,16 @@
 #include "../fuzz/fuzz_route.c"
 #undef LLVMFuzzerInitialize
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerInitialize fuzz_usage_init
+#define LLVMFuzzerTestOneInput fuzz_usage_one
+#include "../fuzz/fuzz_usage.c"
+#undef LLVMFuzzerInitialize
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerInitialize fuzz_uri_init
+#define LLVMFuzzerTestOneInput fuzz_uri_one
+#include "../fuzz/fuzz_uri.c"
+#undef LLVMFuzzerInitialize
+#undef LLVMFuzzerTestOneInput
 
 struct target {
 	const char *name;
@@ -47,6 +57,8 @@ static const struct target targets[] = {
 	{ "image", fuzz_image_init, fuzz_image_one },
 	{ "patch", fuzz_patch_init, fuzz_patch_one },
 	{ "clouds", fuzz_clouds_init, fuzz_clouds_one },
+	{ "usage", fuzz_usage_init, fuzz_usage_one },
+	{ "uri", fuzz_uri_init, fuzz_uri_one },
 	{ "route", fuzz_route_init, fuzz_route_one },
 };
 

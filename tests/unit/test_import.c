@@ -72,6 +72,41 @@ START_TEST(default_is_prefix)
 }
 END_TEST
 
+/* Compared in canonical form: dots and escapes under an allowed prefix
+ * that resolve elsewhere are refused, showing where they lead. */
+START_TEST(dotted_uris_and_sources)
+{
+	struct policy *p = load_ok("import: {download_uri: equal}");
+	char msg[512];
+	struct decision d;
+
+	d = imp(p, UBUNTU, "https://cloud-images.ubuntu.com/releases/noble/../../evil/x.img", msg, sizeof(msg));
+	ck_assert_int_eq(d.action, ACTION_DENY);
+	ck_assert_str_eq(d.v[0].rule, "import/download-uri");
+	ck_assert_msg(strstr(msg, "(canonical form 'https://cloud-images.ubuntu.com/evil/x.img') is not under"), "%s", msg);
+	d = imp(p, UBUNTU, "https://cloud-images.ubuntu.com/releases/noble/%2e%2e/%2E%2E/evil/x.img", msg, sizeof(msg));
+	ck_assert_int_eq(d.action, ACTION_DENY);
+	d = imp(p, UBUNTU, "https://cloud-images.ubuntu.com/releases/noble/..%2Fx.img", msg, sizeof(msg));
+	ck_assert_int_eq(d.action, ACTION_DENY);
+	ck_assert_msg(strstr(msg, "is refused: it has an encoded slash"), "%s", msg);
+	/* the same file, written differently: canonical, it is the image_source */
+	d = imp(p, UBUNTU, "HTTPS://Cloud-Images.Ubuntu.com:443/releases/noble/./x.img", msg, sizeof(msg));
+	ck_assert_msg(d.action == ACTION_ALLOW, "%s", msg);
+	/* an image_source not in canonical form: its own rule, with the form to write */
+	d = imp(p, "{\"name\":\"Ubuntu 24.04\",\"visibility\":\"public\",\"image_source\":"
+		"\"https://cloud-images.ubuntu.com/releases/noble/../noble/x.img\"}", NULL, msg, sizeof(msg));
+	ck_assert_int_eq(d.action, ACTION_DENY);
+	ck_assert_int_eq(d.n, 1);
+	ck_assert_str_eq(d.v[0].rule, "scs-0104/source-canonical");
+	ck_assert_msg(strstr(msg, "canonical form 'https://cloud-images.ubuntu.com/releases/noble/x.img'"), "%s", msg);
+	/* an image no source rule selects may carry any image_source */
+	d = imp(p, "{\"name\":\"mine\",\"visibility\":\"public\",\"image_source\":\"built here\"}", NULL, msg,
+		sizeof(msg));
+	ck_assert_int_eq(d.n, 0);
+	policy_free(p);
+}
+END_TEST
+
 START_TEST(equal_wants_the_image_source)
 {
 	struct policy *p = load_ok("import: {download_uri: equal}");
@@ -163,6 +198,7 @@ Suite *suite_import(void)
 	Suite *s = suite_create("import");
 	TCase *tc = tcase_create("download_uri");
 	tcase_add_test(tc, default_is_prefix);
+	tcase_add_test(tc, dotted_uris_and_sources);
 	tcase_add_test(tc, equal_wants_the_image_source);
 	tcase_add_test(tc, equal_without_image_source);
 	tcase_add_test(tc, off_checks_no_uri);

@@ -2,6 +2,7 @@
  * usage; the byte cap a streaming upload is cut at. */
 #include "unit.h"
 #include "quota.h"
+#include "projects.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -29,17 +30,47 @@ static struct policy *load_quota(const char *quota_yaml, char *err, size_t errle
 	return NULL;
 }
 
+/* Keystone as the unit tests see it: admin in Default is a1, customer-a
+ * is 123; another domain has its own admin (x9); 0f9e is an id. */
+static int fake_keystone(void *ctx, const char *domain, const char *name, char *out, size_t outlen, char *err,
+			 size_t errlen)
+{
+	static const char *const known[][3] = {
+		{ "Default", "admin", "a1" }, { "Default", "customer-a", "123" }, { "other", "admin", "x9" },
+		{ NULL, "0f9e0f9e0f9e0f9e0f9e0f9e0f9e0f9e", "0f9e0f9e0f9e0f9e0f9e0f9e0f9e0f9e" },
+	};
+	(void)ctx;
+	if (!strcmp(name, "down"))
+		return snprintf(err, errlen, "Keystone timed out"), -1;
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if ((domain ? known[i][0] && !strcmp(domain, known[i][0]) : !known[i][0]) && !strcmp(name, known[i][1])) {
+			snprintf(out, outlen, "%s", known[i][2]);
+			return 0;
+		}
+	return 1;
+}
+
+static struct policy *load_resolved(const char *quota_yaml, char *err, size_t errlen)
+{
+	struct policy *p = load_quota(quota_yaml, err, errlen);
+	if (p && projects_resolve(p, fake_keystone, NULL, err, errlen) < 0) {
+		policy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 static const char issue_example[] =
 	"quota:\n"
 	"  default: {max_image_size: 50GiB, max_images: 100, max_total_size: 500GiB,\n"
 	"            uploads_per_window: {count: 20, window: 24h}, max_concurrent_uploads: 2}\n"
-	"  projects: {customer-a: {max_images: 500}, 0f9e: {max_image_size: unlimited}}\n"
+	"  projects: {customer-a: {max_images: 500}, 0f9e0f9e0f9e0f9e0f9e0f9e0f9e0f9e: {max_image_size: unlimited}}\n"
 	"  exempt: [{project: admin, reason: \"operator images\", expires: 2027-12-31}]\n";
 
 START_TEST(loads_the_issue_example)
 {
 	char err[512];
-	struct policy *p = load_quota(issue_example, err, sizeof(err));
+	struct policy *p = load_resolved(issue_example, err, sizeof(err));
 	ck_assert_msg(p != NULL, "%s", err);
 	const struct quota *q = p->quota;
 	ck_assert_uint_eq(q->defaults.v[QL_IMAGE_SIZE], 50 * GiB);
@@ -58,12 +89,37 @@ START_TEST(loads_the_issue_example)
 	ck_assert_uint_eq(l.v[QL_IMAGES], 500);          /* the override */
 	ck_assert_uint_eq(l.v[QL_IMAGE_SIZE], 50 * GiB); /* the default stays */
 	ck_assert_str_eq(l.from, "customer-a");
-	struct caller b = { .project_id = "0f9e" };       /* by id */
+	/* a project named customer-a elsewhere (another id) gets the defaults */
+	struct caller named = { .project_id = "777", .project_name = "customer-a" };
+	quota_limits_for(q, &named, &l);
+	ck_assert_uint_eq(l.v[QL_IMAGES], 100);
+	struct caller b = { .project_id = "0f9e0f9e0f9e0f9e0f9e0f9e0f9e0f9e" };       /* by id */
 	quota_limits_for(q, &b, &l);
 	struct quota_usage u = { 0 };
 	enum quota_limit which = QL_COUNT;
 	ck_assert_int_eq(quota_byte_cap(&l, &u, &which), (long long)(500 * GiB));
 	ck_assert_int_eq(which, QL_TOTAL_SIZE);
+	policy_free(p);
+}
+END_TEST
+
+START_TEST(names_resolve_or_fail_with_their_place)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "quota: {exempt: [{project: nobody, reason: r}]}\n", ":2:28: project 'nobody': no such project in domain 'Default'" },
+		{ "quota: {projects: {ffffffffffffffffffffffffffffffff: {max_images: 1}}}\n", ":2:20: project 'ffffffffffffffffffffffffffffffff': no such project id" },
+		{ "quota: {exempt: [{project: Default/down, reason: r}]}\n", "could not be looked up: Keystone timed out" },
+		{ "quota: {exempt: [{project: other/, reason: r}]}\n", "write an id, a name or domain/name" },
+	};
+	char err[512];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct policy *p = load_resolved(cases[i].text, err, sizeof(err));
+		ck_assert_msg(p == NULL, "%s was accepted", cases[i].text);
+		ck_assert_msg(strstr(err, cases[i].want), "%s: got '%s', want '%s'", cases[i].text, err, cases[i].want);
+	}
+	struct policy *p = load_resolved("quota: {exempt: [{project: other/admin, reason: r}]}\n", err, sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert_str_eq(p->quota->exempt[0].project_id, "x9");
 	policy_free(p);
 }
 END_TEST
@@ -175,8 +231,14 @@ END_TEST
 START_TEST(exempt_still_logged_and_expiring)
 {
 	char err[512];
-	struct policy *p = load_quota(issue_example, err, sizeof(err));
+	struct policy *p = load_resolved(issue_example, err, sizeof(err));
 	ck_assert_msg(p != NULL, "%s", err);
+	/* admin of another domain, and a project named like the exempt one's id */
+	struct caller other = { .project_id = "x9", .project_name = "admin" };
+	struct caller lookalike = { .project_id = "555", .project_name = "a1" };
+	struct quota_usage full = { .images = 1000 };
+	ck_assert(!run(p, &other, &full, QUOTA_CREATE, -1, 0).v[0].exempted);
+	ck_assert(!run(p, &lookalike, &full, QUOTA_CREATE, -1, 0).v[0].exempted);
 	struct caller admin = { .project_id = "a1", .project_name = "admin" };
 	struct quota_usage u = { .images = 1000 };
 	struct decision d = run(p, &admin, &u, QUOTA_CREATE, -1, 0);
@@ -244,6 +306,7 @@ Suite *suite_quota(void)
 	TCase *tc = tcase_create("quota");
 	tcase_add_test(tc, loads_the_issue_example);
 	tcase_add_test(tc, errors_name_the_place);
+	tcase_add_test(tc, names_resolve_or_fail_with_their_place);
 	tcase_add_test(tc, each_limit_at_its_edge);
 	tcase_add_test(tc, exempt_still_logged_and_expiring);
 	tcase_add_test(tc, quota_uses_the_global_mode);

@@ -20,6 +20,8 @@ Suite *suite_patch(void);
 Suite *suite_tokens(void);
 Suite *suite_config(void);
 Suite *suite_quota(void);
+Suite *suite_usage(void);
+Suite *suite_uri(void);
 Suite *suite_import(void);
 Suite *suite_fuzz(void);
 Suite *suite_property(void);

@@ -103,7 +103,6 @@ class _CheckImage(task.Task):
         if self.import_method == 'web-download' and self.uri:
             cmd += ['--uri', self.uri]
         for flag, value in (('--project', ctx.project_id),
-                            ('--project-name', getattr(ctx, 'project_name', None)),
                             ('--user', ctx.user_id),
                             ('--request-id', getattr(ctx, 'request_id', None))):
             if value:
@@ -130,11 +129,17 @@ class _CheckImage(task.Task):
         try:
             proc = subprocess.run(cmd, input=stdin, capture_output=True,
                                   timeout=CONF.scs_image_hook.timeout)
-        except subprocess.TimeoutExpired:
-            self._refuse('%s gave no decision within %ss'
-                         % (cmd[0], CONF.scs_image_hook.timeout))
         except OSError as e:
             self._refuse('cannot run %s: %s' % (cmd[0], e.strerror or e))
+        except Exception as e:
+            # Under eventlet (Debian's glance-api) the green subprocess
+            # raises a TimeoutExpired of another class than the stdlib's:
+            # matched by name, and anything else still gives its reason.
+            if type(e).__name__ == 'TimeoutExpired':
+                self._refuse('%s gave no decision within %ss'
+                             % (cmd[0], CONF.scs_image_hook.timeout))
+            self._refuse('the check could not complete: %s: %s'
+                         % (type(e).__name__, e))
         err = proc.stderr.decode('utf-8', 'replace').strip()
         if proc.returncode not in (0, 1):
             self._refuse('the check failed (exit %d): %s'

@@ -1,0 +1,48 @@
+/* Fuzz target: the URI normaliser. A canonical form is its own canonical
+ * form, holds no dot segment, escape of an unreserved character, %2F,
+ * %5C, userinfo or fragment, and starts with http:// or https://; a
+ * refusal says why. */
+#include "fuzz.h"
+#include "uri.h"
+
+#include <strings.h>
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+static void fzuri_check_form(const char *c)
+{
+	const char *path = strchr(c + (strncmp(c, "https://", 8) ? 7 : 8), '/');
+	const char *end = path ? path + strcspn(path, "?") : NULL;
+
+	FUZZ_CHECK(!strncmp(c, "http://", 7) || !strncmp(c, "https://", 8), "not http(s): %s", c);
+	FUZZ_CHECK(!strchr(c, '#') && !strchr(c, '\\'), "a fragment or backslash: %s", c);
+	FUZZ_CHECK(!strcasestr(c, "%2f") && !strcasestr(c, "%5c") && !strcasestr(c, "%2e"), "an escape left: %s", c);
+	for (const char *p = path; p && p < end; p++)
+		if (*p == '/' && p[1] == '.' && (p[2] == '/' || p + 2 == end || (p[2] == '.' && (p[3] == '/' || p + 3 == end))))
+			FUZZ_CHECK(0, "a dot segment left: %s", c);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char in[URI_MAX + 16], out[URI_MAX], again[URI_MAX];
+	const char *why = NULL;
+
+	if (size >= sizeof(in))
+		size = sizeof(in) - 1;
+	memcpy(in, data, size);
+	in[size] = '\0';
+	if (uri_canonical(in, out, sizeof(out), &why) < 0) {
+		FUZZ_CHECK(why && *why, "a refusal without a reason");
+		return 0;
+	}
+	fzuri_check_form(out);
+	FUZZ_CHECK(uri_canonical(out, again, sizeof(again), &why) == 0, "the canonical form is refused: %s: %s", out,
+		   why);
+	FUZZ_CHECK(!strcmp(out, again), "not idempotent: %s -> %s", out, again);
+	return 0;
+}
