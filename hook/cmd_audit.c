@@ -297,6 +297,7 @@ static size_t expectations(const struct audit *a, struct expectation *out, size_
 struct scs_line {
 	char id[192];
 	int verdict;
+	char why[320];                      /* FAIL: the ERROR: line the runner counts */
 };
 
 /* Every line the policy gives, in order: per v1 entry its source and
@@ -312,20 +313,27 @@ static size_t scs_lines(const struct audit *a, const struct expectation *x, size
 
 	for (size_t k = 0; k < p->n_entries; k++) {
 		snprintf(l[n].id, sizeof(l[n].id), "scs-0104-source-%.170s", p->entries[k].testcase);
+		snprintf(l[n].why, sizeof(l[n].why), "an image of '%.150s' has an image_source outside its allowed sources"
+			 " (audit --format text names it)", p->entries[k].name);
 		l[n++].verdict = aborted ? 0 : a->entries[k].failed ? -1 : 1;
 	}
 	for (size_t k = 0; k < p->n_entries; k++) {
 		snprintf(l[n].id, sizeof(l[n].id), "scs-0104-image-%.170s", p->entries[k].testcase);
+		snprintf(l[n].why, sizeof(l[n].why), "Missing image '%.150s' (none public or community and not hidden)",
+			 p->entries[k].name);
 		l[n++].verdict = aborted ? 0 : a->entries[k].present ? 1 : -1;
 	}
 	for (size_t k = 0; k < p->n_rules; k++) {
 		snprintf(l[n].id, sizeof(l[n].id), "scs-0104-v2-source-%.170s", p->rules[k].id);
+		snprintf(l[n].why, sizeof(l[n].why), "an image that rule %.150s selects has an image_source outside its"
+			 " allowed sources (audit --format text names it)", p->rules[k].id);
 		l[n++].verdict = aborted ? 0 : a->rules[k].failed ? -1 : 1;
 	}
 	for (size_t i = 0; i < nx; i++) {
 		if (strncmp(x[i].id, "v2-", 3))
 			continue;       /* v1 entries have their image line above */
 		snprintf(l[n].id, sizeof(l[n].id), "scs-0104-%.170s", x[i].id);
+		snprintf(l[n].why, sizeof(l[n].why), "Missing image %.250s", x[i].what);
 		l[n++].verdict = aborted ? 0 : x[i].present ? 1 : -1;
 	}
 	return n;
@@ -351,6 +359,8 @@ static int report_scs(const struct audit *a, const struct expectation *x, size_t
 			line = &l[i];
 		if (!line)
 			fprintf(stderr, "INFO: %s is not a testcase of this policy\n", tests[i]);
+		if (line && line->verdict < 0)
+			fprintf(stderr, "ERROR: %s\n", line->why);       /* as the official test says why */
 		printf("%s: %s\n", line ? line->id : tests[i], verdicts[line ? line->verdict + 1 : 1]);
 		failed |= line && line->verdict < 0;
 	}
