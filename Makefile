@@ -32,7 +32,7 @@ $(BUILD)/%.o: hook/%.c $(wildcard hook/*.h) | $(BUILD)
 $(BIN): $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/unit-tests: $(UNIT_SRC) $(CORE_OBJ) $(wildcard tests/unit/*.h)
+$(BUILD)/unit-tests: $(UNIT_SRC) $(CORE_OBJ) $(wildcard tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)
 	$(CC) $(CFLAGS) -Ihook $(shell pkg-config --cflags $(TEST_PKGS)) $(LDFLAGS) -o $@ \
 		$(UNIT_SRC) $(CORE_OBJ) $(LDLIBS) $(shell pkg-config --libs $(TEST_PKGS))
 

@@ -257,7 +257,7 @@ int upstream_start(struct upstream *u, const struct upstream_req *r)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, u);
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-	http_tls(e, r->tls);        /* before the URL is used: also the protocols allowed */
+	http_tls(e, r->tls);        /* verification, CA bundle, http/https only: as every call */
 	u->idle_timeout_ms = r->idle_timeout_ms;
 	if (set_body(u, r) < 0) {
 		snprintf(u->error, sizeof(u->error), "a %s request carries no body", r->method);

@@ -138,6 +138,60 @@ st=$(settled "$id")
 check "the upload cut short by shutdown left the image without data (status $st)" test "$st" = queued
 rm -f "$TMP/slow"
 
+# -- TLS towards Glance ---------------------------------------------------------------------------------
+# Glance behind HTTPS with a private CA: the streamed exchange uses the same
+# TLS settings (the cloud's cacert) as the proxy's other calls.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/tls.key" -out "$TMP/tls.pem" -days 1 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+TLS_PORT=$(free_port)
+python3 - "$TLS_PORT" "$GLANCE_PORT" "$TMP/tls.pem" "$TMP/tls.key" <<'PY' &
+import socket, ssl, sys, threading
+port, glance, cert, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+lst = socket.create_server(("127.0.0.1", port))
+def pipe(a, b):
+    try:
+        while (d := a.recv(65536)):
+            b.sendall(d)
+    except OSError:
+        pass
+    for s in (a, b):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+def serve(c):
+    try:
+        t = ctx.wrap_socket(c, server_side=True)
+    except (ssl.SSLError, OSError):
+        return c.close()
+    g = socket.create_connection(("127.0.0.1", glance))
+    threading.Thread(target=pipe, args=(g, t), daemon=True).start()
+    pipe(t, g)
+while True:
+    c, _ = lst.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+TLS_PID=$!
+sleep 0.5
+sed "s#^\(    region_name: .*\)\$#\1\n    cacert: $TMP/tls.pem#" "$GLANCE_CLOUDS" >"$TMP/ca-clouds.yaml"
+PLAIN_CLOUDS=$GLANCE_CLOUDS PLAIN_URL=$GLANCE_URL
+GLANCE_URL=https://127.0.0.1:$TLS_PORT
+proxy_start tls-untrusted "mode: enforce"
+UNTRUSTED=$PROXY_URL
+GLANCE_CLOUDS=$TMP/ca-clouds.yaml
+proxy_start tls "mode: enforce"
+GLANCE_CLOUDS=$PLAIN_CLOUDS GLANCE_URL=$PLAIN_URL
+code=$(curl -s -o "$TMP/body" -w '%{http_code}' "$PROXY_URL/v2/images?limit=1" -H "X-Auth-Token: $TADMIN")
+check "HTTPS Glance with the cloud's cacert: a read streams (HTTP $code)" test "$code" = 200
+id=$(glance_create "$TADMIN" '{"name":"tls","visibility":"private"}')
+code=$(patch_to "$PROXY_URL" "$id" '[{"op":"add","path":"/note","value":"x"}]')
+check "HTTPS Glance with the cloud's cacert: a decided PATCH passes (HTTP $code)" test "$code" = 200
+code=$(curl -s -o "$TMP/body" -w '%{http_code}' "$UNTRUSTED/v2/images?limit=1" -H "X-Auth-Token: $TADMIN")
+check "HTTPS Glance without the CA: 502, not trusted (HTTP $code)" test "$code" = 502
+kill "$TLS_PID"
+
 # -- faults ----------------------------------------------------------------------------------------------
 # A client that vanishes mid-upload: the upload to Glance is aborted.
 id=$(glance_create "$TA" '{"name":"half","disk_format":"raw","container_format":"bare"}')
