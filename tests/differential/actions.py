@@ -7,6 +7,8 @@ Every request that reaches one of these at Glance must carry a proxy
 decision for exactly that action and image.
 """
 
+import urllib.parse
+
 MUTATING = {
     "images.create": "create",               # POST /v2/images
     "images.update": "patch",                # PATCH /v2/images/{id}
@@ -48,7 +50,8 @@ def decided_route(record):
     if r:
         return r
     method = record.get("method") or ""
-    path = (record.get("path") or "").split("?", 1)[0].rstrip("/")
+    # decoded once, as the proxy's router reads it
+    path = urllib.parse.unquote((record.get("path") or "").split("?", 1)[0]).rstrip("/")
     last = path.rsplit("/", 1)[-1]
     if method == "PATCH":
         return "patch"

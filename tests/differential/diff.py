@@ -75,7 +75,7 @@ def read_jsonl(path):
 
 def cases():
     gens = [g.method_cases(), g.path_cases(), g.override_cases(), g.header_cases(), g.smuggle_cases(),
-            g.body_cases(), g.corpus_cases(CORPUS), g.random_cases(CASES, SEED)]
+            g.body_cases(), g.recheck_cases(), g.corpus_cases(CORPUS), g.random_cases(CASES, SEED)]
     for gen in gens:
         yield from gen
 
@@ -116,6 +116,8 @@ def check(plan, sent, captured, decisions, elapsed):
     reached = collections.Counter()
     unattributed = []
     own = 0
+    hides = {c.get("image_id") for c in captured if own_request(c) and c.get("reached") == "images.update"
+             and "os_hidden" in str(c.get("args", {}).get("changes"))}
     for c in captured:
         if not c.get("mutating"):
             continue
@@ -128,7 +130,7 @@ def check(plan, sent, captured, decisions, elapsed):
             continue
         cls = plan[n][0]
         reached[cls] += 1
-        why = unmatched(c, by_request.get(c.get("request_id"), []), used)
+        why = unmatched(c, by_request.get(c.get("request_id"), []), used) or unrechecked(c, sent[n][3], hides)
         if why:
             findings[cls].append((n, c, why))
     for c in unattributed:
@@ -166,6 +168,20 @@ def check(plan, sent, captured, decisions, elapsed):
     print("slowest: " + "; ".join("%.1fs %s" % (x[4], x[1]) for x in slow))
     print("SUMMARY cases=%d reached_mutating=%d findings=%d proxy_own_requests=%d seconds=%.1f"
           % (len(plan), sum(reached.values()), total, own, elapsed))
+
+
+def unrechecked(c, answer, hides):
+    """Glance made or changed the image, and the client did not get Glance's
+    answer (so the recheck did not pass it): the image must have been hidden."""
+    if c["reached"] not in ("images.create", "images.update") or not 200 <= c.get("glance_status", 0) < 300:
+        return None
+    if answer.startswith("HTTP/1.1 2") or answer.startswith("HTTP/1.0 2"):
+        return None
+    image = c.get("image_id") or c.get("answered_id")
+    if image in hides:
+        return None
+    return ("Glance ran it (%d), the proxy answered %r without passing Glance's answer and did not hide image %s: "
+            "the recheck failed open" % (c["glance_status"], answer, image))
 
 
 def own_request(c):

@@ -12,7 +12,7 @@ import os
 import random
 
 IMAGE = "6f1e0cb6-9f0a-4f57-b3bb-2c53f16e0d16"
-OTHER = "0b7a5d3e-2c41-4d8e-9f6a-1e2d3c4b5a69"
+PADDED = "9add0000-0000-4000-8000-000000000009"   # capture.py: answers about it exceed 4 MiB
 PATCH21 = "application/openstack-images-v2.1-json-patch"
 PATCH20 = "application/openstack-images-v2.0-json-patch"
 # Compliant bodies: the policy admits them, so whatever the proxy decides
@@ -357,6 +357,15 @@ def _body_for(method, target):
     if method.upper() == "PATCH":
         return PATCH21, PATCH
     return "application/json", CREATE
+
+
+def recheck_cases():
+    """Decided changes whose answer from Glance is too large for the
+    proxy's recheck buffer: the proxy must pass the answer only after its
+    recheck, or hide the image (fail closed)."""
+    for ctype in (PATCH21, PATCH20):
+        yield "recheck of large answers", "PATCH padded image (%s)" % ctype, \
+            route_req("PATCH", "/v2/images/{id}", ctype, PATCH, PADDED)
 
 
 def random_cases(count, seed):
