@@ -134,6 +134,34 @@ def answer(action, kwargs, match):
     return 200, {}
 
 
+# What the policy reads of an image: the proxy's decision record shows
+# the image it decided on in these terms.
+VIEW_KEYS = ("name", "visibility", "os_hidden", "image_source", "os_distro", "os_version", "os_purpose")
+
+
+def view_of(action, kwargs, image_id):
+    """The image as Glance would hold it after a create or update, in the
+    policy's terms (the update applied to the image show answers)."""
+    if action == "images.create":
+        img = dict(kwargs.get("image") or {})
+        img.update(kwargs.get("extra_properties") or {})
+        img.setdefault("visibility", "shared")
+        img.setdefault("os_hidden", False)
+    elif action == "images.update":
+        img = image(image_id)
+        for ch in kwargs.get("changes") or []:
+            path = ch.get("path") or []
+            if len(path) != 1:
+                continue
+            if ch.get("op") == "remove":
+                img.pop(path[0], None)
+            else:
+                img[path[0]] = ch.get("value")
+    else:
+        return None
+    return {k: jsonable(img.get(k)) for k in VIEW_KEYS}
+
+
 def jsonable(v):
     return v if isinstance(v, (str, int, float, bool, type(None))) else repr(v)[:200]
 
@@ -195,6 +223,7 @@ class Capture:
             rec["routed_method"] = environ.get("REQUEST_METHOD")
             rec["image_id"] = match.get("image_id")
             rec["args"] = {k: jsonable(v) for k, v in r.kwargs.items() if k != "data"}
+            rec["view"] = view_of(action, r.kwargs, match.get("image_id"))
             code, body = answer(action, r.kwargs, match)
             rec["glance_status"] = code
             rec["answered_id"] = body.get("id") if isinstance(body, dict) else None

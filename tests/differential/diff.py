@@ -11,7 +11,8 @@ Glance ran, why no decision matched), then a "SUMMARY ..." line.
 Usage: diff.py PROXY_URL CAPTURE_URL CAPTURE_RECORDS DECISION_LOG TOKEN
 Environment: DIFF_CASES (random combinations on top of the edges, default
 0), DIFF_SEED (default 1), DIFF_CORPUS (the route fuzz corpus directory),
-DIFF_EXAMPLES (examples printed per failing class, default 5).
+DIFF_EXAMPLES (examples printed per failing class, default 5), DIFF_ONLY
+(only the classes whose name contains it), DIFF_WORKERS (default 8).
 """
 import collections
 import concurrent.futures
@@ -31,6 +32,7 @@ CASES = int(os.environ.get("DIFF_CASES", "0"))
 SEED = int(os.environ.get("DIFF_SEED", "1"))
 CORPUS = os.environ.get("DIFF_CORPUS", "")
 EXAMPLES = int(os.environ.get("DIFF_EXAMPLES", "5"))
+ONLY = os.environ.get("DIFF_ONLY", "")       # only the classes whose name contains this
 WORKERS = int(os.environ.get("DIFF_WORKERS", "8"))
 TOKEN_HASH = hashlib.sha256(token.encode()).hexdigest()[:16]
 CONTROL_AROUND = "control: a request around the proxy is a finding"
@@ -75,7 +77,7 @@ def read_jsonl(path):
 
 def cases():
     gens = [g.method_cases(), g.path_cases(), g.override_cases(), g.header_cases(), g.smuggle_cases(),
-            g.body_cases(), g.recheck_cases(), g.corpus_cases(CORPUS), g.random_cases(CASES, SEED)]
+            g.body_cases(), g.body_parse_cases(), g.recheck_cases(), g.corpus_cases(CORPUS), g.random_cases(CASES, SEED)]
     for gen in gens:
         yield from gen
 
@@ -87,7 +89,7 @@ def main():
                           ("POST", "/v2/images/{id}/import"))]
     plan.insert(0, (CONTROL_AROUND, "POST /v2/images straight to Glance",
                     g.route_req("POST", "/v2/images", "application/json", g.CREATE)))
-    plan += list(cases())
+    plan += [c for c in cases() if ONLY in c[0]]
     t0 = time.time()
 
     def one(n):
@@ -212,11 +214,25 @@ def unmatched(c, candidates, used):
         if d.get("decision") == "deny" and d.get("mode") != "dry-run":
             reasons.append("the decision denied it, yet Glance ran it")
             continue
+        differs = view_differs(d, c)
+        if differs:
+            reasons.append(differs)
+            continue
         used.add(d.get("decision_id"))
         if c.get("token") != TOKEN_HASH:
             return "the decision was taken on the caller's token, Glance ran it with another X-Auth-Token"
         return None
     return "; ".join(reasons)
+
+
+def view_differs(d, c):
+    """The image the proxy decided on against the one Glance would hold
+    (creates and updates; records without an image are not compared)."""
+    view, img = c.get("view"), d.get("image")
+    if not view or not isinstance(img, dict):
+        return None
+    diff = ["%s: decided %r, Glance %r" % (k, img.get(k), v) for k, v in view.items() if k in img and img[k] != v]
+    return "the decision saw another image than Glance (%s)" % "; ".join(diff) if diff else None
 
 
 def shorten(data, limit=700):
