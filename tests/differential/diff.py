@@ -132,7 +132,10 @@ def check(plan, sent, captured, decisions, elapsed):
             continue
         cls = plan[n][0]
         reached[cls] += 1
-        why = unmatched(c, by_request.get(c.get("request_id"), []), used) or unrechecked(c, sent[n][3], hides)
+        why = unmatched(c, by_request.get(c.get("request_id"), []), used)
+        if not why and c.get("request_id") == g.rid(n):
+            # only the case's first request: the answer read is the first on the connection
+            why = unrechecked(c, sent[n][3], hides)
         if why:
             findings[cls].append((n, c, why))
     for c in unattributed:
