@@ -154,6 +154,8 @@ def check(plan, sent, captured, decisions, elapsed):
         if cls == CONTROL_CANON and reached[cls] < counts[cls]:
             fs = fs + [(None, {}, "only %d of %d canonical requests reached the capture upstream"
                         % (reached[cls], counts[cls]))]
+        # the findings no known class explains first: they are the news
+        fs.sort(key=lambda f: f[0] is None or known_class(sent[f[0]][2], f[1]) != "unexplained")
         status = "PASS" if not fs else "FAIL"
         print("%s %s: %d cases, %d reached a mutating action at Glance, %d without a matching decision"
               % (status, cls, counts.get(cls, 0), reached[cls], len(fs)))
@@ -169,6 +171,10 @@ def check(plan, sent, captured, decisions, elapsed):
             print("       why: %s" % why)
         if len(fs) > EXAMPLES:
             print("     ... and %d more" % (len(fs) - EXAMPLES))
+        if fs:
+            tally = collections.Counter(known_class(sent[n][2], c) if n is not None else "no case"
+                                        for n, c, _ in fs)
+            print("     by kind: " + ", ".join("%s %d" % kv for kv in tally.most_common()))
     slow = sorted(sent, key=lambda x: -x[4])[:3]
     print("slowest: " + "; ".join("%.1fs %s" % (x[4], x[1]) for x in slow))
     print("SUMMARY cases=%d reached_mutating=%d findings=%d proxy_own_requests=%d seconds=%.1f"
@@ -187,6 +193,27 @@ def unrechecked(c, answer, hides):
         return None
     return ("Glance ran it (%d), the proxy answered %r without passing Glance's answer and did not hide image %s: "
             "the recheck failed open" % (c["glance_status"], answer, image))
+
+
+def known_class(data, c):
+    """Which class of the issue's list a finding belongs to, judged from the
+    request's bytes and what Glance ran (for the campaign's tally)."""
+    head = data.split(b"\r\n\r\n", 1)[0]
+    line = head.split(b"\r\n", 1)[0]
+    target = line.split(b" ")[1] if line.count(b" ") >= 2 else b""
+    if c.get("request_id") != g.rid(g.case_of(c.get("request_id")) or 0) and g.case_of(c.get("request_id")):
+        return "smuggled second request"
+    if b"_method" in target.lower() or b"%5fmethod" in target.lower():
+        return "_method in the query"
+    if b"#" in target:
+        return "fragment"
+    if c.get("reached") in ("image_actions.deactivate", "image_actions.reactivate"):
+        return "deactivate/reactivate undecided"
+    if line.split(b" ")[0].upper() in (b"GET", b"HEAD") and c.get("routed_method") == "PUT":
+        return "GET/HEAD with a body sent as PUT"
+    if b"x_auth_token" in head.lower():
+        return "X_Auth_Token underscore twin"
+    return "unexplained"
 
 
 def own_request(c):
