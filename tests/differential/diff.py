@@ -139,11 +139,14 @@ def check(plan, sent, captured, decisions, elapsed):
         if why:
             findings[cls].append((n, c, why))
     for c in unattributed:
-        findings["unattributed"].append((None, c, "reached Glance with request id %r, which no case sent "
-                                         "and no decision carries" % c.get("request_id")))
+        # an id no case sent (the proxy may make its own): a decision must still cover it
+        why = unmatched(c, by_request.get(c.get("request_id"), []), used)
+        if why:
+            findings["unattributed"].append((None, c, "request id %r, which no case sent: %s"
+                                             % (c.get("request_id"), why)))
     counts = collections.Counter(cls for cls, _, _ in plan)
     total = 0
-    for cls in list(dict.fromkeys([p[0] for p in plan])) + (["unattributed"] if unattributed else []):
+    for cls in list(dict.fromkeys([p[0] for p in plan])) + (["unattributed"] if findings["unattributed"] else []):
         fs = findings.get(cls, [])
         total += len(fs) if cls != CONTROL_AROUND else 0
         if cls == CONTROL_AROUND:
@@ -155,7 +158,7 @@ def check(plan, sent, captured, decisions, elapsed):
             fs = fs + [(None, {}, "only %d of %d canonical requests reached the capture upstream"
                         % (reached[cls], counts[cls]))]
         # the findings no known class explains first: they are the news
-        fs.sort(key=lambda f: f[0] is None or known_class(sent[f[0]][2], f[1]) != "unexplained")
+        fs.sort(key=lambda f: f[0] is None or known_class(sent[f[0]][2], f[1], f[2]) != "unexplained")
         status = "PASS" if not fs else "FAIL"
         print("%s %s: %d cases, %d reached a mutating action at Glance, %d without a matching decision"
               % (status, cls, counts.get(cls, 0), reached[cls], len(fs)))
@@ -172,8 +175,8 @@ def check(plan, sent, captured, decisions, elapsed):
         if len(fs) > EXAMPLES:
             print("     ... and %d more" % (len(fs) - EXAMPLES))
         if fs:
-            tally = collections.Counter(known_class(sent[n][2], c) if n is not None else "no case"
-                                        for n, c, _ in fs)
+            tally = collections.Counter(known_class(sent[n][2], c, why) if n is not None else "no case"
+                                        for n, c, why in fs)
             print("     by kind: " + ", ".join("%s %d" % kv for kv in tally.most_common()))
     slow = sorted(sent, key=lambda x: -x[4])[:3]
     print("slowest: " + "; ".join("%.1fs %s" % (x[4], x[1]) for x in slow))
@@ -195,12 +198,16 @@ def unrechecked(c, answer, hides):
             "the recheck failed open" % (c["glance_status"], answer, image))
 
 
-def known_class(data, c):
+def known_class(data, c, why=""):
     """Which class of the issue's list a finding belongs to, judged from the
     request's bytes and what Glance ran (for the campaign's tally)."""
     head = data.split(b"\r\n\r\n", 1)[0]
-    line = head.split(b"\r\n", 1)[0]
-    target = line.split(b" ")[1] if line.count(b" ") >= 2 else b""
+    words = head.split(b"\r\n", 1)[0].split()
+    target = words[1] if len(words) >= 2 else b""
+    if "recheck failed open" in why:
+        return "recheck fails open"
+    if "another image" in why:
+        return "body read differently"
     if c.get("request_id") != g.rid(g.case_of(c.get("request_id")) or 0) and g.case_of(c.get("request_id")):
         return "smuggled second request"
     if b"_method" in target.lower() or b"%5fmethod" in target.lower():
@@ -209,7 +216,7 @@ def known_class(data, c):
         return "fragment"
     if c.get("reached") in ("image_actions.deactivate", "image_actions.reactivate"):
         return "deactivate/reactivate undecided"
-    if line.split(b" ")[0].upper() in (b"GET", b"HEAD") and c.get("routed_method") == "PUT":
+    if words and words[0].upper() in (b"GET", b"HEAD") and c.get("routed_method") == "PUT":
         return "GET/HEAD with a body sent as PUT"
     if b"x_auth_token" in head.lower():
         return "X_Auth_Token underscore twin"
