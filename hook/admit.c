@@ -343,7 +343,7 @@ static int fair_use(struct proxy *px, struct conn *c, const struct admit_req *r,
 	struct glance g;
 	char token[4096];
 
-	if (!q || r->route == ROUTE_PATCH || r->route == ROUTE_REACTIVATE)
+	if (!q || r->route == ROUTE_PATCH || r->route == ROUTE_REACTIVATE || r->route == ROUTE_DEACTIVATE)
 		return 0;
 	if (!px->cfg.has_keystone)
 		return snprintf(err, errlen, "quotas need the hook's keystone credentials to read usage"), -1;
@@ -413,6 +413,8 @@ static int decide_image(struct proxy *px, struct conn *c, const struct admit_req
 		return refuse(v, 400, "The image is not valid JSON for the image policy: %s", err);
 	}
 	decide_import(c->policy, &img, uri, who, today, &d);
+	if (r->route == ROUTE_DEACTIVATE)
+		d.action = ACTION_ALLOW;    /* logged with what the image violates, never refused */
 	enum action policy_action = d.action;
 	int rc = fair_use(px, c, r, who, &img, uri, today, &d, v, err, sizeof(err));
 	if (rc < 0)

@@ -31,10 +31,12 @@ struct route_entry {
  * behind); tags and members (no policy reads them; sharing never makes
  * an image public or community); metadefs, caches and stores (no image
  * property changes there: delete_from_store removes one copy of the data,
- * Glance refuses to remove the last); deactivate (it only takes an
- * image's data out of use). Reactivate is decided on the image as it is,
- * because it puts an image back into use. Locations are changed through
- * PATCH, which is decided. */
+ * Glance refuses to remove the last). Reactivate is decided on the image
+ * as it is, because it puts an image back into use. Deactivate changes a
+ * status too, so it is decided and logged like every such change, but
+ * always allowed: taking a violating image's data out of use is what an
+ * operator may want most. Locations are changed through PATCH, which is
+ * decided. */
 static const struct route_entry table[] = {
 	READ("/"),
 	READ("/versions"),
@@ -74,7 +76,7 @@ static const struct route_entry table[] = {
 	READ("/images/{image}/tasks"),
 	{ "POST", "/images/{image}/import", ROUTE_IMPORT, 0, NULL },
 	PASS("DELETE", "/stores/{x}/{image}"),
-	PASS("POST", "/images/{image}/actions/deactivate"),
+	{ "POST", "/images/{image}/actions/deactivate", ROUTE_DEACTIVATE, 0, NULL },
 	{ "POST", "/images/{image}/actions/reactivate", ROUTE_REACTIVATE, 0, NULL },
 	READ("/images/{image}/file"),
 	{ "PUT", "/images/{image}/file", ROUTE_UPLOAD, 0, NULL },
@@ -97,7 +99,7 @@ static const struct route_entry table[] = {
 const char *route_name(enum route_kind k)
 {
 	static const char *const names[] = { "pass", "create", "patch", "upload", "stage", "import", "reactivate",
-					     "refuse" };
+					     "deactivate", "refuse" };
 	return names[k];
 }
 

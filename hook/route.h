@@ -20,6 +20,7 @@ enum route_kind {
 	ROUTE_STAGE,        /* PUT /v2/images/{id}/stage */
 	ROUTE_IMPORT,       /* POST /v2/images/{id}/import */
 	ROUTE_REACTIVATE,   /* POST /v2/images/{id}/actions/reactivate */
+	ROUTE_DEACTIVATE,   /* POST /v2/images/{id}/actions/deactivate: decided, always allowed */
 	ROUTE_REFUSE,       /* not admitted: status and why say so */
 };
 

@@ -104,6 +104,8 @@ static enum route_kind frt_reference(const char *method0, const char *target)
 		return ROUTE_IMPORT;
 	if (!strcmp(method, "POST") && !strcmp(word, "actions/reactivate"))
 		return ROUTE_REACTIVATE;
+	if (!strcmp(method, "POST") && !strcmp(word, "actions/deactivate"))
+		return ROUTE_DEACTIVATE;
 	return ROUTE_PASS;
 }
 
