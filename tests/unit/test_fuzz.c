@@ -35,6 +35,11 @@
 #include "../fuzz/fuzz_route.c"
 #undef LLVMFuzzerInitialize
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerInitialize fuzz_sums_init
+#define LLVMFuzzerTestOneInput fuzz_sums_one
+#include "../fuzz/fuzz_sums.c"
+#undef LLVMFuzzerInitialize
+#undef LLVMFuzzerTestOneInput
 
 struct target {
 	const char *name;
@@ -48,6 +53,7 @@ static const struct target targets[] = {
 	{ "patch", fuzz_patch_init, fuzz_patch_one },
 	{ "clouds", fuzz_clouds_init, fuzz_clouds_one },
 	{ "route", fuzz_route_init, fuzz_route_one },
+	{ "sums", fuzz_sums_init, fuzz_sums_one },
 };
 
 /* Run every file of dir through t; the number run (0 when dir is absent). */
