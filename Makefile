@@ -15,7 +15,7 @@ CFLAGS    += $(OPT) -std=gnu11 $(WARN) -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
 LDLIBS    += $(shell pkg-config --libs $(PKGS)) -pthread
 
 # The pure core and what it writes; the adapters that talk to services; the commands.
-CORE   := ydoc yconf policy image patch route decide presence jsonw record log util tokens quota sums
+CORE   := ydoc yconf policy image patch route decide presence jsonw record log util tokens quota sums origins
 ADAPT  := clouds config http keystone glance upstream metrics admit proxy
 CMDS   := main cli cmd_check cmd_policy cmd_audit cmd_proxy
 OBJ    := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) $(ADAPT) $(CMDS)))
