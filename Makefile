@@ -5,7 +5,7 @@ DESTDIR    ?=
 BUILD      ?= build
 VERSION    := 0.1.0
 
-PKGS      := yajl libpcre2-8 yaml-0.1 libcrypto libcurl jansson libmicrohttpd
+PKGS      := yajl libpcre2-8 yaml-0.1 libcrypto libcurl jansson libmicrohttpd librnp
 TEST_PKGS := check yajl
 CC        ?= cc
 OPT       ?= -O2 -g
@@ -16,10 +16,10 @@ LDLIBS    += $(shell pkg-config --libs $(PKGS)) -pthread
 
 # The pure core and what it writes; the adapters that talk to services; the commands.
 CORE   := ydoc yconf policy image patch route decide presence jsonw record log util tokens quota sums origins
-ADAPT  := clouds config http keystone glance upstream metrics admit proxy
+ADAPT  := clouds config http keystone glance upstream metrics admit proxy pgp
 CMDS   := main cli cmd_check cmd_policy cmd_audit cmd_proxy
 OBJ    := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) $(ADAPT) $(CMDS)))
-CORE_OBJ := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) clouds config))
+CORE_OBJ := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) clouds config pgp))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 BIN    := $(BUILD)/scs-image-hook
 
