@@ -235,8 +235,9 @@ static int under(const char *prefix, const char *url)
 
 static int refuse(char *err, size_t errlen, const char *url, const struct origin *o, const char *why)
 {
-	snprintf(err, errlen, "image_source '%s' lies under the origin '%s' but %s, so the vendor's %s cannot "
-		 "vouch for it", url, o->prefix, why, o->checksums);
+	/* the URL last: a long one is cut, the reason never */
+	snprintf(err, errlen, "image_source lies under the origin '%s' but %s, so the vendor's %s cannot vouch for "
+		 "it: '%s'", o->prefix, why, o->checksums, url);
 	return -1;
 }
 

@@ -40,6 +40,11 @@
 #include "../fuzz/fuzz_sums.c"
 #undef LLVMFuzzerInitialize
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerInitialize fuzz_origins_init
+#define LLVMFuzzerTestOneInput fuzz_origins_one
+#include "../fuzz/fuzz_origins.c"
+#undef LLVMFuzzerInitialize
+#undef LLVMFuzzerTestOneInput
 
 struct target {
 	const char *name;
@@ -54,6 +59,7 @@ static const struct target targets[] = {
 	{ "clouds", fuzz_clouds_init, fuzz_clouds_one },
 	{ "route", fuzz_route_init, fuzz_route_one },
 	{ "sums", fuzz_sums_init, fuzz_sums_one },
+	{ "origins", fuzz_origins_init, fuzz_origins_one },
 };
 
 /* Run every file of dir through t; the number run (0 when dir is absent). */
