@@ -58,8 +58,8 @@ static int fail(struct parse *p, const char *fmt, ...)
 	return -1;
 }
 
-/* A file name as a list may give it: one path segment, printable ASCII,
- * no escapes, nothing a lookup could be tricked by. */
+/* A file name as a list may give it (parse_line let only printable ASCII
+ * through): one path segment, nothing a lookup could be tricked by. */
 static int check_name(struct parse *p, const char *name, size_t len)
 {
 	if (len == 0)
@@ -70,14 +70,10 @@ static int check_name(struct parse *p, const char *name, size_t len)
 		return fail(p, "file name '%.*s' starts or ends with a space", (int)len, name);
 	if ((len == 1 && name[0] == '.') || (len == 2 && !memcmp(name, "..", 2)))
 		return fail(p, "file name '%.*s' is not a file", (int)len, name);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (c == '/' || c == '\\')
+	for (size_t i = 0; i < len; i++)
+		if (name[i] == '/' || name[i] == '\\')
 			return fail(p, "file name '%.*s' is a path (has '%c'); only names in the list's own "
-				    "directory are accepted", (int)len, name, c);
-		if (c < 0x20 || c > 0x7e)
-			return fail(p, "file name has a byte 0x%02x that is not printable ASCII", c);
-	}
+				    "directory are accepted", (int)len, name, name[i]);
 	return 0;
 }
 
@@ -153,10 +149,14 @@ static int parse_line(struct parse *p, const char *l, size_t len)
 		return 0;
 	if (len > SUMS_MAX_LINE)
 		return fail(p, "line longer than %d bytes", SUMS_MAX_LINE);
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)l[i] < 0x20 || l[i] == 0x7f)
-			return fail(p, "binary data (byte 0x%02x at column %zu): not a checksum list",
-				    (unsigned char)l[i], i + 1);
+	/* vendors' lists are ASCII; so every message below stays printable */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)l[i];
+		if (c < 0x20 || c == 0x7f)
+			return fail(p, "binary data (byte 0x%02x at column %zu): not a checksum list", c, i + 1);
+		if (c > 0x7f)
+			return fail(p, "a byte 0x%02x that is not ASCII at column %zu", c, i + 1);
+	}
 	return hexval((unsigned char)l[0]) >= 0 || l[0] == '\\' ? parse_gnu(p, l, len) : parse_bsd(p, l, len);
 }
 

@@ -119,7 +119,7 @@ START_TEST(hostile_lists_are_refused_whole)
 	refused(SUMS_SHA256, H64 " *a\tb.img\n", "binary data (byte 0x09 at column 68)");
 	refused(SUMS_SHA256, H64 " *a\rb.img\n", "binary data (byte 0x0d");
 	refused(SUMS_SHA256, H64 " *a.img\r\r\n", "binary data (byte 0x0d");
-	refused(SUMS_SHA256, H64 " *caf\xc3\xa9.img\n", "byte 0xc3 that is not printable ASCII");
+	refused(SUMS_SHA256, H64 " *caf\xc3\xa9.img\n", "https://x/SUMS:1: a byte 0xc3 that is not ASCII at column 70");
 	refused(SUMS_SHA256, "\\" H64 " *a\\nb.img\n", "an escaped line");
 	refused(SUMS_SHA256, H128 " *a.img\n", "a sha256 digest has 64 hex digits, this one 128");
 	refused(SUMS_SHA512, H64 "  a.img\n", "a sha512 digest has 128 hex digits, this one 64");
