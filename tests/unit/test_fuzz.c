@@ -45,6 +45,16 @@
 #include "../fuzz/fuzz_uri.c"
 #undef LLVMFuzzerInitialize
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerInitialize fuzz_sums_init
+#define LLVMFuzzerTestOneInput fuzz_sums_one
+#include "../fuzz/fuzz_sums.c"
+#undef LLVMFuzzerInitialize
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerInitialize fuzz_origins_init
+#define LLVMFuzzerTestOneInput fuzz_origins_one
+#include "../fuzz/fuzz_origins.c"
+#undef LLVMFuzzerInitialize
+#undef LLVMFuzzerTestOneInput
 
 struct target {
 	const char *name;
@@ -60,6 +70,8 @@ static const struct target targets[] = {
 	{ "usage", fuzz_usage_init, fuzz_usage_one },
 	{ "uri", fuzz_uri_init, fuzz_uri_one },
 	{ "route", fuzz_route_init, fuzz_route_one },
+	{ "sums", fuzz_sums_init, fuzz_sums_one },
+	{ "origins", fuzz_origins_init, fuzz_origins_one },
 };
 
 /* Run every file of dir through t; the number run (0 when dir is absent). */
