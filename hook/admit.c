@@ -622,6 +622,32 @@ int admit_recheck(struct proxy *px, struct conn *c, const struct admit_req *r, c
 	return rc;
 }
 
+int admit_recheck_image(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v)
+{
+	struct policy_hold *h = hold_policy(px, c);
+	struct http_resp resp = { 0 };
+	struct glance g;
+	char token[4096], err[512], why[700];
+	const char *unchecked = NULL;
+
+	token[0] = '\0';
+	if (service_token(px, c, 0, token, sizeof(token), err, sizeof(err)) < 0) {
+		snprintf(why, sizeof(why), "the image could not be read again after its data (%s)", err);
+		unchecked = why;
+	} else {
+		glance_init(&g, &c->http, px->cfg.upstream, token);
+		if (glance_get(&g, r->image_id, &resp, err, sizeof(err)) < 0 || resp.status != 200) {
+			snprintf(why, sizeof(why), "the image could not be read again after its data (%s)",
+				 resp.status ? "Glance did not answer 200" : err);
+			unchecked = why;
+		}
+	}
+	int rc = recheck_held(px, c, r, unchecked ? NULL : resp.body, unchecked ? 0 : resp.len, unchecked, v);
+	http_resp_free(&resp);
+	release_policy(px, c, h);
+	return rc;
+}
+
 void admit_refused(struct proxy *px, struct conn *c, const struct admit_req *r, int status, const char *why,
 		   struct verdict *v)
 {

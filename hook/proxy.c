@@ -323,6 +323,8 @@ static enum MHD_Result start_transfer(struct exchange *ex, struct MHD_Connection
 	if (!ex->url || upstream_start(ex->c->up, &r) < 0)
 		return upstream_failed(ex, mc);
 	ex->transfer = 1;
+	if (mode == BODY_STREAM && ex->route.kind != ROUTE_PASS && upstream_open(ex->c->up) < 0)
+		return upstream_failed(ex, mc);
 	return MHD_YES;
 }
 
@@ -575,6 +577,24 @@ static enum MHD_Result recheck(struct exchange *ex, struct MHD_Connection *mc, c
 	return rc;
 }
 
+/* Glance took an upload's or stage's data: it wrote back the image as it
+ * loaded it when the upload began, undoing whatever changed it meanwhile
+ * (a hide included). The image is read again and decided; a violation is
+ * hidden now, after Glance's last write, and answered 409. */
+static enum MHD_Result recheck_data(struct exchange *ex, struct MHD_Connection *mc, const char *method)
+{
+	struct admit_req r = { .route = ex->route.kind, .image_id = ex->route.image_id, .method = method,
+			       .target = ex->route.path, .request_id = ex->request_id, .token = ex->token };
+	struct verdict v;
+
+	admit_recheck_image(ex->px, ex->c, &r, &v);
+	if (v.status) {
+		upstream_finish(ex->c->up);
+		return reply(ex, mc, v.status, v.message, &v);
+	}
+	return relay(ex, mc, method);
+}
+
 static enum MHD_Result forward_decided(struct exchange *ex, struct MHD_Connection *mc, const char *method)
 {
 	enum MHD_Result rc = judge(ex, mc, method);
@@ -610,6 +630,9 @@ static enum MHD_Result finish(struct exchange *ex, struct MHD_Connection *mc, co
 	}
 	if (upstream_wait_answer(ex->c->up) < 0)
 		return upstream_failed(ex, mc);
+	long status = upstream_status(ex->c->up);
+	if (status >= 200 && status < 300 && (ex->route.kind == ROUTE_UPLOAD || ex->route.kind == ROUTE_STAGE))
+		return recheck_data(ex, mc, method);
 	return relay(ex, mc, method);
 }
 

@@ -94,6 +94,10 @@ void admit_end(struct proxy *px, struct conn *c);
  * unchecked: why the answer could not be read (answer NULL), or NULL. */
 int admit_recheck(struct proxy *px, struct conn *c, const struct admit_req *r, const char *answer, size_t len,
 		  const char *unchecked, struct verdict *v);
+/* Read the image r names again (with the hook's own token) and decide it
+ * as admit_recheck decides an answer: after an upload or stage, whose
+ * end Glance writes with the image as it was when the upload began. */
+int admit_recheck_image(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v);
 /* A request refused before any decision (headers, target, route): logged
  * as a record, and the verdict (status, message) to answer with. */
 void admit_refused(struct proxy *px, struct conn *c, const struct admit_req *r, int status, const char *why,

@@ -344,6 +344,19 @@ static int has_output(const struct upstream *u)
 	return u->out_len > u->out_off;
 }
 
+static int head_sent(const struct upstream *u)
+{
+	return u->send_paused || u->headers_done;
+}
+
+int upstream_open(struct upstream *u)
+{
+	drive(u, head_sent);
+	if (u->done && !u->headers_done)
+		return -1;
+	return 0;
+}
+
 int upstream_push(struct upstream *u, const char *data, size_t len)
 {
 	if (u->declared >= 0 && u->pushed + (long long)len > u->declared) {

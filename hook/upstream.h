@@ -37,6 +37,11 @@ void upstream_free(struct upstream *u);
 
 /* Begin an exchange; the connection to Glance is reused when it can be. */
 int upstream_start(struct upstream *u, const struct upstream_req *r);
+/* A streamed body: send the request head now, before any body byte, so
+ * Glance starts the upload (and loads the image it writes back at its
+ * end) right after the decision, not when the client chooses to send its
+ * first byte. 0, or -1 when Glance cannot be reached. */
+int upstream_open(struct upstream *u);
 /* Hand over body bytes: 0 when Glance took them, 1 when Glance answered
  * before the body ended (queue that answer), -1 on failure (also when the
  * bytes would go past the stream_len declared to Glance). */

@@ -374,6 +374,35 @@ def reactivate():
 
 cases.append(("reactivating a violating image is decided", expect(403, reactivate)))
 
+
+def upload_then_changed_around():
+    """An upload decided on a harmless image; while its body is held back the
+    image is made violating (here straight at Glance, as a second proxy node
+    deciding on a stale image could). Glance writes the image back at the
+    upload's end as it loaded it: the proxy must have Glance load it at the
+    decision (not at the client's first byte), and decide it again after."""
+    i = json.loads(request("POST", "/v2/images", json.dumps({
+        "name": "Foo", "visibility": "private", "image_source": BAD, "disk_format": "raw",
+        "container_format": "bare"}), JSON, url=G)[1])["id"]
+    s = socket.create_connection((P.hostname, P.port), timeout=30)
+    s.sendall(b"PUT /v2/images/%s/file HTTP/1.1\r\nHost: x\r\nX-Auth-Token: %s\r\n"
+              b"Content-Type: application/octet-stream\r\nContent-Length: 10\r\n\r\n" % (i.encode(), token.encode()))
+    time.sleep(1)
+    saving = glance_image(i)["status"]
+    request("PATCH", "/v2/images/" + i, json.dumps([
+        {"op": "replace", "path": "/name", "value": "Ubuntu 24.04"},
+        {"op": "replace", "path": "/visibility", "value": "public"}]),
+        dict(JSON, **{"Content-Type": PATCH21}), url=G)
+    s.sendall(b"0123456789")
+    got = s.recv(300)
+    s.close()
+    if saving != "saving":
+        raise AssertionError("Glance had not begun the upload a second after its decision (%s)" % saving)
+    return status_of(got)
+
+
+cases.append(("upload held back while the image is changed around it", upload_then_changed_around))
+
 cases.append(("hide, then change the source", hidden_then_unhidden_then_source))
 cases.append(("two concurrent PATCHes, each harmless alone", concurrent_patches))
 
