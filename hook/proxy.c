@@ -595,6 +595,17 @@ static enum MHD_Result recheck_data(struct exchange *ex, struct MHD_Connection *
 	return relay(ex, mc, method);
 }
 
+/* A PATCH whose answer never came may still have been applied: the image
+ * is decided as Glance now holds it, and hidden if it violates. */
+static void after_lost_answer(struct exchange *ex, const char *method)
+{
+	struct admit_req r = { .route = ex->route.kind, .image_id = ex->route.image_id, .method = method,
+			       .target = ex->route.path, .request_id = ex->request_id, .token = ex->token };
+	struct verdict v;
+
+	admit_recheck_image(ex->px, ex->c, &r, &v);
+}
+
 static enum MHD_Result forward_decided(struct exchange *ex, struct MHD_Connection *mc, const char *method)
 {
 	enum MHD_Result rc = judge(ex, mc, method);
@@ -603,8 +614,11 @@ static enum MHD_Result forward_decided(struct exchange *ex, struct MHD_Connectio
 	rc = start_transfer(ex, mc, method, BODY_FIXED);
 	if (ex->answered || rc != MHD_YES)
 		return rc;
-	if (upstream_wait_answer(ex->c->up) < 0)
+	if (upstream_wait_answer(ex->c->up) < 0) {
+		if (ex->route.kind == ROUTE_PATCH)
+			after_lost_answer(ex, method);
 		return upstream_failed(ex, mc);
+	}
 	long status = upstream_status(ex->c->up);
 	if (status >= 200 && status < 300 && (ex->route.kind == ROUTE_CREATE || ex->route.kind == ROUTE_PATCH))
 		return recheck(ex, mc, method);
