@@ -155,7 +155,7 @@ static long long date_one(const struct policy *p, const struct meta_date_format 
 	long long t = 0;
 
 	if (!md)
-		return -1;
+		return 0;
 	int rc = pcre2_match(f->re.code, (PCRE2_SPTR)s, len, 0, 0, md, p->mctx);
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 	if (rc > 0 && ov[1] == len) {
@@ -164,8 +164,6 @@ static long long date_one(const struct policy *p, const struct meta_date_format 
 		if (day_exists(field[0], field[1], field[2]))
 			t = (long long)days_from_civil(field[0], field[1], field[2]) * 86400 + field[3] * 3600LL +
 			    field[4] * 60LL + field[5];
-	} else if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
-		t = -1;
 	}
 	pcre2_match_data_free(md);
 	return t;
@@ -176,7 +174,7 @@ long long meta_date(const struct policy *p, const struct meta_date_format *f, si
 	for (size_t i = 0; s && i < n; i++) {
 		long long t = date_one(p, &f[i], s, strlen(s));
 		if (t)
-			return t < 0 ? 0 : t;
+			return t;
 	}
 	return 0;
 }

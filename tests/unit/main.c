@@ -93,6 +93,7 @@ int main(void)
 	srunner_add_suite(sr, suite_uri());
 	srunner_add_suite(sr, suite_import());
 	srunner_add_suite(sr, suite_property());
+	srunner_add_suite(sr, suite_meta());
 	/* last: the clouds target sets HOME and OS_* for the rest of a CK_FORK=no run */
 	srunner_add_suite(sr, suite_fuzz());
 	srunner_run_all(sr, CK_ENV);

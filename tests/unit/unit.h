@@ -25,6 +25,7 @@ Suite *suite_uri(void);
 Suite *suite_import(void);
 Suite *suite_fuzz(void);
 Suite *suite_property(void);
+Suite *suite_meta(void);
 
 /* Upstream SCS files (their byte-identical copies in policy/) and our own policy files. */
 const char *upstream(const char *file);
