@@ -5,6 +5,7 @@
  * for it, the match is anchored at the start, leftmost-first, and must
  * then end at the end of the text; the day must exist in its month. */
 #include "meta.h"
+#include "fleet.h"
 #include "image.h"
 #include "util.h"
 #include "yconf.h"
@@ -99,7 +100,7 @@ static int load_format(struct yconf *y, const struct ynode *n, const char *fmt, 
 	return 0;
 }
 
-static int load_formats(struct yconf *y, const struct ynode *n, const char *what, struct meta_date_format **out,
+int meta_load_dates(struct yconf *y, const struct ynode *n, const char *what, struct meta_date_format **out,
 			size_t *count)
 {
 	char **fmts = NULL;
@@ -121,7 +122,7 @@ static int load_formats(struct yconf *y, const struct ynode *n, const char *what
 	return rc;
 }
 
-static void free_formats(struct meta_date_format *f, size_t n)
+void meta_free_dates(struct meta_date_format *f, size_t n)
 {
 	for (size_t i = 0; f && i < n; i++) {
 		free(f[i].format);
@@ -277,7 +278,7 @@ static int load_not_after(struct yconf *y, const struct ynode *n, struct meta_ru
 	return yc_want(y, n, YNODE_MAP, "not_after") < 0 || yc_keys(y, n, keys, "not_after") < 0 ||
 	       yc_need(y, n, "property", "not_after", &v) < 0 || yc_string(y, v, "property", &r->not_after) < 0 ||
 	       yc_need(y, n, "dates", "not_after", &v) < 0 ||
-	       load_formats(y, v, "not_after.dates", &r->not_after_dates, &r->n_not_after_dates) < 0 ? -1 : 0;
+	       meta_load_dates(y, v, "not_after.dates", &r->not_after_dates, &r->n_not_after_dates) < 0 ? -1 : 0;
 }
 
 static int load_integer(struct yconf *y, const struct ynode *n, struct meta_rule *r)
@@ -308,7 +309,7 @@ static int load_accept(struct yconf *y, const struct ynode *n, struct meta_rule 
 		return -1;
 	if ((v = ymap_get(n, "url_schemes")) && yc_strings(y, v, "url_schemes", &r->schemes, &r->n_schemes) < 0)
 		return -1;
-	if ((v = ymap_get(n, "dates")) && load_formats(y, v, "dates", &r->dates, &r->n_dates) < 0)
+	if ((v = ymap_get(n, "dates")) && meta_load_dates(y, v, "dates", &r->dates, &r->n_dates) < 0)
 		return -1;
 	if (get_flag(y, n, "any", &r->any) < 0 || get_flag(y, n, "last_n", &r->last_n) < 0 ||
 	    get_flag(y, n, "decimal", &r->decimal) < 0)
@@ -369,7 +370,7 @@ const struct meta_rule *meta_find(const struct policy *p, const char *id)
 int meta_load(struct yconf *y, struct policy *p, const struct ynode *root)
 {
 	static const char *const top[] = { "image_metadata", NULL };
-	static const char *const keys[] = { "rule_prefix", "rules", NULL };
+	static const char *const keys[] = { "rule_prefix", "rules", "recency", "uniqueness", NULL };
 	struct ynode *m, *v, *rules;
 	char *prefix = NULL;
 	int rc = -1;
@@ -399,7 +400,7 @@ int meta_load(struct yconf *y, struct policy *p, const struct ynode *root)
 				goto out;
 			}
 	}
-	rc = 0;
+	rc = fleet_load(y, p, m);
 out:
 	free(prefix);
 	return rc;
@@ -422,13 +423,14 @@ void meta_free(struct policy *p)
 		free(r->testcase);
 		free_list(r->values, r->n_values);
 		free_list(r->schemes, r->n_schemes);
-		free_formats(r->dates, r->n_dates);
+		meta_free_dates(r->dates, r->n_dates);
 		free(r->not_after);
 		free(r->not_after_why);
-		free_formats(r->not_after_dates, r->n_not_after_dates);
+		meta_free_dates(r->not_after_dates, r->n_not_after_dates);
 		free(r->allowed);
 	}
 	free(p->meta);
+	fleet_free(p->fleet);
 }
 
 /* ---- checking --------------------------------------------------------- */

@@ -64,6 +64,11 @@ int meta_check(const struct policy *p, const struct meta_rule *r, const struct i
  * matches none (the official test's reading: the epoch itself is 0 too). */
 long long meta_date(const struct policy *p, const struct meta_date_format *f, size_t n, const char *s);
 
+/* A list of strptime formats (a string or a list), translated. */
+int meta_load_dates(struct yconf *y, const struct ynode *n, const char *what, struct meta_date_format **out,
+		    size_t *count);
+void meta_free_dates(struct meta_date_format *f, size_t n);
+
 /* A rule by id, or NULL. */
 const struct meta_rule *meta_find(const struct policy *p, const char *id);
 

@@ -96,6 +96,7 @@ struct exemption {
 };
 
 struct meta_rule;
+struct fleet;
 struct quota;
 struct yconf;
 struct ynode;
@@ -115,6 +116,7 @@ struct policy {
 	size_t n_presence;
 	struct meta_rule *meta;         /* image metadata rules (meta.h) */
 	size_t n_meta;
+	struct fleet *fleet;            /* their whole-cloud rules (fleet.h), NULL: none */
 
 	enum mode mode;
 	enum mode scope[VIS_COUNT];

@@ -2,6 +2,7 @@
  * the official test's edge cases, the loader's errors, and decisions. The
  * expected dates were printed by Python's time.strptime + calendar.timegm
  * (the official test's parse_date) for exactly these strings. */
+#include "fleet.h"
 #include "meta.h"
 #include "unit.h"
 
@@ -256,6 +257,104 @@ START_TEST(decisions_by_status_and_visibility)
 }
 END_TEST
 
+
+/* ---- whole-cloud rules (fleet.h) ---------------------------------------- */
+
+struct findings {
+	char text[4096];
+};
+
+static void collect(void *ctx, const char *testcase, int fail, const struct fleet_image *img, const char *message)
+{
+	struct findings *f = ctx;
+	size_t o = strlen(f->text);
+	(void)message;
+	snprintf(f->text + o, sizeof(f->text) - o, "%s %s %s|", fail ? "FAIL" : "WARN",
+		 strcmp(testcase, "scs-0102-image-recency") ? "unique" : "recency", img->name);
+}
+
+/* Judge images given as JSON members each; returns the findings in order. */
+static const char *judge(const char *now, const char *const *members, size_t n, size_t failed[2])
+{
+	static struct findings f;
+	struct policy *p = v1();
+	struct fleet_image fi[8];
+	char json[1024], err[256];
+
+	memset(&f, 0, sizeof(f));
+	for (size_t i = 0; i < n; i++) {
+		struct image img = { 0 };
+		snprintf(json, sizeof(json), "{%s}", members[i]);
+		ck_assert_msg(image_parse(&img, json, strlen(json), err, sizeof(err)) == 0, "%s", err);
+		fleet_image_take(p->fleet, &img, &fi[i]);
+		image_release(&img);
+	}
+	fleet_judge(p, fi, n, (long long)date_parse(now) * 86400, collect, &f, failed);
+	for (size_t i = 0; i < n; i++)
+		fleet_image_free(p->fleet, &fi[i]);
+	policy_free(p);
+	return f.text;
+}
+
+#define MONTHLY "\"visibility\":\"public\",\"replace_frequency\":\"monthly\",\"provided_until\":\"2030-01-01\""
+
+START_TEST(recency)
+{
+	size_t failed[2];
+	/* built 2026-10-01, monthly: outdated after 34.1 days (2026-11-04 02:24) */
+	const char *fresh[] = { "\"name\":\"Debian 12\"," MONTHLY ",\"image_build_date\":\"2026-10-01\"" };
+	ck_assert_str_eq(judge("2026-11-04", fresh, 1, failed), "");
+	ck_assert_str_eq(judge("2026-11-05", fresh, 1, failed), "WARN recency Debian 12|FAIL recency Debian 12|");
+	ck_assert_uint_eq(failed[0], 1);
+	/* renamed with its date, and a current image of the base name */
+	const char *replaced[] = {
+		"\"name\":\"Debian 12 20261001\"," MONTHLY ",\"image_build_date\":\"2026-10-01\"",
+		"\"name\":\"Debian 12\"," MONTHLY ",\"image_build_date\":\"2026-11-10\"",
+	};
+	ck_assert_str_eq(judge("2026-11-20", replaced, 2, failed), "");
+	ck_assert_uint_eq(failed[0], 0);
+	/* renamed but the base name is outdated as well */
+	ck_assert_str_eq(judge("2026-12-20", replaced, 2, failed),
+			 "FAIL recency Debian 12 20261001|WARN recency Debian 12|FAIL recency Debian 12|");
+	/* hidden: marked; 'old', 'prev' and YYYY-MM-DD mark too, other words do not */
+	const char *marks[] = {
+		"\"name\":\"A\",\"os_hidden\":true," MONTHLY ",\"image_build_date\":\"2026-01-01\"",
+		"\"name\":\"B old\"," MONTHLY ",\"image_build_date\":\"2026-01-01\"",
+		"\"name\":\"C 2026-01-01\"," MONTHLY ",\"image_build_date\":\"2026-01-01\"",
+		"\"name\":\"D new\"," MONTHLY ",\"image_build_date\":\"2026-01-01\"",
+	};
+	ck_assert_str_eq(judge("2026-11-20", marks, 4, failed),
+			 "FAIL recency A|FAIL recency B old|FAIL recency C 2026-01-01|WARN recency D new|FAIL recency D new|");
+	/* provided_until open, past, or not a date; never; no build date: registration */
+	const char *until[] = {
+		"\"name\":\"E\",\"visibility\":\"public\",\"replace_frequency\":\"monthly\",\"provided_until\":\"none\",\"image_build_date\":\"2020-01-01\"",
+		"\"name\":\"F\",\"visibility\":\"public\",\"replace_frequency\":\"monthly\",\"provided_until\":\"2025-01-01\",\"image_build_date\":\"2020-01-01\"",
+		"\"name\":\"G\",\"visibility\":\"public\",\"replace_frequency\":\"monthly\",\"provided_until\":\"soon\",\"image_build_date\":\"2020-01-01\"",
+		"\"name\":\"H\",\"visibility\":\"public\",\"replace_frequency\":\"never\",\"image_build_date\":\"2020-01-01\"",
+		"\"name\":\"I\"," MONTHLY ",\"created_at\":\"2026-11-01T00:00:00Z\"",
+	};
+	ck_assert_str_eq(judge("2026-11-20", until, 5, failed), "FAIL recency G|");
+}
+END_TEST
+
+START_TEST(uniqueness)
+{
+	size_t failed[2];
+	const char *imgs[] = {
+		"\"name\":\"U1\",\"visibility\":\"public\",\"os_distro\":\"ubuntu\",\"os_version\":\"24.04\",\"architecture\":\"x86_64\",\"os_purpose\":\"generic\"",
+		"\"name\":\"U2\",\"visibility\":\"public\",\"os_distro\":\"ubuntu\",\"os_version\":\"24.04\",\"architecture\":\"x86_64\",\"os_purpose\":\"generic\"",
+		"\"name\":\"U3\",\"visibility\":\"public\",\"os_distro\":\"ubuntu\",\"os_version\":\"24.04\",\"architecture\":\"aarch64\",\"os_purpose\":\"generic\"",
+		"\"name\":\"U4\",\"visibility\":\"community\",\"os_distro\":\"ubuntu\",\"os_version\":\"24.04\",\"architecture\":\"x86_64\",\"os_purpose\":\"generic\"",
+		"\"name\":\"U5\",\"visibility\":\"public\",\"os_hidden\":true,\"os_distro\":\"ubuntu\",\"os_version\":\"24.04\",\"architecture\":\"x86_64\",\"os_purpose\":\"generic\"",
+		"\"name\":\"U6\",\"visibility\":\"public\",\"os_distro\":\"ubuntu\",\"os_version\":\"24.04\",\"architecture\":\"x86_64\",\"os_purpose\":\"minimal\"",
+		"\"name\":\"U7\",\"visibility\":\"public\",\"os_distro\":\"ubuntu\",\"architecture\":\"x86_64\",\"os_purpose\":\"generic\"",
+	};
+	ck_assert_str_eq(judge("2026-11-20", imgs, 7, failed), "FAIL unique U1|FAIL unique U2|");
+	ck_assert_uint_eq(failed[1], 1);
+	ck_assert_str_eq(judge("2026-11-20", imgs + 1, 6, failed), "");
+}
+END_TEST
+
 Suite *suite_meta(void)
 {
 	Suite *s = suite_create("meta");
@@ -268,6 +367,8 @@ Suite *suite_meta(void)
 	tcase_add_test(t, urls_and_numbers);
 	tcase_add_test(t, loader_errors);
 	tcase_add_test(t, decisions_by_status_and_visibility);
+	tcase_add_test(t, recency);
+	tcase_add_test(t, uniqueness);
 	suite_add_tcase(s, t);
 	return s;
 }
