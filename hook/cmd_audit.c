@@ -177,6 +177,7 @@ static int on_image(const char *json, size_t len, void *ctx)
 	}
 	who.project_id = img.owner;
 	decide(a->policy, &img, &who, a->today, &d);
+	decide_meta_now(a->policy, &img, a->now, &d);
 	a->listed++;
 	a->by_vis[img.visibility]++;
 	a->hidden += img.os_hidden;

@@ -177,6 +177,20 @@ static void decide_v2(const struct policy *p, const struct image *img, struct so
 	}
 }
 
+static void add_meta(struct decision *d, const struct meta_rule *r, const char *actual, const char *why)
+{
+	struct violation *v = add(d, r->rule, r->id, r->file, r->line, V_METADATA);
+	if (v) {
+		v->key = r->property;
+		v->actual = actual;
+		v->why = why;
+		v->expected = (const char *const *)&r->allowed;
+		v->n_expected = 1;
+		v->testcase = r->testcase;
+		v->advisory = r->status == STATUS_RECOMMENDED;
+	}
+}
+
 /* Image metadata rules: every rule of its status applies to every image. */
 static void decide_meta(const struct policy *p, const struct image *img, struct decision *d)
 {
@@ -185,16 +199,17 @@ static void decide_meta(const struct policy *p, const struct image *img, struct 
 		const char *actual, *why;
 		if (r->status == STATUS_OPTIONAL || meta_check(p, r, img, &actual, &why))
 			continue;
-		struct violation *v = add(d, r->rule, r->id, r->file, r->line, V_METADATA);
-		if (v) {
-			v->key = r->property;
-			v->actual = actual;
-			v->why = why;
-			v->expected = (const char *const *)&r->allowed;
-			v->n_expected = 1;
-			v->testcase = r->testcase;
-			v->advisory = r->status == STATUS_RECOMMENDED;
-		}
+		add_meta(d, r, actual, why);
+	}
+}
+
+void decide_meta_now(const struct policy *p, const struct image *img, long long now, struct decision *d)
+{
+	for (size_t i = 0; i < p->n_meta; i++) {
+		const struct meta_rule *r = &p->meta[i];
+		if (r->status == STATUS_OPTIONAL || !meta_future(p, r, img, now))
+			continue;
+		add_meta(d, r, image_prop(img, r->property), "is in the future");
 	}
 }
 

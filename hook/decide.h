@@ -83,6 +83,10 @@ void decide(const struct policy *p, const struct image *img, const struct caller
 void decide_import(const struct policy *p, const struct image *img, const char *uri,
 		   const struct caller *who, int today, struct decision *d);
 
+/* Audit's addition to a decision: metadata dates later than now (seconds),
+ * which decide leaves out as it has no clock. */
+void decide_meta_now(const struct policy *p, const struct image *img, long long now, struct decision *d);
+
 /* Apply exemptions from list to violations from..n of d: they are marked,
  * never removed. Returns how many of those stay binding. */
 size_t decision_exempt(const struct exemption *list, size_t n, const struct caller *who, int today,

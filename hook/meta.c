@@ -312,8 +312,10 @@ static int load_accept(struct yconf *y, const struct ynode *n, struct meta_rule 
 	if ((v = ymap_get(n, "dates")) && meta_load_dates(y, v, "dates", &r->dates, &r->n_dates) < 0)
 		return -1;
 	if (get_flag(y, n, "any", &r->any) < 0 || get_flag(y, n, "last_n", &r->last_n) < 0 ||
-	    get_flag(y, n, "decimal", &r->decimal) < 0)
+	    get_flag(y, n, "decimal", &r->decimal) < 0 || get_flag(y, n, "not_future", &r->not_future) < 0)
 		return -1;
+	if (r->not_future && !r->n_dates)
+		return yc_fail(y, n, "not_future compares dates: the rule needs 'dates'");
 	if ((v = ymap_get(n, "integer")) && load_integer(y, v, r) < 0)
 		return -1;
 	if ((v = ymap_get(n, "not_after")) && load_not_after(y, v, r) < 0)
@@ -328,7 +330,7 @@ static int load_rule(struct yconf *y, const struct ynode *n, const char *prefix,
 {
 	static const char *const keys[] = { "id", "property", "status", "testcase", "missing", "empty", "values",
 					    "url_schemes", "dates", "any", "last_n", "decimal", "integer",
-					    "not_after", NULL };
+					    "not_after", "not_future", NULL };
 	static const char *const status_names[] = { "optional", "recommended", "mandatory" };
 	struct ynode *v;
 	int st = STATUS_MANDATORY;
@@ -482,6 +484,16 @@ static unsigned long long image_size(const struct image *img)
 	unsigned long long n;
 	const char *s = image_scalar(img, "size", &t);
 	return s && t == PROP_OTHER && whole_number(s, &n) ? n : 0;
+}
+
+int meta_future(const struct policy *p, const struct meta_rule *r, const struct image *img, long long now)
+{
+	if (!r->not_future)
+		return 0;
+	long long t = meta_date(p, r->dates, r->n_dates, image_prop(img, r->property));
+	if (!t && r->not_after)
+		t = meta_date(p, r->not_after_dates, r->n_not_after_dates, image_prop(img, r->not_after));
+	return t > now;
 }
 
 int meta_check(const struct policy *p, const struct meta_rule *r, const struct image *img, const char **actual,

@@ -45,6 +45,7 @@ struct meta_rule {
 	struct meta_date_format *not_after_dates;   /* how that property is read */
 	size_t n_not_after_dates;
 	char *not_after_why;            /* "is later than the image's created_at" */
+	int not_future;                 /* the date (else not_after's) is not later than now: audit only */
 	char *allowed;                  /* what is accepted, in words, for messages */
 	const char *file;
 	unsigned line;
@@ -59,6 +60,10 @@ void meta_free(struct policy *p);
  * its limit (fail closed). */
 int meta_check(const struct policy *p, const struct meta_rule *r, const struct image *img,
 	       const char **actual, const char **why);
+
+/* For a not_future rule: 1 when the image's date (or, unreadable, its
+ * not_after date) is later than now, as the official test asks; 0 else. */
+int meta_future(const struct policy *p, const struct meta_rule *r, const struct image *img, long long now);
 
 /* Seconds since the epoch for s in one of the rule's formats, 0 when it
  * matches none (the official test's reading: the epoch itself is 0 too). */

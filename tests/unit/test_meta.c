@@ -103,6 +103,34 @@ START_TEST(build_date_and_registration)
 }
 END_TEST
 
+/* The test's "(bdate or rdate) > now": audit only (decide has no clock). */
+START_TEST(build_date_in_the_future)
+{
+	struct policy *p = v1();
+	const struct meta_rule *r = meta_find(p, "image_build_date");
+	long long now = (long long)date_parse("2026-11-20") * 86400;
+	const char *cases[] = {
+		"{\"image_build_date\":\"2026-11-21\"}", "{\"image_build_date\":\"2026-11-19\"}",
+		"{\"image_build_date\":\"x\",\"created_at\":\"2026-12-01T00:00:00Z\"}",
+		"{\"image_build_date\":\"x\",\"created_at\":\"2026-11-01T00:00:00Z\"}",
+	};
+	const int future[] = { 1, 0, 1, 0 };
+	char err[256];
+	for (size_t i = 0; i < 4; i++) {
+		struct image img = { 0 };
+		ck_assert_msg(image_parse(&img, cases[i], strlen(cases[i]), err, sizeof(err)) == 0, "%s", err);
+		ck_assert_msg(meta_future(p, r, &img, now) == future[i], "%s", cases[i]);
+		struct decision d = { 0 };
+		decide_meta_now(p, &img, now, &d);
+		ck_assert_uint_eq(d.n, (size_t)future[i]);
+		if (d.n)
+			ck_assert_str_eq(d.v[0].why, "is in the future");
+		image_release(&img);
+	}
+	policy_free(p);
+}
+END_TEST
+
 START_TEST(enums_missing_and_empty)
 {
 	struct policy *p = v1();
@@ -362,6 +390,7 @@ Suite *suite_meta(void)
 	tcase_add_test(t, v1_loads);
 	tcase_add_test(t, dates_as_python_reads_them);
 	tcase_add_test(t, build_date_and_registration);
+	tcase_add_test(t, build_date_in_the_future);
 	tcase_add_test(t, enums_missing_and_empty);
 	tcase_add_test(t, uuid_validity_and_hotfix_hours);
 	tcase_add_test(t, urls_and_numbers);
