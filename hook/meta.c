@@ -100,17 +100,26 @@ static int load_format(struct yconf *y, const struct ynode *n, const char *fmt, 
 	return 0;
 }
 
+static void free_list(char **s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(s[i]);
+	free(s);
+}
+
 int meta_load_dates(struct yconf *y, const struct ynode *n, const char *what, struct meta_date_format **out,
 			size_t *count)
 {
 	char **fmts = NULL;
 	size_t nf = 0;
-	if (yc_strings(y, n, what, &fmts, &nf) < 0)
+	int rc = yc_strings(y, n, what, &fmts, &nf);
+	if (rc < 0) {
+		free_list(fmts, nf);        /* yc_strings leaves what it read */
 		return -1;
+	}
 	struct meta_date_format *fp = xcalloc(nf ? nf : 1, sizeof(*fp));
 	*out = fp;
 	*count = 0;
-	int rc = 0;
 	for (size_t i = 0; i < nf; i++) {
 		if (rc == 0) {
 			*count = i + 1;
@@ -406,13 +415,6 @@ int meta_load(struct yconf *y, struct policy *p, const struct ynode *root)
 out:
 	free(prefix);
 	return rc;
-}
-
-static void free_list(char **s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(s[i]);
-	free(s);
 }
 
 void meta_free(struct policy *p)

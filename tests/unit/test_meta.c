@@ -61,6 +61,24 @@ START_TEST(v1_loads)
 }
 END_TEST
 
+/* The v2 draft: os_purpose mandatory; v1 and v2 are alternatives. */
+START_TEST(v2_draft)
+{
+	struct policy *p = load_specs(ours("scs-0102-v2-image-metadata.yaml"), NULL);
+	ck_assert_uint_eq(p->n_meta, 21);
+	ck_assert_int_eq(meta_find(p, "os_purpose")->status, STATUS_MANDATORY);
+	ck_assert_int_eq(meta_find(p, "os_hash_algo")->status, STATUS_RECOMMENDED);
+	ck_assert_ptr_nonnull(p->fleet->unique);
+	policy_free(p);
+	char err[1024];
+	p = policy_new();
+	ck_assert_int_eq(policy_load_spec(p, ours(V1), err, sizeof(err)), 0);
+	ck_assert_int_lt(policy_load_spec(p, ours("scs-0102-v2-image-metadata.yaml"), err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "defined twice"), "%s", err);
+	policy_free(p);
+}
+END_TEST
+
 START_TEST(dates_as_python_reads_them)
 {
 	struct policy *p = v1();
@@ -388,6 +406,7 @@ Suite *suite_meta(void)
 	Suite *s = suite_create("meta");
 	TCase *t = tcase_create("meta");
 	tcase_add_test(t, v1_loads);
+	tcase_add_test(t, v2_draft);
 	tcase_add_test(t, dates_as_python_reads_them);
 	tcase_add_test(t, build_date_and_registration);
 	tcase_add_test(t, build_date_in_the_future);
