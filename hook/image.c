@@ -78,21 +78,26 @@ const char *image_prop(const struct image *img, const char *key)
 	return p && p->type == PROP_STRING ? arena_str(img, p->val) : NULL;
 }
 
-const char *image_scalar(const struct image *img, const char *key, enum prop_type *type)
-{
-	const struct prop *p = find(img, key, 0);
-	if (!p)
-		p = find(img, key, 1);
-	if (!p)
-		return NULL;
-	*type = (enum prop_type)p->type;
-	return arena_str(img, p->val);
-}
 
 static int same_value(const struct image *img, const struct prop *a, const struct prop *b)
 {
 	return a->type == b->type && a->vlen == b->vlen &&
 	       !memcmp(arena_str(img, a->val), arena_str(img, b->val), a->vlen);
+}
+
+const char *image_scalar(const struct image *img, const char *key, enum prop_type *type)
+{
+	const struct prop *p = find(img, key, 0), *nested = find(img, key, 1);
+	if (p && nested && !same_value(img, p, nested)) {
+		*type = PROP_OTHER;
+		return NULL;
+	}
+	if (!p)
+		p = nested;
+	if (!p)
+		return NULL;
+	*type = (enum prop_type)p->type;
+	return arena_str(img, p->val);
 }
 
 /* The fields the core relies on, found in one pass over the properties. */

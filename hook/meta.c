@@ -506,6 +506,10 @@ int meta_check(const struct policy *p, const struct meta_rule *r, const struct i
 	long long when = 0;
 
 	*actual = NULL;
+	if (!s && type == PROP_OTHER) {
+		*why = "is given twice with different values";
+		return 0;
+	}
 	if (!s || type == PROP_NULL) {
 		*why = "is not set";
 		return r->missing == META_ABSENT_OK;

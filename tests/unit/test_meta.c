@@ -173,6 +173,10 @@ START_TEST(enums_missing_and_empty)
 	/* a property given as a boolean is not text */
 	ck_assert_int_eq(ok(p, "image_original_user", "\"image_original_user\":true"), 0);
 	ck_assert_int_eq(ok(p, "os_distro", "\"os_distro\":\"\""), 0);
+	/* top level and "properties" (an OSC-style shape) must agree */
+	ck_assert_int_eq(ok(p, "architecture", "\"architecture\":\"x86_64\",\"properties\":{\"architecture\":\"amd64\"}"), 0);
+	ck_assert_int_eq(ok(p, "architecture", "\"architecture\":\"x86_64\",\"properties\":{\"architecture\":\"x86_64\"}"), 1);
+	ck_assert_int_eq(ok(p, "architecture", "\"properties\":{\"architecture\":\"x86_64\"}"), 1);
 	ck_assert_int_eq(ok(p, "os_distro", "\"os_distro\":\"ubuntu\""), 1);
 	policy_free(p);
 }
