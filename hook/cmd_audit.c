@@ -5,10 +5,12 @@
 #include "cli.h"
 #include "clouds.h"
 #include "decide.h"
+#include "fleet.h"
 #include "glance.h"
 #include "image.h"
 #include "jsonw.h"
 #include "keystone.h"
+#include "meta.h"
 #include "presence.h"
 #include "util.h"
 
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char audit_usage[] =
@@ -59,8 +62,21 @@ struct bad_image {
 	size_t n;
 };
 
+/* A whole-cloud (fleet.h) finding, for text and json. */
+struct cloud_finding {
+	const char *testcase;
+	int fail;
+	char *id, *name, *message;
+};
+
 struct audit {
 	struct policy *policy;
+	long long now;                      /* seconds: --now at midnight UTC, else the clock */
+	size_t *meta_failed;                /* per metadata rule, present images only */
+	struct fleet_image *fleet;          /* present images, as the whole-cloud rules read them */
+	size_t n_fleet, cap_fleet;
+	struct cloud_finding *cloud;
+	size_t n_cloud, cap_cloud, cloud_failed[2];
 	int today, all, format;             /* 0 text, 1 json, 2 scs */
 	int progress;
 	size_t listed, by_vis[VIS_COUNT], hidden, binding;
@@ -99,7 +115,27 @@ static void count_results(struct audit *a, const struct decision *d)
 		for (size_t k = 0; k < p->n_rules; k++)
 			if (d->v[i].spec == p->rules[k].id)
 				a->rules[k].failed++;
+		for (size_t k = 0; k < p->n_meta; k++)
+			if (d->v[i].spec == p->meta[k].id)
+				a->meta_failed[k]++;
 	}
+}
+
+static void remember_fleet(struct audit *a, const struct image *img)
+{
+	if (!a->policy->fleet || grow(&a->fleet, &a->cap_fleet, a->n_fleet, sizeof(*a->fleet)) < 0)
+		return;
+	fleet_image_take(a->policy->fleet, img, &a->fleet[a->n_fleet++]);
+}
+
+static void on_finding(void *ctx, const char *testcase, int fail, const struct fleet_image *img, const char *message)
+{
+	struct audit *a = ctx;
+	if (grow(&a->cloud, &a->cap_cloud, a->n_cloud, sizeof(*a->cloud)) < 0)
+		return;
+	a->cloud[a->n_cloud++] = (struct cloud_finding){ testcase, fail, dup_or_null(img->id), xstrdup(img->name),
+							 xstrdup(message) };
+	a->binding += fail;
 }
 
 static void remember_bad(struct audit *a, const struct image *img, const struct decision *d, int present)
@@ -141,12 +177,15 @@ static int on_image(const char *json, size_t len, void *ctx)
 	}
 	who.project_id = img.owner;
 	decide(a->policy, &img, &who, a->today, &d);
+	decide_meta_now(a->policy, &img, a->now, &d);
 	a->listed++;
 	a->by_vis[img.visibility]++;
 	a->hidden += img.os_hidden;
 	int present = scs_present(&img);
-	if (present)
+	if (present) {
 		remember_visible(a, &img);
+		remember_fleet(a, &img);
+	}
 	for (size_t k = 0; k < a->policy->n_entries; k++) {
 		const struct spec_entry *e = &a->policy->entries[k];
 		int sel = name_matches(a->policy, &img, &e->scheme, e->name) != 0;   /* limit: count it */
@@ -308,7 +347,7 @@ static size_t scs_lines(const struct audit *a, const struct expectation *x, size
 			struct scs_line **out)
 {
 	const struct policy *p = a->policy;
-	size_t n = 0, max = 2 * p->n_entries + p->n_rules + nx;
+	size_t n = 0, max = 2 * p->n_entries + p->n_rules + nx + p->n_meta + 2;
 	struct scs_line *l = *out = xcalloc(max ? max : 1, sizeof(*l));
 
 	for (size_t k = 0; k < p->n_entries; k++) {
@@ -335,6 +374,24 @@ static size_t scs_lines(const struct audit *a, const struct expectation *x, size
 		snprintf(l[n].id, sizeof(l[n].id), "scs-0104-%.170s", x[i].id);
 		snprintf(l[n].why, sizeof(l[n].why), "Missing image %.250s", x[i].what);
 		l[n++].verdict = aborted ? 0 : x[i].present ? 1 : -1;
+	}
+	for (size_t k = 0; k < p->n_meta; k++) {
+		if (!p->meta[k].testcase)
+			continue;       /* stricter rules of our own: text and json only */
+		snprintf(l[n].id, sizeof(l[n].id), "%.180s", p->meta[k].testcase);
+		snprintf(l[n].why, sizeof(l[n].why), "%zu image(s) fail %s: property %.60s (audit --format text names them)",
+			 a->meta_failed[k], p->meta[k].rule, p->meta[k].property);
+		l[n++].verdict = aborted ? 0 : a->meta_failed[k] ? -1 : 1;
+	}
+	const char *cloud_ids[2] = { p->fleet && p->fleet->recency ? p->fleet->recency->testcase : NULL,
+				     p->fleet && p->fleet->unique ? p->fleet->unique->testcase : NULL };
+	for (int k = 0; k < 2; k++) {
+		if (!cloud_ids[k])
+			continue;
+		snprintf(l[n].id, sizeof(l[n].id), "%.180s", cloud_ids[k]);
+		snprintf(l[n].why, sizeof(l[n].why), "%zu finding(s) of %s (audit --format text names the images)",
+			 a->cloud_failed[k], cloud_ids[k]);
+		l[n++].verdict = aborted ? 0 : a->cloud_failed[k] ? -1 : 1;
 	}
 	return n;
 }
@@ -389,6 +446,16 @@ static void report_text(const struct audit *a, const struct expectation *x, size
 			putchar('\n');
 		}
 	}
+	if (a->n_cloud)
+		printf("\nWHOLE CLOUD (public or community, not hidden)\n");
+	for (size_t i = 0; i < a->n_cloud; i++) {
+		const struct cloud_finding *c = &a->cloud[i];
+		printf("  %s %s: ", c->fail ? "FAIL" : "WARN", c->testcase);
+		print_safe(stdout, c->name, 80);
+		printf("%s%s\n      ", c->id ? " id=" : "", c->id ? c->id : "");
+		print_safe(stdout, c->message, 600);
+		putchar('\n');
+	}
 	if (missing_mandatory + missing_recommended) {
 		printf("\nMISSING (public or community, not hidden)\n");
 		for (size_t i = 0; i < nx; i++)
@@ -440,6 +507,19 @@ static void report_json(const struct audit *a, const struct expectation *x, size
 		}
 		jw_lit(&w, "]}");
 	}
+	jw_lit(&w, "],\"cloud\":[");
+	for (size_t i = 0; i < a->n_cloud; i++) {
+		const struct cloud_finding *c = &a->cloud[i];
+		jw_text(&w, i ? ",{\"testcase\":" : "{\"testcase\":");
+		jw_cstr(&w, c->testcase);
+		jw_text(&w, c->fail ? ",\"fail\":true,\"id\":" : ",\"fail\":false,\"id\":");
+		jw_cstr(&w, c->id);
+		jw_lit(&w, ",\"name\":");
+		jw_cstr(&w, c->name);
+		jw_lit(&w, ",\"message\":");
+		jw_cstr(&w, c->message);
+		jw_lit(&w, "}");
+	}
 	jw_lit(&w, "],\"expected\":[");
 	for (size_t i = 0; i < nx; i++) {
 		jw_text(&w, i ? ",{\"id\":" : "{\"id\":");
@@ -487,6 +567,16 @@ static void audit_free(struct audit *a)
 	free(a->keys);
 	free(a->entries);
 	free(a->rules);
+	free(a->meta_failed);
+	for (size_t i = 0; i < a->n_fleet; i++)
+		fleet_image_free(a->policy->fleet, &a->fleet[i]);
+	free(a->fleet);
+	for (size_t i = 0; i < a->n_cloud; i++) {
+		free(a->cloud[i].id);
+		free(a->cloud[i].name);
+		free(a->cloud[i].message);
+	}
+	free(a->cloud);
 	policy_free(a->policy);
 }
 
@@ -584,8 +674,12 @@ int cmd_audit(int argc, char **argv)
 		goto out;
 	a.entries = xcalloc(a.policy->n_entries, sizeof(*a.entries));
 	a.rules = xcalloc(a.policy->n_rules, sizeof(*a.rules));
+	a.meta_failed = xcalloc(a.policy->n_meta ? a.policy->n_meta : 1, sizeof(*a.meta_failed));
+	a.now = o.now ? (long long)a.today * 86400 : (long long)time(NULL);
 	a.progress = isatty(STDERR_FILENO);
 	int aborted = connect_and_list(&a, o.cloud) < 0;
+	if (!aborted)
+		fleet_judge(a.policy, a.fleet, a.n_fleet, a.now, on_finding, &a, a.cloud_failed);
 	if (aborted && a.progress)
 		fputc('\n', stderr);
 	if (aborted && a.format == FMT_SCS)

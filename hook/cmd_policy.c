@@ -1,6 +1,7 @@
 /* policy: lint policy files; show the rules as the hook understands them. */
 #include "cli.h"
 #include "opconf.h"
+#include "meta.h"
 #include "presence.h"
 
 #include <getopt.h>
@@ -40,8 +41,8 @@ static int lint(int argc, char **argv)
 			bad = 1;
 		} else {
 			printf("%s: ok (%zu spec entries, %zu v2 rules, %zu distros, %zu presence rules, "
-			       "%zu exemptions)", argv[i], p->n_entries, p->n_rules, p->n_distros,
-			       p->n_presence, p->n_exemptions);
+			       "%zu metadata rules, %zu exemptions)", argv[i], p->n_entries, p->n_rules, p->n_distros,
+			       p->n_presence, p->n_meta, p->n_exemptions);
 			if (c.upstream && c.listen.port)
 				printf("; proxy: %s:%u to %s", c.listen.host ? c.listen.host : "*", c.listen.port,
 				       c.upstream);
@@ -109,6 +110,22 @@ static void show_rules(const struct policy *p)
 		show_list("source", r->sources, r->n_sources);
 		for (size_t k = 0; k < r->n_require; k++)
 			printf("      require %s=%s\n", r->require[k].key, r->require[k].value);
+	}
+}
+
+static void show_meta(const struct policy *p)
+{
+	if (!p->n_meta)
+		return;
+	printf("\nimage metadata rules (every image):\n");
+	for (size_t i = 0; i < p->n_meta; i++) {
+		const struct meta_rule *r = &p->meta[i];
+		printf("  %s [%s] (%s:%u)\n      property %s: %s\n", r->rule, status_name(r->status), r->file,
+		       r->line, r->property, r->allowed);
+		if (r->testcase)
+			printf("      testcase %s\n", r->testcase);
+		else
+			printf("      testcase (none: stricter than the official test)\n");
 	}
 }
 
@@ -186,6 +203,7 @@ static int show(int argc, char **argv)
 		show_entries(p);
 		show_distros(p);
 		show_rules(p);
+		show_meta(p);
 		show_presence(p, today);
 		status = EXIT_OK;
 	}

@@ -1,6 +1,7 @@
 /* decide: the SCS-0104 semantics, exactly as the official test means them,
  * and stricter where that is right (every image of a name is checked). */
 #include "decide.h"
+#include "meta.h"
 #include "quota.h"
 
 #include <fnmatch.h>
@@ -176,6 +177,51 @@ static void decide_v2(const struct policy *p, const struct image *img, struct so
 	}
 }
 
+static void add_meta(struct decision *d, const struct meta_rule *r, const char *actual, const char *why)
+{
+	struct violation *v = add(d, r->rule, r->id, r->file, r->line, V_METADATA);
+	if (v) {
+		v->key = r->property;
+		v->actual = actual;
+		v->why = why;
+		v->expected = (const char *const *)&r->allowed;
+		v->n_expected = 1;
+		v->testcase = r->testcase;
+		v->advisory = r->status == STATUS_RECOMMENDED;
+	}
+}
+
+/* Image metadata rules: every rule of its status applies to every image. */
+static void decide_meta(const struct policy *p, const struct image *img, struct decision *d)
+{
+	for (size_t i = 0; i < p->n_meta; i++) {
+		const struct meta_rule *r = &p->meta[i];
+		const char *actual, *why;
+		if (r->status == STATUS_OPTIONAL || meta_check(p, r, img, &actual, &why))
+			continue;
+		add_meta(d, r, actual, why);
+	}
+}
+
+void decide_meta_now(const struct policy *p, const struct image *img, long long now, struct decision *d)
+{
+	for (size_t i = 0; i < p->n_meta; i++) {
+		const struct meta_rule *r = &p->meta[i];
+		if (r->status == STATUS_OPTIONAL || !meta_future(p, r, img, now))
+			continue;
+		add_meta(d, r, image_prop(img, r->property), "is in the future");
+	}
+}
+
+/* Violations that bind but only advise (recommended rules). */
+static size_t advisory(const struct decision *d)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n; i++)
+		n += d->v[i].advisory && !d->v[i].exempted;
+	return n;
+}
+
 int caller_is(const struct caller *who, const char *project, const char *project_id)
 {
 	const char *id = project_id ? project_id : project;
@@ -280,6 +326,7 @@ void decide_import(const struct policy *p, const struct image *img, const char *
 	d->mode = p->mode < scoped ? p->mode : scoped;
 	decide_v1(p, img, &sc, d);
 	decide_v2(p, img, &sc, d);
+	decide_meta(p, img, d);
 	if (sc.selected && img->image_source && img->source_len)
 		check_canonical(d, img);
 	char canon[URI_MAX];
@@ -293,8 +340,11 @@ void decide_import(const struct policy *p, const struct image *img, const char *
 		if (p->download_uri == DOWNLOAD_URI_EQUAL && (dl.selected || img->image_source))
 			check_equal(p, d, img, uri, c);
 	}
-	if (!decision_exempt(p->exemptions, p->n_exemptions, who, today, d, 0))
+	size_t binding = decision_exempt(p->exemptions, p->n_exemptions, who, today, d, 0);
+	if (!binding)
 		d->action = ACTION_ALLOW;
+	else if (binding == advisory(d))
+		d->action = d->mode == MODE_DRY_RUN ? ACTION_ALLOW : ACTION_WARN;
 	else if (d->mode == MODE_ENFORCE)
 		d->action = ACTION_DENY;
 	else
@@ -422,6 +472,14 @@ void violation_message(const struct violation *v, char *buf, size_t len)
 	case V_QUOTA_RATE:
 	case V_QUOTA_CONCURRENT:
 		quota_message(v, buf, len);
+		break;
+	case V_METADATA:
+		if (v->actual)
+			snprintf(buf, len, "property %s '%s' %s; %s %s %s", v->key, actual, v->why, v->rule,
+				 v->advisory ? "recommends" : "requires", v->expected[0]);
+		else
+			snprintf(buf, len, "property %s %s; %s %s %s", v->key, v->why, v->rule,
+				 v->advisory ? "recommends" : "requires", v->expected[0]);
 		break;
 	case V_REGEX_LIMIT:
 		snprintf(buf, len, "name_scheme '%s' of '%s' hit the regex match limit on this name; "

@@ -9,7 +9,7 @@
 #include "policy.h"
 #include "uri.h"
 
-#define DECIDE_MAX_VIOLATIONS 16
+#define DECIDE_MAX_VIOLATIONS 32
 
 enum action { ACTION_ALLOW, ACTION_WARN, ACTION_DENY };
 
@@ -28,6 +28,7 @@ enum vkind {
 	V_QUOTA_TOTAL,          /* too many bytes stored */
 	V_QUOTA_RATE,           /* too many uploads within the window */
 	V_QUOTA_CONCURRENT,     /* too many uploads at once */
+	V_METADATA,             /* an image metadata rule (meta.h) is not met */
 };
 
 struct violation {
@@ -44,7 +45,10 @@ struct violation {
 	/* quotas: the limit, the project's usage (for image-size: 1 when size is
 	 * what arrived before the upload was cut) and the request's bytes */
 	unsigned long long limit, used, size;
-	const char *why;        /* V_URI_REFUSED, V_SOURCE_CANONICAL: why there is no canonical form */
+	const char *why;        /* V_URI_REFUSED, V_SOURCE_CANONICAL: why there is no canonical form;
+				 * V_METADATA: what is wrong with the value */
+	const char *testcase;   /* V_METADATA: the official testcase the rule decides, or NULL */
+	int advisory;           /* a recommended rule: warns, never refuses */
 	int exempted;
 };
 
@@ -78,6 +82,10 @@ void decide(const struct policy *p, const struct image *img, const struct caller
  * image has one or a source rule selects it); off checks no URI. */
 void decide_import(const struct policy *p, const struct image *img, const char *uri,
 		   const struct caller *who, int today, struct decision *d);
+
+/* Audit's addition to a decision: metadata dates later than now (seconds),
+ * which decide leaves out as it has no clock. */
+void decide_meta_now(const struct policy *p, const struct image *img, long long now, struct decision *d);
 
 /* Apply exemptions from list to violations from..n of d: they are marked,
  * never removed. Returns how many of those stay binding. */

@@ -78,10 +78,26 @@ const char *image_prop(const struct image *img, const char *key)
 	return p && p->type == PROP_STRING ? arena_str(img, p->val) : NULL;
 }
 
+
 static int same_value(const struct image *img, const struct prop *a, const struct prop *b)
 {
 	return a->type == b->type && a->vlen == b->vlen &&
 	       !memcmp(arena_str(img, a->val), arena_str(img, b->val), a->vlen);
+}
+
+const char *image_scalar(const struct image *img, const char *key, enum prop_type *type)
+{
+	const struct prop *p = find(img, key, 0), *nested = find(img, key, 1);
+	if (p && nested && !same_value(img, p, nested)) {
+		*type = PROP_OTHER;
+		return NULL;
+	}
+	if (!p)
+		p = nested;
+	if (!p)
+		return NULL;
+	*type = (enum prop_type)p->type;
+	return arena_str(img, p->val);
 }
 
 /* The fields the core relies on, found in one pass over the properties. */
@@ -208,7 +224,7 @@ static int add_scalar(struct image_reader *r, enum prop_type type, const unsigne
 		return 1;           /* inside a value we do not decide on (tags, locations...) */
 	if (type == PROP_STRING && memchr(s, '\0', len))
 		return fail(r, "field '%s' contains a NUL character", arena_str(img, (uint32_t)r->key));
-	long val = arena_put(img, s, type == PROP_STRING ? len : 0);
+	long val = arena_put(img, s, type == PROP_STRING || (type == PROP_OTHER && s) ? len : 0);
 	if (val < 0 || grow(&img->props, &img->props_cap, img->n_props, sizeof(*img->props)) < 0)
 		return fail(r, "an image is larger than %u MiB", IMAGE_MAX_BYTES >> 20);
 	img->props[img->n_props++] = (struct prop){

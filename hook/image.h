@@ -40,6 +40,11 @@ struct image {
 
 /* A string property, wherever the shape keeps it; NULL when absent or not a string. */
 const char *image_prop(const struct image *img, const char *key);
+/* Any scalar (a number's text too) and its type; NULL when absent, and
+ * NULL with PROP_OTHER when the top and "properties" disagree (which one
+ * Glance keeps depends on the client). A container is PROP_OTHER with
+ * empty text. */
+const char *image_scalar(const struct image *img, const char *key, enum prop_type *type);
 void image_release(struct image *img);
 
 /* Parse exactly one image object (a request body, a Glance answer). */

@@ -3,6 +3,7 @@
  * Every key is checked against a list of the keys we understand: a typo in
  * a policy must be an error, never a rule that silently stops applying. */
 #include "policy.h"
+#include "meta.h"
 #include "projects.h"
 #include "quota.h"
 #include "util.h"
@@ -617,8 +618,11 @@ static int load_root(struct loader *l, const struct ynode *root, int allow_confi
 		return load_v1(l, root);
 	if (ymap_get(root, "distros") || ymap_get(root, "rules"))
 		return load_v2(l, root);
-	return yc_fail(&l->y, root, "not a policy file: expected %san SCS spec ('images:') or "
-		     "SCS-0104 v2 rules ('distros:', 'rules:')", allow_config ? "a config ('policy:'), " : "");
+	if (ymap_get(root, "image_metadata"))
+		return meta_load(&l->y, l->p, root);
+	return yc_fail(&l->y, root, "not a policy file: expected %san SCS spec ('images:'), "
+		     "SCS-0104 v2 rules ('distros:', 'rules:') or image metadata rules ('image_metadata:')",
+		     allow_config ? "a config ('policy:'), " : "");
 }
 
 /* ---- lifecycle -------------------------------------------------------- */
@@ -659,8 +663,9 @@ int policy_finish(struct policy *p, char *err, size_t errlen)
 	unsigned char md[32];
 	unsigned int n = 0;
 
-	if (!p->n_entries && !p->n_rules) {
-		snprintf(err, errlen, "%s: the policy has no rules (no 'images' entries, no v2 'rules')",
+	if (!p->n_entries && !p->n_rules && !p->n_meta) {
+		snprintf(err, errlen, "%s: the policy has no rules (no 'images' entries, no v2 'rules', "
+			 "no 'image_metadata' rules)",
 			 p->n_files ? p->files[0] : "policy");
 		return -1;
 	}
@@ -735,6 +740,7 @@ void policy_free(struct policy *p)
 		regex_free(&p->presence[i].name_scheme);
 	}
 	free(p->presence);
+	meta_free(p);
 	for (size_t i = 0; i < p->n_distros; i++)
 		free_distro(&p->distros[i]);
 	free(p->distros);
@@ -777,7 +783,7 @@ int visibility_parse(const char *s, enum visibility *out)
 
 /* ---- dates (proleptic Gregorian, H. Hinnant's days_from_civil) -------- */
 
-static int days_from_civil(int y, int m, int d)
+int days_from_civil(int y, int m, int d)
 {
 	y -= m <= 2;
 	int era = (y >= 0 ? y : y - 399) / 400;

@@ -95,6 +95,8 @@ struct exemption {
 	char *reason;
 };
 
+struct meta_rule;
+struct fleet;
 struct quota;
 struct yconf;
 struct ynode;
@@ -112,6 +114,9 @@ struct policy {
 	size_t n_rules;
 	struct presence_rule *presence;
 	size_t n_presence;
+	struct meta_rule *meta;         /* image metadata rules (meta.h) */
+	size_t n_meta;
+	struct fleet *fleet;            /* their whole-cloud rules (fleet.h), NULL: none */
 
 	enum mode mode;
 	enum mode scope[VIS_COUNT];
@@ -157,6 +162,8 @@ const char *download_uri_name(enum download_uri u);
 int visibility_parse(const char *s, enum visibility *out);
 int mode_parse(const char *s, enum mode *out);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (any year). */
+int days_from_civil(int y, int m, int d);
 /* Civil dates as days since 1970-01-01; -1 on a malformed date. */
 int date_parse(const char *s);
 void date_format(int days, char out[11]);

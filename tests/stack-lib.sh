@@ -25,15 +25,16 @@ free_port() {
 PROXY_PIDS=()
 
 # proxy_start NAME [YAML...]: write $TMP/NAME.yaml (listeners, upstream,
-# keystone, log, the v5.1 + v2 policy, and the YAML lines given), start
-# the proxy, wait for /healthz. Sets PROXY_URL, PROXY_ADMIN, PROXY_PID,
-# PROXY_LOG (the decision log) and PROXY_CLOUDS (clouds.yaml through it).
+# keystone, log, the v5.1 + v2 policy or PROXY_POLICIES, and the YAML
+# lines given), start the proxy, wait for /healthz. Sets PROXY_URL,
+# PROXY_ADMIN, PROXY_PID, PROXY_LOG (the decision log) and PROXY_CLOUDS
+# (clouds.yaml through it).
 proxy_start() {
 	local name=$1; shift
 	local port admin i
 	port=$(free_port); admin=$(free_port)
 	{
-		echo "policy: [$ROOT/policy/scs-0104-v1-images-v5.yaml, $ROOT/policy/scs-0104-v2-images.yaml]"
+		echo "policy: [${PROXY_POLICIES:-$ROOT/policy/scs-0104-v1-images-v5.yaml, $ROOT/policy/scs-0104-v2-images.yaml}]"
 		echo "listen: 127.0.0.1:$port"
 		echo "admin_listen: 127.0.0.1:$admin"
 		echo "upstream: $GLANCE_URL"

@@ -168,4 +168,36 @@ expect "import equal: the image_source itself -> 0" 0 "$BIN" check --config "$TM
 printf 'policy: [%s]\nimport: {download_uri: off}\n' "$V5" >"$TMP/off.yaml"
 expect "import off: any URI -> 0" 0 "$BIN" check --config "$TMP/off.yaml" --uri https://evil.example/x.img "$TMP/noble.json"
 
+# -- SCS-0102 image metadata (policy/scs-0102-v1-image-metadata.yaml) ----------
+M=policy/scs-0102-v1-image-metadata.yaml
+META='"architecture":"x86_64","os_hash_algo":"sha512","min_disk":5,"min_ram":512,"size":1048576,"os_distro":"ubuntu","os_version":"24.04","os_purpose":"generic","hw_disk_bus":"scsi","image_build_date":"2024-05-01","created_at":"2024-05-02T10:00:00Z","image_original_user":"ubuntu","image_source":"https://cloud-images.ubuntu.com/noble/x.img","image_description":"https://ubuntu.com/cloud","replace_frequency":"monthly","provided_until":"none","uuid_validity":"last-3"'
+echo "{\"name\":\"Ubuntu 24.04\",\"visibility\":\"public\",$META}" >"$TMP/meta-good.json"
+echo "{\"name\":\"Ubuntu 24.04\",\"visibility\":\"public\",${META/x86_64/amd64}}" >"$TMP/meta-arch.json"
+echo "{\"name\":\"Ubuntu 24.04\",\"visibility\":\"private\",${META/x86_64/amd64}}" >"$TMP/meta-private.json"
+echo "{\"name\":\"Ubuntu 24.04\",\"visibility\":\"public\",$META,\"hw_rng_model\":\"none\"}" >"$TMP/meta-rec.json"
+expect "0102: policy lint counts the metadata rules" 0 "$BIN" policy lint "$M"
+check "0102: 21 metadata rules" has "21 metadata rules"
+expect "0102: policy show lists rules with their testcase" 0 "$BIN" policy show --policy "$M"
+check "0102: show names rule, property and testcase" has "testcase scs-0102-prop-hw_disk_bus"
+expect "0102: compliant public image -> 0" 0 "$BIN" check --policy "$M" "$TMP/meta-good.json"
+expect "0102: public image with a wrong architecture -> 1" 1 "$BIN" check --policy "$M" "$TMP/meta-arch.json"
+check "0102: message names property, value and what is allowed" has "property architecture 'amd64' is not accepted; scs-0102/architecture requires one of: x86_64, aarch64, risc-v"
+check "0102: one violation only" test "$(grep -c '^    scs-0102/' "$TMP/out")" -eq 1
+expect "0102: private image is warned -> 0" 0 "$BIN" check --policy "$M" --format json "$TMP/meta-private.json"
+check "0102: private: decision warn, rule id" has '"decision":"warn"'
+check "0102: private: rule scs-0102/architecture" has '"rule":"scs-0102/architecture"'
+expect "0102: a recommended property wrong warns even when public -> 0" 0 "$BIN" check --policy "$M" "$TMP/meta-rec.json"
+check "0102: recommended: says recommends" has "scs-0102/hw_rng_model recommends one of: virtio"
+echo "{\"name\":\"Ubuntu 24.04\",\"visibility\":\"public\",${META/cloud-images.ubuntu.com/evil.example}}" >"$TMP/meta-evil.json"
+expect "0102 with the 0104 spec: both apply" 1 "$BIN" check --policy "$V5" --policy "$M" "$TMP/meta-evil.json"
+check "0102+0104: the 0104 source rule refuses" has "scs-0104/source"
+check "0102+0104: 0102 accepts any http(s) URL" sh -c "! grep -q 'scs-0102/' '$TMP/out'"
+printf 'policy: [%s]\nvisibility: {public: warn}\n' "$PWD/$M" >"$TMP/meta-warn.yaml"
+expect "0102: config scope public: warn -> 0" 0 "$BIN" check --config "$TMP/meta-warn.yaml" "$TMP/meta-arch.json"
+check "0102: warned" has "WARN"
+echo "{\"name\":\"x\",\"visibility\":\"public\"}" >"$TMP/meta-bare.json"
+expect "0102: nothing set -> 1" 1 "$BIN" check --policy "$M" "$TMP/meta-bare.json"
+check "0102: unset property named" has "property image_source is not set; scs-0102/image_source requires one of: private; or a URL (http, https, ftp, ftps)"
+check "0102: every violation shown (no '... more')" sh -c "! grep -q 'more violations' '$TMP/out'"
+
 finish

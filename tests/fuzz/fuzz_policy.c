@@ -1,6 +1,7 @@
-/* Fuzz target: policy files (SCS spec, v2 rules, operator config) as
- * policy lint and every command load them, then decisions on a few fixed
- * images so that fuzzed regexes and release tables are exercised too. */
+/* Fuzz target: policy files (SCS spec, v2 rules, image metadata rules,
+ * operator config) as policy lint and every command load them, then
+ * decisions on a few fixed images so that fuzzed regexes, release tables
+ * and metadata date formats are exercised too. */
 #include "fuzz.h"
 #include "presence.h"
 
@@ -11,6 +12,9 @@ static const char *const fpol_images[] = {
 	"{\"name\":\"Debian 12\",\"visibility\":\"private\",\"image_source\":\"\",\"os_distro\":\"debian\",\"os_version\":\"12\"}",
 	"{\"name\":\"\\u00e9\\u2028 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\",\"visibility\":\"public\",\"image_source\":\"x\"}",
 	"{\"visibility\":\"shared\"}",
+	("{\"name\":\"Debian 12 20240501\",\"visibility\":\"public\",\"min_disk\":1,\"size\":2147483648,\"min_ram\":0,"
+	 "\"architecture\":\"x86_64\",\"image_build_date\":\"2024-5-1 10:00\",\"created_at\":\"2024-05-01T00:00:00Z\","
+	 "\"uuid_validity\":\"last-3\",\"hotfix_hours\":\"\",\"image_source\":\"https://x/\",\"os_hidden\":true}"),
 };
 #define FPOL_N_IMAGES (sizeof(fpol_images) / sizeof(fpol_images[0]))
 
