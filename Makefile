@@ -15,7 +15,7 @@ CFLAGS    += $(OPT) -std=gnu11 $(WARN) -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
 LDLIBS    += $(shell pkg-config --libs $(PKGS)) -pthread
 
 # The pure core and what it writes; the adapters that talk to services; the commands.
-CORE   := ydoc yconf policy meta fleet image patch route hdr decide presence jsonw record log util tokens quota \
+CORE   := ydoc yconf date policy meta fleet image patch route hdr decide exempt presence jsonw record log util tokens quota \
           usage projects uri sums origins
 ADAPT  := clouds config opconf http keystone glance upstream metrics gate admit proxy
 CMDS   := main cli cmd_check cmd_policy cmd_audit cmd_proxy
@@ -26,7 +26,7 @@ CORE_OBJ := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) clouds config opconf pg
 UNIT_SRC := $(wildcard tests/unit/*.c)
 BIN    := $(BUILD)/scs-image-hook
 
-.PHONY: all deps check unit asan valgrind install uninstall demo bench clean
+.PHONY: all deps check layers unit asan valgrind install uninstall demo bench clean
 all: $(BIN)
 
 $(BUILD)/%.o: hook/%.c $(wildcard hook/*.h) | $(BUILD)
@@ -48,8 +48,12 @@ deps:
 
 # The proxy's peak RSS bound in the 1 GiB streaming test (ASan needs more).
 RSS_LIMIT_MIB ?= 64
-check: $(BIN) $(BUILD)/unit-tests
+check: layers $(BIN) $(BUILD)/unit-tests
 	RSS_LIMIT_MIB=$(RSS_LIMIT_MIB) BIN=$(abspath $(BIN)) UNIT=$(abspath $(BUILD)/unit-tests) tests/run
+
+# No cycles between objects, no I/O in CORE (scripts/layers says how it judges).
+layers: $(BIN)
+	BUILD=$(BUILD) CORE="$(CORE)" scripts/layers
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
@@ -86,3 +90,7 @@ valgrind: $(BIN) $(BUILD)/unit-tests
 		$(BIN) check --config policy/scs-image-hook.yaml --format json --log /dev/null examples/images.jsonl \
 		>/dev/null || [ $$? -eq 1 ]
 include tests/fuzz/fuzz.mk
+
+# For scripts/layers: the layer lists, named once, above.
+print-%:
+	@echo $($*)

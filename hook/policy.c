@@ -3,6 +3,8 @@
  * Every key is checked against a list of the keys we understand: a typo in
  * a policy must be an error, never a rule that silently stops applying. */
 #include "policy.h"
+#include "exempt.h"
+#include "image.h"
 #include "meta.h"
 #include "projects.h"
 #include "quota.h"
@@ -35,7 +37,6 @@ struct loader {
 
 static const char *const mode_names[] = { "dry-run", "warn", "enforce" };
 static const char *const status_names[] = { "optional", "recommended", "mandatory" };
-static const char *const vis_names[] = { "public", "community", "shared", "private" };
 static const char *const download_uri_names[] = { "prefix", "equal", "off" };
 
 static int get_mode(struct loader *l, const struct ynode *n, const char *what, enum mode *out)
@@ -498,34 +499,6 @@ static char *resolve_path(const char *config, const char *path)
 
 static void free_strings(char **s, size_t n);
 
-int exemption_load(struct yconf *y, const struct ynode *n, int with_rules, struct exemption *e)
-{
-	const char *const keys[] = { "project", "expires", "reason", with_rules ? "rules" : NULL, NULL };
-	struct ynode *v;
-
-	e->expires = -1;
-	if (yc_want(y, n, YNODE_MAP, "an exemption") < 0 || yc_keys(y, n, keys, "an exemption") < 0 ||
-	    yc_need(y, n, "project", "an exemption", &v) < 0 || yc_string(y, v, "project", &e->project) < 0 ||
-	    project_where(y, v, &e->where) < 0 ||
-	    yc_need(y, n, "reason", "an exemption (say why, it is logged)", &v) < 0 ||
-	    yc_string(y, v, "reason", &e->reason) < 0)
-		return -1;
-	if ((v = ymap_get(n, "rules")) && yc_strings(y, v, "rules", &e->rules, &e->n_rules) < 0)
-		return -1;
-	if ((v = ymap_get(n, "expires")) && yc_date(y, v, "expires", &e->expires) < 0)
-		return -1;
-	return 0;
-}
-
-void exemption_free(struct exemption *e)
-{
-	free(e->project);
-	free(e->project_id);
-	free(e->where);
-	free(e->reason);
-	free_strings(e->rules, e->n_rules);
-}
-
 static int load_exemption(struct loader *l, const struct ynode *n, struct exemption *e)
 {
 	return exemption_load(&l->y, n, 1, e);
@@ -537,8 +510,8 @@ static int load_scope(struct loader *l, const struct ynode *n)
 		"public", "community", "shared", "private", NULL }, "visibility") < 0)
 		return -1;
 	for (int v = 0; v < VIS_COUNT; v++) {
-		struct ynode *m = ymap_get(n, vis_names[v]);
-		if (m && get_mode(l, m, vis_names[v], &l->p->scope[v]) < 0)
+		struct ynode *m = ymap_get(n, visibility_name((enum visibility)v));
+		if (m && get_mode(l, m, visibility_name((enum visibility)v), &l->p->scope[v]) < 0)
 			return -1;
 	}
 	return 0;
@@ -649,8 +622,7 @@ struct policy *policy_new(void)
 	p->mctx = pcre2_match_context_create(NULL);
 	pp->md = EVP_MD_CTX_new();
 	if (!p->mctx || !pp->md || !EVP_DigestInit_ex(pp->md, EVP_sha256(), NULL)) {
-		fputs("scs-image-hook: out of memory\n", stderr);
-		abort();
+		oom();
 	}
 	pcre2_set_match_limit(p->mctx, REGEX_MATCH_LIMIT);
 	pcre2_set_depth_limit(p->mctx, REGEX_DEPTH_LIMIT);
@@ -758,7 +730,6 @@ void policy_free(struct policy *p)
 
 const char *mode_name(enum mode m) { return mode_names[m]; }
 const char *status_name(enum status s) { return status_names[s]; }
-const char *visibility_name(enum visibility v) { return vis_names[v]; }
 const char *download_uri_name(enum download_uri u) { return download_uri_names[u]; }
 
 int mode_parse(const char *s, enum mode *out)
@@ -769,77 +740,4 @@ int mode_parse(const char *s, enum mode *out)
 			return 0;
 		}
 	return -1;
-}
-
-int visibility_parse(const char *s, enum visibility *out)
-{
-	for (int v = 0; v < VIS_COUNT; v++)
-		if (!strcmp(s, vis_names[v])) {
-			*out = (enum visibility)v;
-			return 0;
-		}
-	return -1;
-}
-
-/* ---- dates (proleptic Gregorian, H. Hinnant's days_from_civil) -------- */
-
-int days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int era = (y >= 0 ? y : y - 399) / 400;
-	int yoe = y - era * 400;
-	int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-int date_parse(const char *s)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, m, d;
-	char extra;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3)
-		return -1;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-			return -1;
-	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return -1;
-	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		return -1;
-	return days_from_civil(y, m, d);
-}
-
-long long datetime_parse(const char *iso)
-{
-	char day[11];
-	int h, m, sec, n = 0;
-
-	if (!iso || strlen(iso) < 19 || iso[10] != 'T')
-		return -1;
-	memcpy(day, iso, 10);
-	day[10] = '\0';
-	int days = date_parse(day);
-	if (days < 0 || sscanf(iso + 11, "%2d:%2d:%2d%n", &h, &m, &sec, &n) != 3 || n != 8 || h > 23 || m > 59 ||
-	    sec > 60)
-		return -1;
-	return (long long)days * 86400 + h * 3600 + m * 60 + sec;
-}
-
-void date_format(int days, char out[11])
-{
-	int z = days + 719468;
-	int era = (z >= 0 ? z : z - 146096) / 146097;
-	int doe = z - era * 146097;
-	int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int y = yoe + era * 400;
-	int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int mp = (5 * doy + 2) / 153;
-	int d = doy - (153 * mp + 2) / 5 + 1;
-	int m = mp + (mp < 10 ? 3 : -9);
-	/* the modulos only tell the compiler the fields fit */
-	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(y + (m <= 2)) % 10000u, (unsigned)m % 100u,
-		 (unsigned)d % 100u);
 }
