@@ -3,6 +3,7 @@
  * (the body, or Glance's current image with the patch applied), then the
  * one decision path (decide), one record in the decision log, and a
  * verdict for proxy.c to carry out. */
+#include "admit.h"
 #include "decide.h"
 #include "gate.h"
 #include "glance.h"
@@ -598,11 +599,50 @@ static int recheck_held(struct proxy *px, struct conn *c, const struct admit_req
 	return 0;
 }
 
+/* ---- the policy in use (the hold) ---------------------------------------- */
+
+static struct policy_hold *policy_acquire(struct proxy *px)
+{
+	pthread_mutex_lock(&px->policy_lock);
+	struct policy_hold *h = px->hold;
+	h->refs++;
+	pthread_mutex_unlock(&px->policy_lock);
+	return h;
+}
+
+static void drop(struct policy_hold *h)
+{
+	policy_free(h->p);
+	free(h);
+}
+
+static void policy_release(struct proxy *px, struct policy_hold *h)
+{
+	pthread_mutex_lock(&px->policy_lock);
+	int last = --h->refs == 0 && h != px->hold;
+	pthread_mutex_unlock(&px->policy_lock);
+	if (last)
+		drop(h);
+}
+
+void admit_policy_install(struct proxy *px, struct policy *p)
+{
+	struct policy_hold *h = xcalloc(1, sizeof(*h));
+	h->p = p;
+	pthread_mutex_lock(&px->policy_lock);
+	struct policy_hold *old = px->hold;
+	px->hold = h;
+	int unused = old && old->refs == 0;
+	pthread_mutex_unlock(&px->policy_lock);
+	if (unused)
+		drop(old);
+}
+
 /* A decision runs on the policy in force when it began; a reload swaps in
  * a new one for the next decision. */
 static struct policy_hold *hold_policy(struct proxy *px, struct conn *c)
 {
-	struct policy_hold *h = proxy_policy_acquire(px);
+	struct policy_hold *h = policy_acquire(px);
 	c->policy = h->p;
 	return h;
 }
@@ -610,7 +650,7 @@ static struct policy_hold *hold_policy(struct proxy *px, struct conn *c)
 static void release_policy(struct proxy *px, struct conn *c, struct policy_hold *h)
 {
 	c->policy = NULL;
-	proxy_policy_release(px, h);
+	policy_release(px, h);
 }
 
 int admit_recheck(struct proxy *px, struct conn *c, const struct admit_req *r, const char *answer, size_t len,

@@ -108,7 +108,7 @@ static int load(struct proxy *px, const char *config)
 		return -1;
 	}
 	px->config_path = config;
-	proxy_policy_install(px, p);
+	admit_policy_install(px, p);
 	if (!(px->log = dlog_open(px->cfg.log_file, err, sizeof(err)))) {
 		cli_error("%s", err);
 		return -1;
@@ -148,7 +148,7 @@ static void reload(struct proxy *px)
 		cli_error("reload: %s changed in %s; the running proxy keeps the old values until it is restarted",
 			  changed, px->config_path);
 	config_free(&c);
-	proxy_policy_install(px, p);
+	admit_policy_install(px, p);
 	atomic_fetch_add(&px->metrics.reloads, 1);
 	fprintf(stderr, "scs-image-hook proxy: policy reloaded (sha256 %s)\n", p->sha256);
 }

@@ -60,45 +60,6 @@ struct exchange {
 };
 
 
-/* ---- the policy in use ------------------------------------------------------ */
-
-struct policy_hold *proxy_policy_acquire(struct proxy *px)
-{
-	pthread_mutex_lock(&px->policy_lock);
-	struct policy_hold *h = px->hold;
-	h->refs++;
-	pthread_mutex_unlock(&px->policy_lock);
-	return h;
-}
-
-static void drop(struct policy_hold *h)
-{
-	policy_free(h->p);
-	free(h);
-}
-
-void proxy_policy_release(struct proxy *px, struct policy_hold *h)
-{
-	pthread_mutex_lock(&px->policy_lock);
-	int last = --h->refs == 0 && h != px->hold;
-	pthread_mutex_unlock(&px->policy_lock);
-	if (last)
-		drop(h);
-}
-
-void proxy_policy_install(struct proxy *px, struct policy *p)
-{
-	struct policy_hold *h = xcalloc(1, sizeof(*h));
-	h->p = p;
-	pthread_mutex_lock(&px->policy_lock);
-	struct policy_hold *old = px->hold;
-	px->hold = h;
-	int unused = old && old->refs == 0;
-	pthread_mutex_unlock(&px->policy_lock);
-	if (unused)
-		drop(old);
-}
-
 /* ---- per connection ----------------------------------------------------- */
 
 static struct conn *conn_new(struct proxy *px)
