@@ -4,6 +4,7 @@
  * a policy must be an error, never a rule that silently stops applying. */
 #include "policy.h"
 #include "exempt.h"
+#include "fleet.h"
 #include "image.h"
 #include "meta.h"
 #include "projects.h"
@@ -592,7 +593,7 @@ static int load_root(struct loader *l, const struct ynode *root, int allow_confi
 	if (ymap_get(root, "distros") || ymap_get(root, "rules"))
 		return load_v2(l, root);
 	if (ymap_get(root, "image_metadata"))
-		return meta_load(&l->y, l->p, root);
+		return meta_load(&l->y, l->p, root) < 0 ? -1 : fleet_load(&l->y, l->p, ymap_get(root, "image_metadata"));
 	return yc_fail(&l->y, root, "not a policy file: expected %san SCS spec ('images:'), "
 		     "SCS-0104 v2 rules ('distros:', 'rules:') or image metadata rules ('image_metadata:')",
 		     allow_config ? "a config ('policy:'), " : "");
@@ -713,6 +714,7 @@ void policy_free(struct policy *p)
 	}
 	free(p->presence);
 	meta_free(p);
+	fleet_free(p->fleet);
 	for (size_t i = 0; i < p->n_distros; i++)
 		free_distro(&p->distros[i]);
 	free(p->distros);
