@@ -9,6 +9,7 @@
 #include "meta.h"
 #include "projects.h"
 #include "quota.h"
+#include "regex.h"
 #include "util.h"
 #include "yconf.h"
 #include "ydoc.h"
@@ -22,11 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bounds for a regex evaluated on untrusted names: a catastrophic pattern
- * costs at most this much, then the match reports "limit" and the caller
- * fails closed. */
-#define REGEX_MATCH_LIMIT 200000
-#define REGEX_DEPTH_LIMIT 5000
 #define POLICY_MAX_FILE (4u << 20)
 
 static EVP_MD_CTX *hash_ctx(struct policy *p);
@@ -56,69 +52,6 @@ static int get_status(struct loader *l, const struct ynode *n, const char *what,
 		return -1;
 	*out = (enum status)v;
 	return 0;
-}
-
-/* Python's re module treats str patterns as Unicode (\d, \w match any
- * script): UTF + UCP makes PCRE2 match at least what re.match matches, so
- * every name the SCS test would check is checked here too. */
-static int compile_regex(struct loader *l, const struct ynode *n, const char *what,
-			 struct regex *re, int full)
-{
-	int errcode;
-	PCRE2_SIZE off;
-	uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED | (full ? PCRE2_ENDANCHORED : 0);
-
-	if (yc_string(&l->y, n, what, &re->pattern) < 0)
-		return -1;
-	re->code = pcre2_compile((PCRE2_SPTR)re->pattern, PCRE2_ZERO_TERMINATED, opts, &errcode,
-				 &off, NULL);
-	if (!re->code) {
-		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(errcode, msg, sizeof(msg));
-		return yc_fail(&l->y, n, "%s '%s' is not a valid regex: %s at offset %zu", what, re->pattern,
-			     (const char *)msg, (size_t)off);
-	}
-	/* JIT is a speed-up only; without it the interpreter obeys the same limits. */
-	pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
-	return 0;
-}
-
-static void regex_free(struct regex *re)
-{
-	pcre2_code_free(re->code);
-	free(re->pattern);
-}
-
-/* Match data per thread, freed when the thread ends (the proxy runs a
- * thread per connection). */
-static pthread_key_t mdata_key;
-static pthread_once_t mdata_once = PTHREAD_ONCE_INIT;
-
-static void mdata_free(void *md)
-{
-	pcre2_match_data_free(md);
-}
-
-static void mdata_init(void)
-{
-	pthread_key_create(&mdata_key, mdata_free);
-}
-
-int regex_match(const struct policy *p, const struct regex *re, const char *s, size_t len)
-{
-	pthread_once(&mdata_once, mdata_init);
-	pcre2_match_data *md = pthread_getspecific(mdata_key);
-	if (!md) {
-		md = pcre2_match_data_create(1, NULL);
-		if (!md || pthread_setspecific(mdata_key, md)) {
-			pcre2_match_data_free(md);
-			return -1;
-		}
-	}
-	int rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, md, p->mctx);
-	if (rc >= 0)
-		return 1;
-	return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
 }
 
 /* ---- SCS v1 spec files ------------------------------------------------ */
@@ -164,7 +97,7 @@ static int load_entry(struct loader *l, const struct ynode *n, struct spec_entry
 	    yc_need(&l->y, n, "name", "an images entry", &v) < 0 ||
 	    yc_string(&l->y, v, "name", &e->name) < 0)
 		return -1;
-	if ((v = ymap_get(n, "name_scheme")) && compile_regex(l, v, "name_scheme", &e->scheme, 0) < 0)
+	if ((v = ymap_get(n, "name_scheme")) && regex_compile(&l->y, v, "name_scheme", &e->scheme, 0) < 0)
 		return -1;
 	if (yc_need(&l->y, n, "source", "an images entry", &v) < 0 ||
 	    yc_strings(&l->y, v, "source", &e->sources, &e->n_sources) < 0)
@@ -241,7 +174,7 @@ static int load_distro(struct loader *l, const struct ynode *key, const struct y
 	d->line = key->line;
 	if (yc_want(&l->y, n, YNODE_MAP, "a distro") < 0 || yc_keys(&l->y, n, keys, "a distro") < 0 ||
 	    yc_need(&l->y, n, "version_format", "a distro", &v) < 0 ||
-	    compile_regex(l, v, "version_format", &d->version_format, 1) < 0 ||
+	    regex_compile(&l->y, v, "version_format", &d->version_format, 1) < 0 ||
 	    yc_need(&l->y, n, "releases", "a distro", &v) < 0 || yc_want(&l->y, v, YNODE_SEQ, "releases") < 0)
 		return -1;
 	d->releases = xcalloc(v->n, sizeof(*d->releases));
@@ -320,7 +253,7 @@ static int load_rule(struct loader *l, const struct ynode *n, struct v2_rule *r)
 		return -1;
 	if ((v = ymap_get(n, "match")) && get_prop_map(l, v, "match", &r->match, &r->n_match) < 0)
 		return -1;
-	if ((v = ymap_get(n, "name_scheme")) && compile_regex(l, v, "name_scheme", &r->name_scheme, 0) < 0)
+	if ((v = ymap_get(n, "name_scheme")) && regex_compile(&l->y, v, "name_scheme", &r->name_scheme, 0) < 0)
 		return -1;
 	if (!r->n_match && !r->name_scheme.code)
 		return yc_fail(&l->y, n, "rule '%s' needs a selector: 'match' or 'name_scheme'", r->id);
@@ -363,7 +296,7 @@ static int load_presence(struct loader *l, const struct ynode *n, struct presenc
 	if ((v = ymap_get(n, "name_scheme"))) {
 		if (ymap_get(n, "distro"))
 			return yc_fail(&l->y, v, "a presence rule has either 'distro' or 'name_scheme'");
-		if (compile_regex(l, v, "name_scheme", &r->name_scheme, 0) < 0 ||
+		if (regex_compile(&l->y, v, "name_scheme", &r->name_scheme, 0) < 0 ||
 		    yc_need(&l->y, n, "status", "a name_scheme presence rule", &v) < 0)
 			return -1;
 		return get_status(l, v, "status", &r->latest);
@@ -620,13 +553,11 @@ struct policy *policy_new(void)
 	p->mode = MODE_ENFORCE;
 	p->scope[VIS_PUBLIC] = p->scope[VIS_COMMUNITY] = MODE_ENFORCE;
 	p->scope[VIS_SHARED] = p->scope[VIS_PRIVATE] = MODE_WARN;
-	p->mctx = pcre2_match_context_create(NULL);
+	p->mctx = regex_context_new();
 	pp->md = EVP_MD_CTX_new();
 	if (!p->mctx || !pp->md || !EVP_DigestInit_ex(pp->md, EVP_sha256(), NULL)) {
 		oom();
 	}
-	pcre2_set_match_limit(p->mctx, REGEX_MATCH_LIMIT);
-	pcre2_set_depth_limit(p->mctx, REGEX_DEPTH_LIMIT);
 	return p;
 }
 

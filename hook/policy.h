@@ -5,8 +5,7 @@
 
 #include <stddef.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include "regex.h"
 
 /* Enforcement strength, ordered so that the weaker of two is the min. */
 enum mode { MODE_DRY_RUN, MODE_WARN, MODE_ENFORCE };
@@ -14,11 +13,6 @@ enum mode { MODE_DRY_RUN, MODE_WARN, MODE_ENFORCE };
 enum visibility { VIS_PUBLIC, VIS_COMMUNITY, VIS_SHARED, VIS_PRIVATE, VIS_COUNT };
 
 enum status { STATUS_OPTIONAL, STATUS_RECOMMENDED, STATUS_MANDATORY };
-
-struct regex {
-	char *pattern;
-	pcre2_code *code;               /* compiled anchored (and end-anchored for full) */
-};
 
 /* One `images:` entry of an SCS v1 spec file. */
 struct spec_entry {
@@ -148,9 +142,6 @@ int policy_finish(struct policy *p, char *err, size_t errlen);
 void policy_free(struct policy *p);
 
 
-/* Regex matching as Python's re.match: anchored at the start only.
- * Returns 1 match, 0 no match, -1 when the match limit was hit. */
-int regex_match(const struct policy *p, const struct regex *re, const char *s, size_t len);
 
 const char *mode_name(enum mode m);
 const char *status_name(enum status s);
