@@ -15,7 +15,7 @@ CFLAGS    += $(OPT) -std=gnu11 $(WARN) -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
 LDLIBS    += $(shell pkg-config --libs $(PKGS)) -pthread
 
 # The pure core and what it writes; the adapters that talk to services; the commands.
-CORE   := ydoc yconf date regex policy meta fleet image patch route hdr decide exempt presence jsonw record log util tokens quota \
+CORE   := ydoc yconf date regex enums spec rules policy meta fleet image patch route hdr decide exempt presence jsonw record log util tokens quota \
           usage projects uri sums origins
 ADAPT  := clouds config opconf http keystone glance upstream metrics gate admit proxy
 CMDS   := main cli cmd_check cmd_policy cmd_audit cmd_proxy
