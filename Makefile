@@ -14,10 +14,12 @@ CFLAGS    += $(OPT) -std=gnu11 $(WARN) -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
              -DSYSCONFDIR='"$(SYSCONFDIR)"' $(shell pkg-config --cflags $(PKGS))
 LDLIBS    += $(shell pkg-config --libs $(PKGS)) -pthread
 
-# The pure core and what it writes; the adapters that talk to services; the commands.
-CORE   := ydoc yconf policy meta fleet image patch route hdr decide presence jsonw record log util tokens quota \
+# The pure core and what it writes; the adapters that talk to services and
+# files (log writes the decision log); the commands. scripts/layers checks
+# that CORE does no I/O and that no objects use each other in a cycle.
+CORE   := ydoc yconf date regex enums spec rules policy meta fleet image patch route hdr decide exempt presence jsonw record util tokens quota \
           usage projects uri sums origins
-ADAPT  := clouds config opconf http keystone glance upstream metrics gate admit proxy
+ADAPT  := log clouds config opconf http keystone glance upstream metrics gate admit proxy
 CMDS   := main cli cmd_check cmd_policy cmd_audit cmd_proxy
 OBJ    := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) $(ADAPT) $(CMDS)))
 # pgp (librnp) is built and tested, and joins ADAPT when origin verification
@@ -26,7 +28,7 @@ CORE_OBJ := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) clouds config opconf pg
 UNIT_SRC := $(wildcard tests/unit/*.c)
 BIN    := $(BUILD)/scs-image-hook
 
-.PHONY: all deps check unit asan valgrind install uninstall demo bench clean
+.PHONY: all deps check layers unit asan valgrind install uninstall demo bench clean
 all: $(BIN)
 
 $(BUILD)/%.o: hook/%.c $(wildcard hook/*.h) | $(BUILD)
@@ -48,8 +50,12 @@ deps:
 
 # The proxy's peak RSS bound in the 1 GiB streaming test (ASan needs more).
 RSS_LIMIT_MIB ?= 64
-check: $(BIN) $(BUILD)/unit-tests
+check: layers $(BIN) $(BUILD)/unit-tests
 	RSS_LIMIT_MIB=$(RSS_LIMIT_MIB) BIN=$(abspath $(BIN)) UNIT=$(abspath $(BUILD)/unit-tests) tests/run
+
+# No cycles between objects, no I/O in CORE (scripts/layers says how it judges).
+layers: $(BIN)
+	BUILD=$(BUILD) CORE="$(CORE)" scripts/layers
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
@@ -86,3 +92,7 @@ valgrind: $(BIN) $(BUILD)/unit-tests
 		$(BIN) check --config policy/scs-image-hook.yaml --format json --log /dev/null examples/images.jsonl \
 		>/dev/null || [ $$? -eq 1 ]
 include tests/fuzz/fuzz.mk
+
+# For scripts/layers: the layer lists, named once, above.
+print-%:
+	@echo $($*)

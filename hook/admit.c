@@ -3,6 +3,7 @@
  * (the body, or Glance's current image with the patch applied), then the
  * one decision path (decide), one record in the decision log, and a
  * verdict for proxy.c to carry out. */
+#include "admit.h"
 #include "decide.h"
 #include "gate.h"
 #include "glance.h"
@@ -10,7 +11,6 @@
 #include "keystone.h"
 #include "log.h"
 #include "patch.h"
-#include "proxy.h"
 #include "quota.h"
 #include "record.h"
 #include "tokens.h"
@@ -45,42 +45,42 @@ static int refuse(struct verdict *v, int status, const char *fmt, ...)
 
 /* The hook's own token, authenticating again when it is near expiry or
  * when Keystone refused it (stale). Copied out under the lock. */
-static int service_token(struct proxy *px, struct conn *c, int stale, char *out, size_t len, char *err,
+static int service_token(struct admit *ad, struct admit_conn *c, int stale, char *out, size_t len, char *err,
 			 size_t errlen)
 {
 	struct keystone_session s;
 	int rc = 0;
 
-	pthread_mutex_lock(&px->service_lock);
-	if (stale || !px->service_token || px->service_expires - SERVICE_TOKEN_MARGIN < now_s()) {
-		rc = keystone_auth(&c->http, &px->cfg.auth, &s, err, errlen);
+	pthread_mutex_lock(&ad->service_lock);
+	if (stale || !ad->service_token || ad->service_expires - SERVICE_TOKEN_MARGIN < now_s()) {
+		rc = keystone_auth(&c->http, &ad->cfg->auth, &s, err, errlen);
 		if (rc == 0) {
-			free(px->service_token);
-			px->service_token = xstrdup(s.token);
-			px->service_expires = datetime_parse(s.expires_at);
+			free(ad->service_token);
+			ad->service_token = xstrdup(s.token);
+			ad->service_expires = datetime_parse(s.expires_at);
 			keystone_session_free(&s);
 		}
 	}
 	if (rc == 0)
-		snprintf(out, len, "%s", px->service_token);
-	pthread_mutex_unlock(&px->service_lock);
+		snprintf(out, len, "%s", ad->service_token);
+	pthread_mutex_unlock(&ad->service_lock);
 	return rc;
 }
 
 /* 0 identified, 1 the token is not valid, -1 Keystone could not say. */
-static int identify(struct proxy *px, struct conn *c, const char *token, struct token_info *who, char *err,
+static int identify(struct admit *ad, struct admit_conn *c, const char *token, struct token_info *who, char *err,
 		    size_t errlen)
 {
 	char service[4096];
 
-	if (token_cache_get(px->tokens, token, now_s(), who))
+	if (token_cache_get(ad->tokens, token, now_s(), who))
 		return 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if (service_token(px, c, attempt, service, sizeof(service), err, errlen) < 0)
+		if (service_token(ad, c, attempt, service, sizeof(service), err, errlen) < 0)
 			return -1;
-		int rc = keystone_validate(&c->http, px->cfg.auth.auth_url, service, token, who, err, errlen);
+		int rc = keystone_validate(&c->http, ad->cfg->auth.auth_url, service, token, who, err, errlen);
 		if (rc == 0)
-			token_cache_put(px->tokens, token, who, now_s(), px->cfg.token_cache_ms / 1000);
+			token_cache_put(ad->tokens, token, who, now_s(), ad->cfg->token_cache_ms / 1000);
 		if (rc != 2)
 			return rc;
 	}
@@ -89,14 +89,14 @@ static int identify(struct proxy *px, struct conn *c, const char *token, struct 
 
 /* Glance's current image, with the caller's token so it sees what they see.
  * 0 with *doc; 1 when Glance refused (v holds its answer); -1 no answer. */
-static int current_image(struct proxy *px, struct conn *c, const struct admit_req *r, json_t **doc,
+static int current_image(struct admit *ad, struct admit_conn *c, const struct admit_req *r, json_t **doc,
 			 struct verdict *v, char *err, size_t errlen)
 {
 	struct glance g;
 	struct http_resp resp;
 	char why[512];
 
-	glance_init(&g, &c->http, px->cfg.upstream, r->token);
+	glance_init(&g, &c->http, ad->cfg->upstream, r->token);
 	if (glance_get(&g, r->image_id, &resp, err, errlen) < 0)
 		return -1;
 	int rc = 0;
@@ -170,7 +170,7 @@ static int refuse_reserved(struct verdict *v, const char *key)
 
 /* The image the request would leave behind, as JSON text for image_parse.
  * Neither may touch the hook's reservations. */
-static int future_image(struct proxy *px, struct conn *c, const struct admit_req *r, char **text,
+static int future_image(struct admit *ad, struct admit_conn *c, const struct admit_req *r, char **text,
 			struct verdict *v, char *err, size_t errlen)
 {
 	json_t *doc = NULL;
@@ -203,7 +203,7 @@ static int future_image(struct proxy *px, struct conn *c, const struct admit_req
 		return refuse(v, 415, "the request media type %s is not supported: use a Glance JSON-patch type",
 			      r->content_type ? r->content_type : "(none)"), 1;
 	}
-	int rc = current_image(px, c, r, &doc, v, err, errlen);
+	int rc = current_image(ad, c, r, &doc, v, err, errlen);
 	if (rc)
 		return rc;
 	if (r->route == ROUTE_PATCH) {
@@ -242,7 +242,7 @@ static void summarize(const struct decision *d, const char *id, struct verdict *
 		snprintf(v->message + off, sizeof(v->message) - off, " [decision %s]", id);
 }
 
-static void log_record(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
+static void log_record(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
 		       const struct image *img, const struct decision *d, const char *id, const char *error,
 		       long long t0, struct verdict *v)
 {
@@ -253,14 +253,14 @@ static void log_record(struct proxy *px, struct conn *c, const struct admit_req 
 	size_t len;
 
 	if (recorder_render(c->rec, &rc, img, d, &line, &len) == 0) {
-		dlog_write(px->log, line, len);
+		dlog_write(ad->log, line, len);
 		v->record = line;
 		v->record_len = len;
 	}
 }
 
 /* Keystone or Glance could not answer: the failure policy decides. */
-static int cannot_decide(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
+static int cannot_decide(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
 			 const char *why, long long t0, struct verdict *v)
 {
 	struct image none = { .visibility = VIS_PRIVATE };
@@ -268,10 +268,10 @@ static int cannot_decide(struct proxy *px, struct conn *c, const struct admit_re
 	char id[37];
 
 	uuid_v4(id);
-	atomic_fetch_add(&px->metrics.keystone_errors, 1);
-	d.action = px->cfg.failure == FAIL_OPEN ? ACTION_ALLOW : ACTION_DENY;
-	log_record(px, c, r, who, &none, &d, id, why, t0, v);
-	if (px->cfg.failure == FAIL_OPEN)
+	atomic_fetch_add(&ad->metrics->keystone_errors, 1);
+	d.action = ad->cfg->failure == FAIL_OPEN ? ACTION_ALLOW : ACTION_DENY;
+	log_record(ad, c, r, who, &none, &d, id, why, t0, v);
+	if (ad->cfg->failure == FAIL_OPEN)
 		return 0;
 	return refuse(v, 503, "The image policy could not be checked (%s); try again later [decision %s]", why, id);
 }
@@ -296,7 +296,7 @@ static enum quota_op quota_op_of(enum route_kind k)
 /* Make the upload's reservation visible to every node before its first
  * byte moves: the marker on the image, written with the hook's own token
  * while the project's gate is held. */
-static int reserve(struct conn *c, struct glance *g, const struct admit_req *r, unsigned long long bytes,
+static int reserve(struct admit_conn *c, struct glance *g, const struct admit_req *r, unsigned long long bytes,
 		   char *err, size_t errlen)
 {
 	struct quota_marker m = { .start = now_s(), .bytes = bytes };
@@ -312,7 +312,7 @@ static int reserve(struct conn *c, struct glance *g, const struct admit_req *r, 
 }
 
 /* Read the charged project's usage and decide the quotas on it. */
-static int quota_round(struct conn *c, struct glance *g, const struct admit_req *r, const struct caller *charged,
+static int quota_round(struct admit_conn *c, struct glance *g, const struct admit_req *r, const struct caller *charged,
 		       int today, struct decision *d, char *err, size_t errlen)
 {
 	const struct quota *q = c->policy->quota;
@@ -334,7 +334,7 @@ static int quota_round(struct conn *c, struct glance *g, const struct admit_req 
  * marker (each reads after its own write is committed), so both may
  * refuse, never both pass; a refusal takes the marker back. Sets the byte
  * cap of an upload. 0, or -1 when Glance could not be read or written. */
-static int fair_use(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
+static int fair_use(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
 		    const struct image *img, const char *uri, int today, struct decision *d, struct verdict *v,
 		    char *err, size_t errlen)
 {
@@ -345,18 +345,18 @@ static int fair_use(struct proxy *px, struct conn *c, const struct admit_req *r,
 
 	if (!q || r->route == ROUTE_PATCH || r->route == ROUTE_REACTIVATE || r->route == ROUTE_DEACTIVATE)
 		return 0;
-	if (!px->cfg.has_keystone)
+	if (!ad->cfg->has_keystone)
 		return snprintf(err, errlen, "quotas need the hook's keystone credentials to read usage"), -1;
 	charged_project(who, img->owner, &charged);
 	quota_limits_for(q, &charged, &c->cap_limits);
-	if (service_token(px, c, 0, token, sizeof(token), err, errlen) < 0)
+	if (service_token(ad, c, 0, token, sizeof(token), err, errlen) < 0)
 		return -1;
-	int gate = gate_enter(charged.project_id, px->cfg.decision_timeout_ms);
+	int gate = gate_enter(charged.project_id, ad->cfg->decision_timeout_ms);
 	if (gate < 0)
 		return snprintf(err, errlen, "other decisions of project %s did not finish in time",
 				charged.project_id ? charged.project_id : "(none)"), -1;
 	c->gate = gate + 1;
-	glance_init(&g, &c->http, px->cfg.upstream, token);
+	glance_init(&g, &c->http, ad->cfg->upstream, token);
 	struct decision before = *d;
 	if (quota_round(c, &g, r, &charged, today, d, err, errlen) < 0)
 		return -1;
@@ -382,15 +382,15 @@ static int fair_use(struct proxy *px, struct conn *c, const struct admit_req *r,
 
 /* Log d, count it, and turn it into the verdict: 403 for the image
  * policy, 413 when only fair use refuses (Glance's status for quotas). */
-static void conclude(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
+static void conclude(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
 		     const struct image *img, const struct decision *d, enum action policy_action, long long t0,
 		     struct verdict *v)
 {
 	char id[37];
 
 	uuid_v4(id);
-	log_record(px, c, r, who, img, d, id, NULL, t0, v);
-	metrics_decision(&px->metrics, d);
+	log_record(ad, c, r, who, img, d, id, NULL, t0, v);
+	metrics_decision(ad->metrics, d);
 	if (d->action == ACTION_ALLOW)
 		return;
 	summarize(d, id, v);
@@ -400,7 +400,7 @@ static void conclude(struct proxy *px, struct conn *c, const struct admit_req *r
 		v->warn = 1;
 }
 
-static int decide_image(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
+static int decide_image(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
 			const char *text, const char *uri, long long t0, struct verdict *v)
 {
 	struct image img = { 0 };
@@ -416,11 +416,11 @@ static int decide_image(struct proxy *px, struct conn *c, const struct admit_req
 	if (r->route == ROUTE_DEACTIVATE)
 		d.action = ACTION_ALLOW;    /* logged with what the image violates, never refused */
 	enum action policy_action = d.action;
-	int rc = fair_use(px, c, r, who, &img, uri, today, &d, v, err, sizeof(err));
+	int rc = fair_use(ad, c, r, who, &img, uri, today, &d, v, err, sizeof(err));
 	if (rc < 0)
-		rc = cannot_decide(px, c, r, who, err, t0, v);
+		rc = cannot_decide(ad, c, r, who, err, t0, v);
 	else
-		conclude(px, c, r, who, &img, &d, policy_action, t0, v);
+		conclude(ad, c, r, who, &img, &d, policy_action, t0, v);
 	image_release(&img);
 	return rc;
 }
@@ -432,7 +432,7 @@ static void caller_of(const struct token_info *ti, struct caller *who)
 	who->project_name = ti->project_name[0] ? ti->project_name : NULL;
 }
 
-static int admit_held(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v)
+static int admit_held(struct admit *ad, struct admit_conn *c, const struct admit_req *r, struct verdict *v)
 {
 	long long t0 = mono_us();
 	struct token_info *ti = &c->caller;
@@ -445,21 +445,21 @@ static int admit_held(struct proxy *px, struct conn *c, const struct admit_req *
 	if (!r->token || !r->token[0])
 		return refuse(v, 401, "This server could not verify that you are authorized to access the "
 			      "document you requested (no X-Auth-Token).");
-	if (px->cfg.has_keystone) {
-		int rc = identify(px, c, r->token, ti, err, sizeof(err));
+	if (ad->cfg->has_keystone) {
+		int rc = identify(ad, c, r->token, ti, err, sizeof(err));
 		if (rc == 1)
 			return refuse(v, 401, "The request you have made requires authentication (token not valid).");
 		if (rc < 0)
-			return cannot_decide(px, c, r, &who, err, t0, v);
+			return cannot_decide(ad, c, r, &who, err, t0, v);
 		caller_of(ti, &who);
 	}
 	if (r->route == ROUTE_IMPORT && import_uri(r, &uri, v) < 0)
 		return 0;
-	int rc = future_image(px, c, r, &text, v, err, sizeof(err));
+	int rc = future_image(ad, c, r, &text, v, err, sizeof(err));
 	if (rc < 0)
-		rc = cannot_decide(px, c, r, &who, err, t0, v);
+		rc = cannot_decide(ad, c, r, &who, err, t0, v);
 	else if (rc == 0)
-		rc = decide_image(px, c, r, &who, text, uri, t0, v);
+		rc = decide_image(ad, c, r, &who, text, uri, t0, v);
 	else
 		rc = 0;
 	free(text);
@@ -469,19 +469,19 @@ static int admit_held(struct proxy *px, struct conn *c, const struct admit_req *
 
 /* Hide an image with the hook's own credentials: the one change that
  * takes a public image out of sight without destroying anything. */
-static int hide(struct proxy *px, struct conn *c, const char *id, char *err, size_t errlen)
+static int hide(struct admit *ad, struct admit_conn *c, const char *id, char *err, size_t errlen)
 {
 	static const char body[] = "[{\"op\": \"replace\", \"path\": \"/os_hidden\", \"value\": true}]";
 	char token[4096], url[1024];
 	struct http_resp resp;
 
-	if (!px->cfg.has_keystone) {
+	if (!ad->cfg->has_keystone) {
 		snprintf(err, errlen, "no keystone credentials to hide it with");
 		return -1;
 	}
-	if (service_token(px, c, 0, token, sizeof(token), err, errlen) < 0)
+	if (service_token(ad, c, 0, token, sizeof(token), err, errlen) < 0)
 		return -1;
-	snprintf(url, sizeof(url), "%s/v2/images/%s", px->cfg.upstream, id);
+	snprintf(url, sizeof(url), "%s/v2/images/%s", ad->cfg->upstream, id);
 	struct http_req req = { .method = "PATCH", .url = url, .token = token, .body = body,
 				.body_len = sizeof(body) - 1, .content_type = "application/openstack-images-v2.1-json-patch" };
 	if (http_do(&c->http, &req, &resp, err, errlen) < 0)
@@ -495,7 +495,7 @@ static int hide(struct proxy *px, struct conn *c, const char *id, char *err, siz
 
 /* Glance's answer could not be checked (unchecked says why): it may
  * violate, so the image is hidden and the client gets 502 with the reason. */
-static int recheck_failed(struct proxy *px, struct conn *c, const struct admit_req *r, const char *unchecked,
+static int recheck_failed(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const char *unchecked,
 			  long long t0, struct verdict *v)
 {
 	struct image img = { .id = r->image_id && r->image_id[0] ? r->image_id : NULL, .visibility = VIS_PRIVATE };
@@ -505,12 +505,12 @@ static int recheck_failed(struct proxy *px, struct conn *c, const struct admit_r
 
 	uuid_v4(id);
 	caller_of(&c->caller, &who);
-	int hidden = img.id && hide(px, c, img.id, err, sizeof(err)) == 0;
+	int hidden = img.id && hide(ad, c, img.id, err, sizeof(err)) == 0;
 	snprintf(why, sizeof(why), "%s, so it could not be checked against the policy; %s%s", unchecked,
 		 hidden ? "the image was hidden" : img.id ? "hiding it failed: " : "no image id to hide",
 		 hidden || !img.id ? "" : err);
-	log_record(px, c, r, &who, &img, &d, id, why, t0, v);
-	metrics_decision(&px->metrics, &d);
+	log_record(ad, c, r, &who, &img, &d, id, why, t0, v);
+	metrics_decision(ad->metrics, &d);
 	return refuse(v, 502, "%s [decision %s]", why, id);
 }
 
@@ -518,7 +518,7 @@ static int recheck_failed(struct proxy *px, struct conn *c, const struct admit_r
  * creates atomic on this node, not across nodes. A node that now sees the
  * project over its limit takes its image back (two racing nodes may both
  * do so; they never both keep one over the limit) and answers 413. */
-static void count_again(struct proxy *px, struct conn *c, const struct admit_req *r, const struct caller *who,
+static void count_again(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
 			const struct image *img, long long t0, struct verdict *v)
 {
 	struct decision d = { .mode = c->policy->mode, .action = ACTION_ALLOW };
@@ -530,8 +530,8 @@ static void count_again(struct proxy *px, struct conn *c, const struct admit_req
 
 	charged_project(who, img->owner, &charged);
 	token[0] = '\0';
-	glance_init(&g, &c->http, px->cfg.upstream, token);
-	if (service_token(px, c, 0, token, sizeof(token), err, sizeof(err)) < 0)
+	glance_init(&g, &c->http, ad->cfg->upstream, token);
+	if (service_token(ad, c, 0, token, sizeof(token), err, sizeof(err)) < 0)
 		goto failed;
 	if (glance_usage(&g, charged.project_id, now_s(), c->cap_limits.v[QL_WINDOW], img->id, &c->cap_usage, err,
 			 sizeof(err)) < 0)
@@ -542,19 +542,19 @@ static void count_again(struct proxy *px, struct conn *c, const struct admit_req
 		return;
 	if (glance_delete(&g, img->id, err, sizeof(err)) < 0)
 		goto failed;
-	conclude(px, c, r, who, img, &d, ACTION_ALLOW, t0, v);
+	conclude(ad, c, r, who, img, &d, ACTION_ALLOW, t0, v);
 	snprintf(v->message + strlen(v->message), sizeof(v->message) - strlen(v->message),
 		 "; a create through another node came first, the image was deleted again");
 	return;
 failed:
 	/* cannot count: the failure policy decides, as before a create */
 	snprintf(why, sizeof(why), "cannot count the project's images again after the create: %s", err);
-	if (px->cfg.failure == FAIL_OPEN)
+	if (ad->cfg->failure == FAIL_OPEN)
 		return;
 	uuid_v4(id);
 	if (!token[0] || glance_delete(&g, img->id, err, sizeof(err)) < 0)
 		snprintf(why + strlen(why), sizeof(why) - strlen(why), "; deleting it failed: %s", err);
-	log_record(px, c, r, who, img, &d, id, why, t0, v);
+	log_record(ad, c, r, who, img, &d, id, why, t0, v);
 	refuse(v, 503, "The image policy could not be checked (%s); try again later [decision %s]", why, id);
 }
 
@@ -562,7 +562,7 @@ failed:
  * node may have changed the image between our decision and Glance's
  * write. A violation found here is hidden at once and refused with 409;
  * an answer that cannot be parsed is treated as one (502). */
-static int recheck_held(struct proxy *px, struct conn *c, const struct admit_req *r, const char *answer,
+static int recheck_held(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const char *answer,
 			size_t len, const char *unchecked, struct verdict *v)
 {
 	long long t0 = mono_us();
@@ -573,23 +573,23 @@ static int recheck_held(struct proxy *px, struct conn *c, const struct admit_req
 
 	memset(v, 0, sizeof(*v));
 	if (unchecked || !answer)
-		return recheck_failed(px, c, r, unchecked ? unchecked : "Glance's answer is empty", t0, v);
+		return recheck_failed(ad, c, r, unchecked ? unchecked : "Glance's answer is empty", t0, v);
 	if (image_parse(&img, answer, len, err, sizeof(err)) < 0) {
 		image_release(&img);
 		snprintf(why, sizeof(why), "Glance's answer is not an image (%s)", err);
-		return recheck_failed(px, c, r, why, t0, v);
+		return recheck_failed(ad, c, r, why, t0, v);
 	}
 	caller_of(&c->caller, &who);
 	decide(c->policy, &img, &who, (int)(now_s() / 86400), &d);
 	if (d.action != ACTION_DENY && img.id && r->route == ROUTE_CREATE && c->policy->quota)
-		count_again(px, c, r, &who, &img, t0, v);
+		count_again(ad, c, r, &who, &img, t0, v);
 	else if (d.action == ACTION_DENY && img.id) {
 		uuid_v4(id);
-		int hidden = hide(px, c, img.id, err, sizeof(err)) == 0;
+		int hidden = hide(ad, c, img.id, err, sizeof(err)) == 0;
 		snprintf(why, sizeof(why), "Glance's answer violates the policy (changed by a concurrent request); %s%s",
 			 hidden ? "the image was hidden" : "hiding it failed: ", hidden ? "" : err);
-		log_record(px, c, r, &who, &img, &d, id, why, t0, v);
-		metrics_decision(&px->metrics, &d);
+		log_record(ad, c, r, &who, &img, &d, id, why, t0, v);
+		metrics_decision(ad->metrics, &d);
 		summarize(&d, id, v);
 		snprintf(v->message + strlen(v->message), sizeof(v->message) - strlen(v->message), "; %s", why);
 		v->status = 409;
@@ -598,60 +598,99 @@ static int recheck_held(struct proxy *px, struct conn *c, const struct admit_req
 	return 0;
 }
 
+/* ---- the policy in use (the hold) ---------------------------------------- */
+
+static struct policy_hold *policy_acquire(struct admit *ad)
+{
+	pthread_mutex_lock(&ad->policy_lock);
+	struct policy_hold *h = ad->hold;
+	h->refs++;
+	pthread_mutex_unlock(&ad->policy_lock);
+	return h;
+}
+
+static void drop(struct policy_hold *h)
+{
+	policy_free(h->p);
+	free(h);
+}
+
+static void policy_release(struct admit *ad, struct policy_hold *h)
+{
+	pthread_mutex_lock(&ad->policy_lock);
+	int last = --h->refs == 0 && h != ad->hold;
+	pthread_mutex_unlock(&ad->policy_lock);
+	if (last)
+		drop(h);
+}
+
+void admit_policy_install(struct admit *ad, struct policy *p)
+{
+	struct policy_hold *h = xcalloc(1, sizeof(*h));
+	h->p = p;
+	pthread_mutex_lock(&ad->policy_lock);
+	struct policy_hold *old = ad->hold;
+	ad->hold = h;
+	int unused = old && old->refs == 0;
+	pthread_mutex_unlock(&ad->policy_lock);
+	if (unused)
+		drop(old);
+}
+
 /* A decision runs on the policy in force when it began; a reload swaps in
  * a new one for the next decision. */
-static struct policy_hold *hold_policy(struct proxy *px, struct conn *c)
+static struct policy_hold *hold_policy(struct admit *ad, struct admit_conn *c)
 {
-	struct policy_hold *h = proxy_policy_acquire(px);
+	struct policy_hold *h = policy_acquire(ad);
 	c->policy = h->p;
 	return h;
 }
 
-static void release_policy(struct proxy *px, struct conn *c, struct policy_hold *h)
+static void release_policy(struct admit *ad, struct admit_conn *c, struct policy_hold *h)
 {
 	c->policy = NULL;
-	proxy_policy_release(px, h);
+	policy_release(ad, h);
 }
 
-int admit_recheck(struct proxy *px, struct conn *c, const struct admit_req *r, const char *answer, size_t len,
+int admit_recheck(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const char *answer, size_t len,
 		  const char *unchecked, struct verdict *v)
 {
-	struct policy_hold *h = hold_policy(px, c);
-	int rc = recheck_held(px, c, r, answer, len, unchecked, v);
-	release_policy(px, c, h);
+	struct policy_hold *h = hold_policy(ad, c);
+	int rc = recheck_held(ad, c, r, answer, len, unchecked, v);
+	release_policy(ad, c, h);
 	return rc;
 }
 
-int admit_recheck_image(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v)
+int admit_recheck_image(struct admit *ad, struct admit_conn *c, const struct admit_req *r, struct verdict *v)
 {
-	struct policy_hold *h = hold_policy(px, c);
+	struct policy_hold *h = hold_policy(ad, c);
 	struct http_resp resp = { 0 };
 	struct glance g;
 	char token[4096], err[512], why[700];
 	const char *unchecked = NULL;
 
 	token[0] = '\0';
-	if (service_token(px, c, 0, token, sizeof(token), err, sizeof(err)) < 0) {
+	if (service_token(ad, c, 0, token, sizeof(token), err, sizeof(err)) < 0) {
 		snprintf(why, sizeof(why), "the image could not be read again after its data (%s)", err);
 		unchecked = why;
 	} else {
-		glance_init(&g, &c->http, px->cfg.upstream, token);
+		glance_init(&g, &c->http, ad->cfg->upstream, token);
 		if (glance_get(&g, r->image_id, &resp, err, sizeof(err)) < 0 || resp.status != 200) {
 			snprintf(why, sizeof(why), "the image could not be read again after its data (%s)",
 				 resp.status ? "Glance did not answer 200" : err);
 			unchecked = why;
 		}
 	}
-	int rc = recheck_held(px, c, r, unchecked ? NULL : resp.body, unchecked ? 0 : resp.len, unchecked, v);
+	int rc = recheck_held(ad, c, r, unchecked ? NULL : resp.body, unchecked ? 0 : resp.len, unchecked, v);
 	http_resp_free(&resp);
-	release_policy(px, c, h);
+	release_policy(ad, c, h);
 	return rc;
 }
 
-void admit_refused(struct proxy *px, struct conn *c, const struct admit_req *r, int status, const char *why,
+void admit_refused(struct admit *ad, struct admit_conn *c, const struct admit_req *r, int status, const char *why,
 		   struct verdict *v)
 {
-	struct policy_hold *h = hold_policy(px, c);
+	struct policy_hold *h = hold_policy(ad, c);
 	struct image none = { .visibility = VIS_PRIVATE };
 	struct decision d = { .mode = c->policy->mode, .action = ACTION_DENY };
 	struct caller who = { 0 };
@@ -659,12 +698,12 @@ void admit_refused(struct proxy *px, struct conn *c, const struct admit_req *r, 
 
 	memset(v, 0, sizeof(*v));
 	uuid_v4(id);
-	log_record(px, c, r, &who, &none, &d, id, why, mono_us(), v);
+	log_record(ad, c, r, &who, &none, &d, id, why, mono_us(), v);
 	refuse(v, status, "%s [decision %s]", why, id);
-	release_policy(px, c, h);
+	release_policy(ad, c, h);
 }
 
-static int cut_held(struct proxy *px, struct conn *c, const struct admit_req *r, long long received,
+static int cut_held(struct admit *ad, struct admit_conn *c, const struct admit_req *r, long long received,
 		    struct verdict *v)
 {
 	long long t0 = mono_us();
@@ -681,32 +720,32 @@ static int cut_held(struct proxy *px, struct conn *c, const struct admit_req *r,
 	charged_project(&who, c->cap_project, &charged);
 	quota_decide(c->policy->quota, c->policy->mode, &charged, (int)(now_s() / 86400), &c->cap_limits,
 		     &c->cap_usage, &ask, &d);
-	conclude(px, c, r, &who, &img, &d, ACTION_ALLOW, t0, v);
+	conclude(ad, c, r, &who, &img, &d, ACTION_ALLOW, t0, v);
 	return 0;
 }
 
-int admit_cut(struct proxy *px, struct conn *c, const struct admit_req *r, long long received, struct verdict *v)
+int admit_cut(struct admit *ad, struct admit_conn *c, const struct admit_req *r, long long received, struct verdict *v)
 {
-	struct policy_hold *h = hold_policy(px, c);
-	int rc = cut_held(px, c, r, received, v);
-	release_policy(px, c, h);
+	struct policy_hold *h = hold_policy(ad, c);
+	int rc = cut_held(ad, c, r, received, v);
+	release_policy(ad, c, h);
 	return rc;
 }
 
-static void leave_gate(struct conn *c)
+static void leave_gate(struct admit_conn *c)
 {
 	if (c->gate)
 		gate_leave(c->gate - 1);
 	c->gate = 0;
 }
 
-int admit(struct proxy *px, struct conn *c, const struct admit_req *r, struct verdict *v)
+int admit(struct admit *ad, struct admit_conn *c, const struct admit_req *r, struct verdict *v)
 {
-	struct policy_hold *h = hold_policy(px, c);
+	struct policy_hold *h = hold_policy(ad, c);
 	leave_gate(c);
 	c->reserved = 0;
-	int rc = admit_held(px, c, r, v);
-	release_policy(px, c, h);
+	int rc = admit_held(ad, c, r, v);
+	release_policy(ad, c, h);
 	/* An upload's reservation is in Glance now; a create or import keeps
 	 * the gate until Glance has answered (admit_end), as only then does
 	 * the image, or its import lock, show in the list. */
@@ -715,9 +754,9 @@ int admit(struct proxy *px, struct conn *c, const struct admit_req *r, struct ve
 	return rc;
 }
 
-void admit_end(struct proxy *px, struct conn *c)
+void admit_end(struct admit *ad, struct admit_conn *c)
 {
-	(void)px;
+	(void)ad;
 	leave_gate(c);
 	c->reserved = 0;
 }

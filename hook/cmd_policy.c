@@ -1,5 +1,6 @@
 /* policy: lint policy files; show the rules as the hook understands them. */
 #include "cli.h"
+#include "image.h"
 #include "opconf.h"
 #include "meta.h"
 #include "presence.h"

@@ -108,8 +108,8 @@ static int load(struct proxy *px, const char *config)
 		return -1;
 	}
 	px->config_path = config;
-	proxy_policy_install(px, p);
-	if (!(px->log = dlog_open(px->cfg.log_file, err, sizeof(err)))) {
+	admit_policy_install(&px->admit, p);
+	if (!(px->admit.log = dlog_open(px->cfg.log_file, err, sizeof(err)))) {
 		cli_error("%s", err);
 		return -1;
 	}
@@ -136,7 +136,7 @@ static void reload(struct proxy *px)
 	struct config c;
 	char err[2048], changed[256];
 
-	if (dlog_reopen(px->log, err, sizeof(err)) < 0)
+	if (dlog_reopen(px->admit.log, err, sizeof(err)) < 0)
 		cli_error("%s (still writing to the old file)", err);
 	struct policy *p = read_config(px->config_path, &c, err, sizeof(err));
 	if (!p) {
@@ -148,7 +148,7 @@ static void reload(struct proxy *px)
 		cli_error("reload: %s changed in %s; the running proxy keeps the old values until it is restarted",
 			  changed, px->config_path);
 	config_free(&c);
-	proxy_policy_install(px, p);
+	admit_policy_install(&px->admit, p);
 	atomic_fetch_add(&px->metrics.reloads, 1);
 	fprintf(stderr, "scs-image-hook proxy: policy reloaded (sha256 %s)\n", p->sha256);
 }
@@ -163,7 +163,7 @@ static void serve(struct proxy *px, const sigset_t *set)
 
 int cmd_proxy(int argc, char **argv)
 {
-	struct proxy px = { .policy_lock = PTHREAD_MUTEX_INITIALIZER, .service_lock = PTHREAD_MUTEX_INITIALIZER };
+	struct proxy px = { .admit = { .policy_lock = PTHREAD_MUTEX_INITIALIZER, .service_lock = PTHREAD_MUTEX_INITIALIZER } };
 	const char *config = NULL;
 	int check_only = 0, rc = parse_opts(argc, argv, &config, &check_only);
 	char err[512];
@@ -174,7 +174,7 @@ int cmd_proxy(int argc, char **argv)
 	if (load(&px, config) < 0) {
 		rc = EXIT_USAGE;
 	} else if (check_only) {
-		printf("%s: config and policy are valid (policy sha256 %s)\n", px.cfg.path, px.hold->p->sha256);
+		printf("%s: config and policy are valid (policy sha256 %s)\n", px.cfg.path, px.admit.hold->p->sha256);
 	} else {
 		block_signals(&set);
 		if (proxy_start(&px, err, sizeof(err)) < 0) {
@@ -183,16 +183,16 @@ int cmd_proxy(int argc, char **argv)
 		} else {
 			fprintf(stderr, "scs-image-hook proxy: listening on %s:%u, upstream %s, mode %s, failure policy %s%s\n",
 				px.cfg.listen.host ? px.cfg.listen.host : "*", px.cfg.listen.port, px.cfg.upstream,
-				mode_name(px.hold->p->mode), failure_policy_name(px.cfg.failure),
+				mode_name(px.admit.hold->p->mode), failure_policy_name(px.cfg.failure),
 				px.cfg.has_keystone ? "" : " (no keystone: callers are not identified)");
 			serve(&px, &set);
 			proxy_stop(&px);
 		}
 	}
-	dlog_close(px.log);
-	if (px.hold) {
-		policy_free(px.hold->p);
-		free(px.hold);
+	dlog_close(px.admit.log);
+	if (px.admit.hold) {
+		policy_free(px.admit.hold->p);
+		free(px.admit.hold);
 	}
 	config_free(&px.cfg);
 	return rc;

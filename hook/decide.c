@@ -1,6 +1,7 @@
 /* decide: the SCS-0104 semantics, exactly as the official test means them,
  * and stricter where that is right (every image of a name is checked). */
 #include "decide.h"
+#include "exempt.h"
 #include "meta.h"
 #include "quota.h"
 
@@ -220,43 +221,6 @@ static size_t advisory(const struct decision *d)
 	for (size_t i = 0; i < d->n; i++)
 		n += d->v[i].advisory && !d->v[i].exempted;
 	return n;
-}
-
-int caller_is(const struct caller *who, const char *project, const char *project_id)
-{
-	const char *id = project_id ? project_id : project;
-	return who->project_id && id && !strcmp(id, who->project_id);
-}
-
-static int waives(const struct exemption *e, const char *rule)
-{
-	if (!e->rules)
-		return 1;
-	for (size_t i = 0; i < e->n_rules; i++)
-		if (!fnmatch(e->rules[i], rule, 0))
-			return 1;
-	return 0;
-}
-
-size_t decision_exempt(const struct exemption *list, size_t n, const struct caller *who, int today,
-		       struct decision *d, size_t from)
-{
-	size_t binding = d->n - from + (from ? 0 : d->n_more);
-
-	for (size_t i = 0; i < n; i++) {
-		const struct exemption *e = &list[i];
-		if (!caller_is(who, e->project, e->project_id) || (e->expires >= 0 && today > e->expires))
-			continue;
-		for (size_t k = from; k < d->n; k++) {
-			if (d->v[k].exempted || !waives(e, d->v[k].rule))
-				continue;
-			d->v[k].exempted = 1;
-			d->exempted = 1;
-			d->exemption = d->exemption ? d->exemption : e;
-			binding--;
-		}
-	}
-	return binding;
 }
 
 /* canon: uri in canonical form, which is what must equal image_source. */

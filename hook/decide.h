@@ -56,12 +56,6 @@ struct caller {
 	const char *project_id, *project_name, *user_id;
 };
 
-/* Is the configured project the caller's? Only ids are compared: the
- * resolved id, or (not resolved) the text as written, which matches only
- * a project whose id it is. A token's project name is never compared:
- * names repeat across domains, and a name may look like another's id. */
-int caller_is(const struct caller *who, const char *project, const char *project_id);
-
 struct decision {
 	enum mode mode;         /* effective: the weaker of global mode and visibility scope */
 	enum action action;
@@ -86,11 +80,6 @@ void decide_import(const struct policy *p, const struct image *img, const char *
 /* Audit's addition to a decision: metadata dates later than now (seconds),
  * which decide leaves out as it has no clock. */
 void decide_meta_now(const struct policy *p, const struct image *img, long long now, struct decision *d);
-
-/* Apply exemptions from list to violations from..n of d: they are marked,
- * never removed. Returns how many of those stay binding. */
-size_t decision_exempt(const struct exemption *list, size_t n, const struct caller *who, int today,
-		       struct decision *d, size_t from);
 
 /* The violation in words, for logs and terminals. Long values are cut at
  * a UTF-8 boundary so a 1 MiB name cannot flood a message. */

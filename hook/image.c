@@ -8,6 +8,22 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
+/* ---- visibility --------------------------------------------------------- */
+
+static const char *const vis_names[] = { "public", "community", "shared", "private" };
+
+const char *visibility_name(enum visibility v) { return vis_names[v]; }
+
+int visibility_parse(const char *s, enum visibility *out)
+{
+	for (int v = 0; v < VIS_COUNT; v++)
+		if (!strcmp(s, vis_names[v])) {
+			*out = (enum visibility)v;
+			return 0;
+		}
+	return -1;
+}
+
 /* ---- the image ---------------------------------------------------------- */
 
 static const char *arena_str(const struct image *img, uint32_t off)

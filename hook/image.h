@@ -12,6 +12,10 @@
 
 #include "policy.h"
 
+/* Glance's visibility names (enum visibility, policy.h). */
+const char *visibility_name(enum visibility v);
+int visibility_parse(const char *s, enum visibility *out);
+
 /* Bounds on one image: beyond them it is an input error, not an allocation. */
 #define IMAGE_MAX_BYTES (16u << 20)
 #define IMAGE_MAX_KEYS 1024

@@ -5,7 +5,6 @@
  * for it, the match is anchored at the start, leftmost-first, and must
  * then end at the end of the text; the day must exist in its month. */
 #include "meta.h"
-#include "fleet.h"
 #include "image.h"
 #include "util.h"
 #include "yconf.h"
@@ -411,7 +410,7 @@ int meta_load(struct yconf *y, struct policy *p, const struct ynode *root)
 				goto out;
 			}
 	}
-	rc = fleet_load(y, p, m);
+	rc = 0;
 out:
 	free(prefix);
 	return rc;
@@ -434,7 +433,6 @@ void meta_free(struct policy *p)
 		free(r->allowed);
 	}
 	free(p->meta);
-	fleet_free(p->fleet);
 }
 
 /* ---- checking --------------------------------------------------------- */

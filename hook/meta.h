@@ -51,7 +51,8 @@ struct meta_rule {
 	unsigned line;
 };
 
-/* Load an `image_metadata:` file (policy.c tells it by that key). */
+/* Load an `image_metadata:` file's rules (policy.c tells it by that key,
+ * and loads its recency and uniqueness with fleet_load after). */
 int meta_load(struct yconf *y, struct policy *p, const struct ynode *root);
 void meta_free(struct policy *p);
 

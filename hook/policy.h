@@ -5,8 +5,7 @@
 
 #include <stddef.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include "regex.h"
 
 /* Enforcement strength, ordered so that the weaker of two is the min. */
 enum mode { MODE_DRY_RUN, MODE_WARN, MODE_ENFORCE };
@@ -14,11 +13,6 @@ enum mode { MODE_DRY_RUN, MODE_WARN, MODE_ENFORCE };
 enum visibility { VIS_PUBLIC, VIS_COMMUNITY, VIS_SHARED, VIS_PRIVATE, VIS_COUNT };
 
 enum status { STATUS_OPTIONAL, STATUS_RECOMMENDED, STATUS_MANDATORY };
-
-struct regex {
-	char *pattern;
-	pcre2_code *code;               /* compiled anchored (and end-anchored for full) */
-};
 
 /* One `images:` entry of an SCS v1 spec file. */
 struct spec_entry {
@@ -147,27 +141,13 @@ int policy_load_parsed(struct policy *p, const char *path, const char *text, siz
 int policy_finish(struct policy *p, char *err, size_t errlen);
 void policy_free(struct policy *p);
 
-/* One exemption entry (`rules:` only where with_rules), and its release. */
-int exemption_load(struct yconf *y, const struct ynode *n, int with_rules, struct exemption *e);
-void exemption_free(struct exemption *e);
 
-/* Regex matching as Python's re.match: anchored at the start only.
- * Returns 1 match, 0 no match, -1 when the match limit was hit. */
-int regex_match(const struct policy *p, const struct regex *re, const char *s, size_t len);
 
 const char *mode_name(enum mode m);
-const char *visibility_name(enum visibility v);
 const char *status_name(enum status s);
 const char *download_uri_name(enum download_uri u);
-int visibility_parse(const char *s, enum visibility *out);
 int mode_parse(const char *s, enum mode *out);
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (any year). */
-int days_from_civil(int y, int m, int d);
-/* Civil dates as days since 1970-01-01; -1 on a malformed date. */
-int date_parse(const char *s);
-void date_format(int days, char out[11]);
-/* OpenStack's "2026-11-21T23:12:33.000000Z" as seconds since the epoch; -1 when malformed. */
-long long datetime_parse(const char *iso);
+#include "date.h"
 
 #endif

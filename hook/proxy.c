@@ -60,61 +60,29 @@ struct exchange {
 };
 
 
-/* ---- the policy in use ------------------------------------------------------ */
-
-struct policy_hold *proxy_policy_acquire(struct proxy *px)
-{
-	pthread_mutex_lock(&px->policy_lock);
-	struct policy_hold *h = px->hold;
-	h->refs++;
-	pthread_mutex_unlock(&px->policy_lock);
-	return h;
-}
-
-static void drop(struct policy_hold *h)
-{
-	policy_free(h->p);
-	free(h);
-}
-
-void proxy_policy_release(struct proxy *px, struct policy_hold *h)
-{
-	pthread_mutex_lock(&px->policy_lock);
-	int last = --h->refs == 0 && h != px->hold;
-	pthread_mutex_unlock(&px->policy_lock);
-	if (last)
-		drop(h);
-}
-
-void proxy_policy_install(struct proxy *px, struct policy *p)
-{
-	struct policy_hold *h = xcalloc(1, sizeof(*h));
-	h->p = p;
-	pthread_mutex_lock(&px->policy_lock);
-	struct policy_hold *old = px->hold;
-	px->hold = h;
-	int unused = old && old->refs == 0;
-	pthread_mutex_unlock(&px->policy_lock);
-	if (unused)
-		drop(old);
-}
-
 /* ---- per connection ----------------------------------------------------- */
+
+/* What one client connection owns: its decisions' state (admit.h) and its
+ * exchange with Glance, so the data path takes no lock. */
+struct conn {
+	struct admit_conn a;
+	struct upstream *up;                /* the streamed exchange */
+};
 
 static struct conn *conn_new(struct proxy *px)
 {
 	struct conn *c = xcalloc(1, sizeof(*c));
 	char err[256];
 
-	if (http_init(&c->http, px->cfg.auth.verify || !px->cfg.has_keystone, px->cfg.auth.cacert, err,
-		      sizeof(err)) < 0 || !(c->up = upstream_new()) || !(c->rec = recorder_new())) {
-		http_cleanup(&c->http);
+	if (http_init(&c->a.http, px->cfg.auth.verify || !px->cfg.has_keystone, px->cfg.auth.cacert, err,
+		      sizeof(err)) < 0 || !(c->up = upstream_new()) || !(c->a.rec = recorder_new())) {
+		http_cleanup(&c->a.http);
 		upstream_free(c->up);
 		free(c);
 		return NULL;
 	}
-	c->http.timeout_ms = px->cfg.decision_timeout_ms;
-	c->http.connect_timeout_ms = px->cfg.connect_timeout_ms;
+	c->a.http.timeout_ms = px->cfg.decision_timeout_ms;
+	c->a.http.connect_timeout_ms = px->cfg.connect_timeout_ms;
 	return c;
 }
 
@@ -122,9 +90,9 @@ static void conn_free(struct conn *c)
 {
 	if (!c)
 		return;
-	http_cleanup(&c->http);
+	http_cleanup(&c->a.http);
 	upstream_free(c->up);
-	recorder_free(c->rec);
+	recorder_free(c->a.rec);
 	free(c);
 }
 
@@ -317,7 +285,7 @@ static enum MHD_Result start_transfer(struct exchange *ex, struct MHD_Connection
 {
 	struct upstream_req r = { .method = method, .url = ex->url, .headers = (const char *const *)ex->headers,
 				  .body_mode = mode, .body = ex->body, .body_len = ex->body_len,
-				  .stream_len = ex->hdrs.content_length, .tls = &ex->c->http,
+				  .stream_len = ex->hdrs.content_length, .tls = &ex->c->a.http,
 				  .connect_timeout_ms = ex->px->cfg.connect_timeout_ms,
 				  .idle_timeout_ms = ex->px->cfg.upstream_timeout_ms };
 	if (!ex->url || upstream_start(ex->c->up, &r) < 0)
@@ -365,7 +333,7 @@ static enum MHD_Result judge(struct exchange *ex, struct MHD_Connection *mc, con
 	};
 	struct verdict v;
 
-	admit(ex->px, ex->c, &r, &v);
+	admit(&ex->px->admit, &ex->c->a, &r, &v);
 	if (v.status)
 		return reply(ex, mc, v.status, v.message, &v);
 	if (v.warn)
@@ -385,7 +353,7 @@ static int cap_crossed(struct exchange *ex, size_t n)
 			       .target = ex->route.path, .request_id = ex->request_id };
 	struct verdict *v = xcalloc(1, sizeof(*v));
 
-	admit_cut(ex->px, ex->c, &r, ex->sent + (long long)n, v);
+	admit_cut(&ex->px->admit, &ex->c->a, &r, ex->sent + (long long)n, v);
 	if (v->status != 413) {
 		ex->cap = -1;        /* exempt, warn or dry-run: it goes on, logged */
 		if (v->warn)
@@ -425,7 +393,7 @@ static enum MHD_Result refused(struct exchange *ex, struct MHD_Connection *mc, c
 			       .request_id = ex->request_id };
 	struct verdict v;
 
-	admit_refused(ex->px, ex->c, &r, status, why, &v);
+	admit_refused(&ex->px->admit, &ex->c->a, &r, status, why, &v);
 	return reply(ex, mc, v.status, v.message, &v);
 }
 
@@ -570,7 +538,7 @@ static enum MHD_Result recheck(struct exchange *ex, struct MHD_Connection *mc, c
 		unchecked = "Glance's answer broke off before its end";
 	if (unchecked)
 		atomic_fetch_add(&ex->px->metrics.upstream_errors, 1);
-	admit_recheck(ex->px, ex->c, &r, buf, len, unchecked, &v);
+	admit_recheck(&ex->px->admit, &ex->c->a, &r, buf, len, unchecked, &v);
 	enum MHD_Result rc = v.status ? reply(ex, mc, v.status, v.message, &v)
 				      : pass_answer(ex, mc, MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_COPY));
 	free(buf);
@@ -587,7 +555,7 @@ static enum MHD_Result recheck_data(struct exchange *ex, struct MHD_Connection *
 			       .target = ex->route.path, .request_id = ex->request_id, .token = ex->token };
 	struct verdict v;
 
-	admit_recheck_image(ex->px, ex->c, &r, &v);
+	admit_recheck_image(&ex->px->admit, &ex->c->a, &r, &v);
 	if (v.status) {
 		upstream_finish(ex->c->up);
 		return reply(ex, mc, v.status, v.message, &v);
@@ -603,7 +571,7 @@ static void after_lost_answer(struct exchange *ex, const char *method)
 			       .target = ex->route.path, .request_id = ex->request_id, .token = ex->token };
 	struct verdict v;
 
-	admit_recheck_image(ex->px, ex->c, &r, &v);
+	admit_recheck_image(&ex->px->admit, &ex->c->a, &r, &v);
 }
 
 static enum MHD_Result forward_decided(struct exchange *ex, struct MHD_Connection *mc, const char *method)
@@ -706,7 +674,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **req_ctx,
 	if (ex->transfer && ex->c)
 		upstream_finish(ex->c->up);     /* an unfinished upload is aborted here */
 	if (ex->c)
-		admit_end(ex->px, ex->c);
+		admit_end(&ex->px->admit, &ex->c->a);
 	for (size_t i = 0; i < ex->n_headers; i++)
 		free(ex->headers[i]);
 	free(ex->headers);
@@ -741,7 +709,7 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *mc, const char
 	} else if (!strcmp(url, "/healthz")) {
 		snprintf(text, sizeof(text), "ok\n");
 	} else if (!strcmp(url, "/metrics")) {
-		token_cache_stats(px->tokens, &hits, &misses);
+		token_cache_stats(px->admit.tokens, &hits, &misses);
 		metrics_render(&px->metrics, hits, misses, text, sizeof(text));
 	} else {
 		status = 404;
@@ -811,7 +779,9 @@ int proxy_start(struct proxy *px, char *err, size_t errlen)
 	/* A thread per connection would otherwise get up to 8 malloc arenas per
 	 * core, whose fragments malloc_trim cannot return after a load peak. */
 	mallopt(M_ARENA_MAX, 4);
-	px->tokens = token_cache_new(4096);
+	px->admit.cfg = &px->cfg;
+	px->admit.metrics = &px->metrics;
+	px->admit.tokens = token_cache_new(4096);
 	px->daemon = listen_on(&c->listen, MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
 				MHD_USE_ERROR_LOG, on_request, px, opts, err, errlen);
 	if (!px->daemon)
@@ -844,8 +814,8 @@ void proxy_stop(struct proxy *px)
 	if (px->admin)
 		MHD_stop_daemon(px->admin);
 	px->daemon = px->admin = NULL;
-	token_cache_free(px->tokens);
-	px->tokens = NULL;
-	free(px->service_token);
-	px->service_token = NULL;
+	token_cache_free(px->admit.tokens);
+	px->admit.tokens = NULL;
+	free(px->admit.service_token);
+	px->admit.service_token = NULL;
 }

@@ -1,5 +1,6 @@
 /* quota: the fair-use policy and its decision; see quota.h. */
 #include "quota.h"
+#include "exempt.h"
 #include "projects.h"
 #include "util.h"
 

@@ -1,4 +1,5 @@
 #include "record.h"
+#include "image.h"
 #include "jsonw.h"
 #include "util.h"
 

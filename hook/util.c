@@ -67,23 +67,25 @@ int grow(void *items, size_t *cap, size_t n, size_t sz)
 	return 0;
 }
 
+void oom(void)
+{
+	fputs("scs-image-hook: out of memory\n", stderr);
+	abort();
+}
+
 void *xcalloc(size_t n, size_t sz)
 {
 	void *p = calloc(n ? n : 1, sz);
-	if (!p) {
-		fputs("scs-image-hook: out of memory\n", stderr);
-		abort();
-	}
+	if (!p)
+		oom();
 	return p;
 }
 
 char *xstrdup(const char *s)
 {
 	char *p = strdup(s);
-	if (!p) {
-		fputs("scs-image-hook: out of memory\n", stderr);
-		abort();
-	}
+	if (!p)
+		oom();
 	return p;
 }
 

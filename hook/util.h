@@ -13,6 +13,8 @@ char *file_read(const char *path, size_t max, size_t *len, char *err, size_t err
 /* Grow *items to hold at least n+1 elements of size sz; -1 when out of memory. */
 int grow(void *items, size_t *cap, size_t n, size_t sz);
 
+/* Says "out of memory" and aborts: allocation failure is not recoverable. */
+__attribute__((noreturn)) void oom(void);
 void *xcalloc(size_t n, size_t sz);
 char *xstrdup(const char *s);
 
