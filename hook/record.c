@@ -124,7 +124,7 @@ static void gen_violations(struct jsonw *w, const struct decision *d)
 		FIELD(w, "message", msg);
 		jw_lit(w, ",\"expected\":");
 		gen_strings(w, v->expected, v->n_expected);
-		if (v->kind >= V_QUOTA_SIZE)
+		if (violation_kinds[v->kind].quota)
 			gen_quota(w, v);
 		if (v->exempted)
 			jw_lit(w, ",\"exempted\":true");
