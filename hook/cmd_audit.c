@@ -12,6 +12,7 @@
 #include "keystone.h"
 #include "meta.h"
 #include "presence.h"
+#include "testcase.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -299,7 +300,7 @@ static size_t expectations(const struct audit *a, struct expectation *out, size_
 		const struct presence_rule *r = &p->presence[k];
 		if (!r->distro) {
 			struct expectation *x = &out[n++];
-			snprintf(x->id, sizeof(x->id), "v2-image-named-%zu", k + 1);
+			testcase_presence(r, k, NULL, x->id, sizeof(x->id));
 			snprintf(x->what, sizeof(x->what), "an image named /%s/", r->name_scheme.pattern);
 			x->status = r->latest;
 			x->present = name_present(a, &r->name_scheme);
@@ -311,13 +312,7 @@ static size_t expectations(const struct audit *a, struct expectation *out, size_
 			if (!rel[i])
 				continue;
 			struct expectation *x = &out[n++];
-			char ver[32];
-			size_t j = 0;
-			for (const char *c = rel[i]->version; *c && j < sizeof(ver) - 1; c++)
-				if (*c != '.')
-					ver[j++] = *c;
-			ver[j] = '\0';
-			snprintf(x->id, sizeof(x->id), "v2-image-%s-%s", r->distro->name, ver);
+			testcase_presence(r, k, rel[i], x->id, sizeof(x->id));
 			snprintf(x->what, sizeof(x->what), "os_distro=%s os_version=%s%s%s (%s)", r->distro->name,
 				 rel[i]->version, r->os_purpose ? " os_purpose=" : "", r->os_purpose ? r->os_purpose : "",
 				 rel[i]->codename);
@@ -351,19 +346,19 @@ static size_t scs_lines(const struct audit *a, const struct expectation *x, size
 	struct scs_line *l = *out = xcalloc(max ? max : 1, sizeof(*l));
 
 	for (size_t k = 0; k < p->n_entries; k++) {
-		snprintf(l[n].id, sizeof(l[n].id), "scs-0104-source-%.170s", p->entries[k].testcase);
+		testcase_source(&p->entries[k], l[n].id, sizeof(l[n].id));
 		snprintf(l[n].why, sizeof(l[n].why), "an image of '%.150s' has an image_source outside its allowed sources"
 			 " (audit --format text names it)", p->entries[k].name);
 		l[n++].verdict = aborted ? 0 : a->entries[k].failed ? -1 : 1;
 	}
 	for (size_t k = 0; k < p->n_entries; k++) {
-		snprintf(l[n].id, sizeof(l[n].id), "scs-0104-image-%.170s", p->entries[k].testcase);
+		testcase_image(&p->entries[k], l[n].id, sizeof(l[n].id));
 		snprintf(l[n].why, sizeof(l[n].why), "Missing image '%.150s' (none public or community and not hidden)",
 			 p->entries[k].name);
 		l[n++].verdict = aborted ? 0 : a->entries[k].present ? 1 : -1;
 	}
 	for (size_t k = 0; k < p->n_rules; k++) {
-		snprintf(l[n].id, sizeof(l[n].id), "scs-0104-v2-source-%.170s", p->rules[k].id);
+		testcase_v2_source(&p->rules[k], l[n].id, sizeof(l[n].id));
 		snprintf(l[n].why, sizeof(l[n].why), "an image that rule %.150s selects has an image_source outside its"
 			 " allowed sources (audit --format text names it)", p->rules[k].id);
 		l[n++].verdict = aborted ? 0 : a->rules[k].failed ? -1 : 1;
@@ -371,7 +366,7 @@ static size_t scs_lines(const struct audit *a, const struct expectation *x, size
 	for (size_t i = 0; i < nx; i++) {
 		if (strncmp(x[i].id, "v2-", 3))
 			continue;       /* v1 entries have their image line above */
-		snprintf(l[n].id, sizeof(l[n].id), "scs-0104-%.170s", x[i].id);
+		testcase_presence_line(x[i].id, l[n].id, sizeof(l[n].id));
 		snprintf(l[n].why, sizeof(l[n].why), "Missing image %.250s", x[i].what);
 		l[n++].verdict = aborted ? 0 : x[i].present ? 1 : -1;
 	}

@@ -3,11 +3,11 @@
 #include "enums.h"
 #include "loader.h"
 #include "regex.h"
+#include "testcase.h"
 #include "util.h"
 #include "yconf.h"
 #include "ydoc.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,24 +16,12 @@
 
 static const char *const entry_keys[] = { "name", "name_scheme", "source", "status", "testcase", NULL };
 
-/* Upstream's derivation: lower case, dots dropped, anything else not a
- * letter or digit a dash ("Ubuntu 24.04" is "ubuntu-2404"). */
-static char *derive_testcase(const char *name)
-{
-	char *id = xstrdup(name), *o = id;
-	for (const char *c = name; *c; c++)
-		if (*c != '.')
-			*o++ = isalnum((unsigned char)*c) ? (char)tolower((unsigned char)*c) : '-';
-	*o = '\0';
-	return id;
-}
-
 /* `testcase:` names the SCS testcases of an entry as upstream does
  * (capi-1): the lines scs-0104-source-ID and scs-0104-image-ID. */
 static int get_testcase(struct loader *l, const struct ynode *n, struct spec_entry *e)
 {
 	if (!n) {
-		e->testcase = derive_testcase(e->name);
+		e->testcase = testcase_from_name(e->name);
 		return 0;
 	}
 	if (yc_string(&l->y, n, "testcase", &e->testcase) < 0)
