@@ -385,11 +385,11 @@ static int report(struct image_reader *r, yajl_status st, const char *buf, size_
 		return -1;
 	}
 	if (st == yajl_status_client_canceled) {
-		snprintf(err, errlen, "%s:%u: %s", r->name, r->line, r->err);
+		err_at(err, errlen, r->name, r->line, 0, "%s", r->err);
 		return -1;
 	}
 	unsigned char *msg = yajl_get_error(r->h, 0, (const unsigned char *)buf, len);
-	snprintf(err, errlen, "%s:%u: invalid JSON: %s", r->name, r->line, msg ? (char *)msg : "?");
+	err_at(err, errlen, r->name, r->line, 0, "invalid JSON: %s", msg ? (char *)msg : "?");
 	if (msg)
 		yajl_free_error(r->h, msg);
 	/* yajl's messages end in a newline of their own */
@@ -408,7 +408,7 @@ int image_reader_feed(struct image_reader *r, const char *buf, size_t len, char 
 	while (r->bom < 3 && len) {
 		if (*buf != bom[r->bom]) {
 			if (r->bom) {
-				snprintf(err, errlen, "%s:1: invalid byte order mark", r->name);
+				err_at(err, errlen, r->name, 1, 0, "invalid byte order mark");
 				return -1;
 			}
 			r->bom = 3;
@@ -424,8 +424,7 @@ int image_reader_feed(struct image_reader *r, const char *buf, size_t len, char 
 		const char *nl = memchr(buf, '\n', len);
 		size_t n = nl ? (size_t)(nl - buf) + 1 : len;
 		if (r->depth > 0 && (r->image_bytes += n) > IMAGE_MAX_BYTES) {
-			snprintf(err, errlen, "%s:%u: an image is larger than %u MiB", r->name, r->line,
-				 IMAGE_MAX_BYTES >> 20);
+			err_at(err, errlen, r->name, r->line, 0, "an image is larger than %u MiB", IMAGE_MAX_BYTES >> 20);
 			return -1;
 		}
 		yajl_status st = yajl_parse(r->h, (const unsigned char *)buf, n);
@@ -441,8 +440,8 @@ int image_reader_feed(struct image_reader *r, const char *buf, size_t len, char 
 int image_reader_end(struct image_reader *r, char *err, size_t errlen)
 {
 	if (r->depth > 0) {
-		snprintf(err, errlen, "%s:%u: unexpected end of input inside %s", r->name, r->line,
-			 r->in_array && r->depth == 1 ? "the array" : "an image");
+		err_at(err, errlen, r->name, r->line, 0, "unexpected end of input inside %s",
+		       r->in_array && r->depth == 1 ? "the array" : "an image");
 		return -1;
 	}
 	if (!r->nonblank)

@@ -48,12 +48,8 @@ static int fail(struct parse *p, const char *fmt, ...) __attribute__((format(pri
 static int fail(struct parse *p, const char *fmt, ...)
 {
 	va_list ap;
-	int k = p->line ? snprintf(p->err, p->errlen, "%s:%u: ", p->src, p->line)
-			: snprintf(p->err, p->errlen, "%s: ", p->src);
-	if (k < 0 || (size_t)k >= p->errlen)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(p->err + k, p->errlen - k, fmt, ap);
+	verr_at(p->err, p->errlen, p->src, p->line, 0, fmt, ap);
 	va_end(ap);
 	return -1;
 }

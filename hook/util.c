@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -123,4 +124,23 @@ void uuid_v4(char out[37])
 		out[o++] = hex[b[i] & 15];
 	}
 	out[36] = '\0';
+}
+
+int verr_at(char *err, size_t errlen, const char *file, unsigned line, unsigned col, const char *fmt, va_list ap)
+{
+	int k = !line ? snprintf(err, errlen, "%s: ", file)
+		: !col ? snprintf(err, errlen, "%s:%u: ", file, line)
+		       : snprintf(err, errlen, "%s:%u:%u: ", file, line, col);
+	if (k >= 0 && (size_t)k < errlen)
+		vsnprintf(err + k, errlen - (size_t)k, fmt, ap);
+	return -1;
+}
+
+int err_at(char *err, size_t errlen, const char *file, unsigned line, unsigned col, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verr_at(err, errlen, file, line, col, fmt, ap);
+	va_end(ap);
+	return -1;
 }

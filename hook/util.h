@@ -2,6 +2,7 @@
 #ifndef SCS_UTIL_H
 #define SCS_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -9,6 +10,14 @@
 /* Read a whole file (at most max bytes). On error returns NULL and names
  * the file and the reason in err. The buffer is NUL-terminated. */
 char *file_read(const char *path, size_t max, size_t *len, char *err, size_t errlen);
+
+/* A located error into err: "file:line:col: what", ":col" left out when
+ * col is 0 and ":line" too when line is 0. Returns -1, what a failing
+ * reader returns. */
+int err_at(char *err, size_t errlen, const char *file, unsigned line, unsigned col, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+int verr_at(char *err, size_t errlen, const char *file, unsigned line, unsigned col, const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
 
 /* Grow *items to hold at least n+1 elements of size sz; -1 when out of memory. */
 int grow(void *items, size_t *cap, size_t n, size_t sz);

@@ -12,12 +12,8 @@
 int yc_fail(struct yconf *y, const struct ynode *n, const char *fmt, ...)
 {
 	va_list ap;
-	int k = n ? snprintf(y->err, y->errlen, "%s:%u:%u: ", y->path, n->line, n->col)
-		  : snprintf(y->err, y->errlen, "%s: ", y->path);
-	if (k < 0 || (size_t)k >= y->errlen)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(y->err + k, y->errlen - k, fmt, ap);
+	verr_at(y->err, y->errlen, y->path, n ? n->line : 0, n ? n->col : 0, fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -39,11 +39,8 @@ struct builder {
 static int fail_at(struct builder *b, unsigned line, unsigned col, const char *fmt, ...)
 {
 	va_list ap;
-	int n = snprintf(b->err, b->errlen, "%s:%u:%u: ", b->path, line, col);
-	if (n < 0 || (size_t)n >= b->errlen)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(b->err + n, b->errlen - n, fmt, ap);
+	verr_at(b->err, b->errlen, b->path, line, col, fmt, ap);
 	va_end(ap);
 	return -1;
 }
