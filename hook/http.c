@@ -1,4 +1,5 @@
 #include "http.h"
+#include "buf.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -46,8 +47,8 @@ void http_resp_free(struct http_resp *r)
 }
 
 struct sink {
-	struct http_resp *resp;
-	size_t cap, max;
+	struct buf body;
+	size_t max;
 	int too_big, refused;
 	const struct http_req *req;
 	CURL *curl;
@@ -57,7 +58,6 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 {
 	struct sink *s = ctx;
 	size_t n = size * nmemb;
-	struct http_resp *r = s->resp;
 	long status = 0;
 
 	if (s->req->sink && curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
@@ -69,24 +69,11 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 		return n;
 	}
 
-	if (r->len + n + 1 > s->max) {
+	if (s->body.len + n + 1 > s->max) {
 		s->too_big = 1;
 		return 0;           /* aborts the transfer */
 	}
-	if (r->len + n + 1 > s->cap) {
-		size_t ncap = s->cap ? s->cap : 16384;
-		while (ncap < r->len + n + 1)
-			ncap *= 2;
-		char *nb = realloc(r->body, ncap);
-		if (!nb)
-			return 0;
-		r->body = nb;
-		s->cap = ncap;
-	}
-	memcpy(r->body + r->len, data, n);
-	r->len += n;
-	r->body[r->len] = '\0';
-	return n;
+	return buf_add(&s->body, data, n) < 0 ? 0 : n;
 }
 
 /* Keep the headers we act on; values are trimmed of CR/LF. */
@@ -162,7 +149,7 @@ void http_tls(void *curl, const struct http_client *c)
 int http_do(struct http_client *c, const struct http_req *r, struct http_resp *out, char *err, size_t errlen)
 {
 	CURL *curl = c->curl;
-	struct sink sink = { .resp = out, .max = c->max_body, .req = r, .curl = c->curl };
+	struct sink sink = { .max = c->max_body, .req = r, .curl = c->curl };
 	char detail[CURL_ERROR_SIZE] = "";
 	const char *method = r->method ? r->method : "GET";
 
@@ -195,16 +182,14 @@ int http_do(struct http_client *c, const struct http_req *r, struct http_resp *o
 			snprintf(err, errlen, "%s: the answer was refused by its reader", r->url);
 		else
 			explain(rc, r->url, detail, err, errlen);
-		http_resp_free(out);
+		buf_release(&sink.body);
 		return -1;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
-	if (!out->body) {
-		out->body = calloc(1, 1);
-		if (!out->body) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
+	if (!(out->body = buf_detach(&sink.body, &out->len))) {
+		buf_release(&sink.body);
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	return 0;
 }

@@ -28,49 +28,38 @@ int visibility_parse(const char *s, enum visibility *out)
 
 static const char *arena_str(const struct image *img, uint32_t off)
 {
-	return img->arena + off;
+	return img->arena.data + off;
 }
 
-/* Store s (NUL-terminated) in the arena; the offset, or -1 when too big. */
+/* Store s in the arena, each string with a NUL of its own; the offset,
+ * or -1 when too big. */
 static long arena_put(struct image *img, const unsigned char *s, size_t len)
 {
-	size_t need = img->arena_len + len + 1;
-	if (need > IMAGE_MAX_BYTES)
+	size_t off = img->arena.len;
+
+	if (off + len + 1 > IMAGE_MAX_BYTES || buf_reserve(&img->arena, len + 1) < 0)
 		return -1;
-	if (need > img->arena_cap) {
-		size_t ncap = img->arena_cap ? img->arena_cap : 4096;
-		while (ncap < need)
-			ncap *= 2;
-		char *na = realloc(img->arena, ncap);
-		if (!na)
-			return -1;
-		img->arena = na;
-		img->arena_cap = ncap;
-	}
-	long off = (long)img->arena_len;
-	if (len)
-		memcpy(img->arena + off, s, len);
-	img->arena[off + len] = '\0';
-	img->arena_len = need;
-	return off;
+	buf_add(&img->arena, s, len);
+	buf_add(&img->arena, "", 1);       /* cannot fail: reserved */
+	return (long)off;
 }
 
 static void image_reset(struct image *img)
 {
-	char *arena = img->arena;
+	struct buf arena = img->arena;
 	struct prop *props = img->props;
-	size_t acap = img->arena_cap, pcap = img->props_cap;
+	size_t pcap = img->props_cap;
 
 	memset(img, 0, sizeof(*img));
 	img->arena = arena;
-	img->arena_cap = acap;
+	img->arena.len = 0;
 	img->props = props;
 	img->props_cap = pcap;
 }
 
 void image_release(struct image *img)
 {
-	free(img->arena);
+	buf_release(&img->arena);
 	free(img->props);
 	memset(img, 0, sizeof(*img));
 }

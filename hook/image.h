@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "policy.h"
 
 /* Glance's visibility names (enum visibility, policy.h). */
@@ -36,8 +37,7 @@ struct image {
 	int visibility_given;           /* 0: Glance's default (shared) was assumed */
 	int os_hidden;
 
-	char *arena;
-	size_t arena_len, arena_cap;
+	struct buf arena;               /* the strings, each NUL-terminated */
 	struct prop *props;
 	size_t n_props, props_cap;
 };

@@ -1,4 +1,5 @@
 #include "jsonw.h"
+#include "buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,18 +7,10 @@
 
 int jw_reserve(struct jsonw *w, size_t n)
 {
-	if (w->len + n <= w->cap)
-		return 0;
-	size_t ncap = w->cap ? w->cap : 1024;
-	while (ncap < w->len + n)
-		ncap *= 2;
-	char *nb = realloc(w->buf, ncap);
-	if (!nb) {
+	if (buf_grow(&w->buf, &w->cap, w->len + n, 1024) < 0) {
 		w->oom = 1;
 		return -1;
 	}
-	w->buf = nb;
-	w->cap = ncap;
 	return 0;
 }
 

@@ -1,4 +1,5 @@
 #include "util.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -12,25 +13,21 @@
 char *file_read(const char *path, size_t max, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	size_t cap = 4096, n = 0;
-	char *buf = NULL;
+	struct buf b = { 0 };
 
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	for (;;) {
-		if (n + 1 >= cap || !buf) {
-			char *nb = realloc(buf, cap *= 2);
-			if (!nb) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				goto fail;
-			}
-			buf = nb;
+		if (buf_reserve(&b, 4096) < 0) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			goto fail;
 		}
-		size_t got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (n > max) {
+		size_t got = fread(b.data + b.len, 1, b.cap - b.len - 1, f);
+		b.len += got;
+		b.data[b.len] = '\0';
+		if (b.len > max) {
 			snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
 			goto fail;
 		}
@@ -43,13 +40,12 @@ char *file_read(const char *path, size_t max, size_t *len, char *err, size_t err
 	}
 	if (f != stdin)
 		fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	*len = b.len;
+	return b.data;
 fail:
 	if (f != stdin)
 		fclose(f);
-	free(buf);
+	buf_release(&b);
 	return NULL;
 }
 

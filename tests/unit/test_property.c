@@ -53,7 +53,7 @@ static int chance(unsigned percent)
 
 /* ---- strings ------------------------------------------------------------ */
 
-struct buf {
+struct str {
 	char s[160];
 	size_t n;
 };
@@ -81,7 +81,7 @@ static const char *const alphabet[] = { "a", "b", "c", "x", "U", "u", "0", "1", 
 					"_", "\xc3\xa9", "\xd9\xa3", "\xc3\x9f" };
 #define N_ALPHABET (sizeof(alphabet) / sizeof(alphabet[0]))
 
-static void put_random(struct buf *b, unsigned min, unsigned max)
+static void put_random(struct str *b, unsigned min, unsigned max)
 {
 	unsigned n = min + below(max - min + 1);
 	for (unsigned i = 0; i < n; i++)
@@ -90,7 +90,7 @@ static void put_random(struct buf *b, unsigned min, unsigned max)
 
 /* A safe regex and a name it matches from the start. Quantifiers never
  * nest, so no pattern can backtrack catastrophically. */
-static void gen_atom(struct buf *re, struct buf *sample)
+static void gen_atom(struct str *re, struct str *sample)
 {
 	static const char *const lits[] = { "a", "b", "u", "x", "0", "1", " ", "-", "\xc3\xa9" };
 	char digit[2] = { (char)('0' + below(10)), 0 };
@@ -123,7 +123,7 @@ static void gen_atom(struct buf *re, struct buf *sample)
 	}
 }
 
-static void gen_regex(struct buf *re, struct buf *sample)
+static void gen_regex(struct str *re, struct str *sample)
 {
 	unsigned items = 1 + below(5);
 	re->n = sample->n = 0;
@@ -132,7 +132,7 @@ static void gen_regex(struct buf *re, struct buf *sample)
 	for (unsigned i = 0; i < items; i++) {
 		if (chance(20)) {
 			/* an optional group, as "(\.[0-9]+)?" */
-			struct buf inner_re = { .n = 0 }, inner_s = { .n = 0 };
+			struct str inner_re = { .n = 0 }, inner_s = { .n = 0 };
 			gen_atom(&inner_re, &inner_s);
 			gen_atom(&inner_re, &inner_s);
 			put(re, "(");
@@ -141,7 +141,7 @@ static void gen_regex(struct buf *re, struct buf *sample)
 			if (chance(50))
 				put(sample, inner_s.s);
 		} else if (chance(15)) {
-			struct buf a_re = { .n = 0 }, a_s = { .n = 0 }, b_re = { .n = 0 }, b_s = { .n = 0 };
+			struct str a_re = { .n = 0 }, a_s = { .n = 0 }, b_re = { .n = 0 }, b_s = { .n = 0 };
 			gen_atom(&a_re, &a_s);
 			gen_atom(&b_re, &b_s);
 			put(re, "(");
@@ -174,11 +174,11 @@ static void put_yaml(struct text *b, const char *s)
 /* ---- the reference ------------------------------------------------------- */
 
 struct ref_entry {
-	struct buf name;
-	struct buf scheme;              /* empty: no name_scheme */
-	struct buf sample;              /* a name the scheme matches */
+	struct str name;
+	struct str scheme;              /* empty: no name_scheme */
+	struct str sample;              /* a name the scheme matches */
 	pcre2_code *code;               /* unanchored: start checked by hand */
-	struct buf sources[MAX_SOURCES];
+	struct str sources[MAX_SOURCES];
 	size_t n_sources;
 };
 
@@ -216,7 +216,7 @@ static int ref_source_ok(const struct ref_entry *e, const char *src)
 }
 
 /* Cut b back to valid UTF-8: JSON strings must be. */
-static void utf8_repair(struct buf *b)
+static void utf8_repair(struct str *b)
 {
 	size_t i = b->n;
 	while (i > 0 && ((unsigned char)b->s[i - 1] & 0xc0) == 0x80)
@@ -233,7 +233,7 @@ static void utf8_repair(struct buf *b)
 
 /* ---- generated policies --------------------------------------------------- */
 
-static void gen_url(struct buf *b)
+static void gen_url(struct str *b)
 {
 	static const char *const hosts[] = { "https://cloud-images.ubuntu.com/", "https://cloud.debian.org/images/",
 					     "http://mirror.example/", "https://x/", "https://cloud-images.ubuntu.com" };
@@ -336,14 +336,14 @@ static struct policy *load_generated(const struct text *spec_yaml, const char *c
 
 /* ---- generated images ------------------------------------------------------ */
 
-static void vary(struct buf *b)
+static void vary(struct str *b)
 {
 	switch (below(5)) {
 	case 0: put(b, alphabet[below(N_ALPHABET)]); break;             /* longer */
 	case 1: if (b->n) b->s[--b->n] = '\0'; break;                     /* shorter (may cut UTF-8) */
 	case 2: if (b->n && b->s[0] >= 'a' && b->s[0] <= 'z') b->s[0] ^= 0x20; break;  /* case */
 	case 3: {                                                         /* a prefix in front */
-		struct buf c = { .n = 0 };
+		struct str c = { .n = 0 };
 		put(&c, alphabet[below(N_ALPHABET)]);
 		put(&c, b->s);
 		*b = c;
@@ -355,7 +355,7 @@ static void vary(struct buf *b)
 
 struct gen_image {
 	int has_name, has_source, source_null;
-	struct buf name, source;
+	struct str name, source;
 	int vis;                        /* -1: absent */
 	int nested;                     /* OSC shape: properties {} */
 };
