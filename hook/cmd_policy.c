@@ -4,6 +4,7 @@
 #include "opconf.h"
 #include "meta.h"
 #include "presence.h"
+#include "testcase.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -63,6 +64,8 @@ static void show_list(const char *label, char *const *items, size_t n)
 
 static void show_entries(const struct policy *p)
 {
+	char source[192], image[192];
+
 	if (!p->n_entries)
 		return;
 	printf("\nSCS spec entries (an image they select must have image_source starting with a source):\n");
@@ -73,7 +76,9 @@ static void show_entries(const struct policy *p)
 			printf("      selects  names matching /%s/ from the start (re.match)\n", e->scheme.pattern);
 		else
 			printf("      selects  the name \"%s\" exactly\n", e->name);
-		printf("      testcases scs-0104-source-%s, scs-0104-image-%s\n", e->testcase, e->testcase);
+		testcase_source(e, source, sizeof(source));
+		testcase_image(e, image, sizeof(image));
+		printf("      testcases %s, %s\n", source, image);
 		show_list("source", e->sources, e->n_sources);
 	}
 }

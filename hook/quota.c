@@ -52,31 +52,32 @@ static int load_window(struct yconf *y, const struct ynode *n, struct quota_limi
 	return 0;
 }
 
+/* One limit: "unlimited", else a size in bytes or a count. */
+static int load_limit(struct yconf *y, const struct ynode *n, enum quota_limit k, unsigned long long *out)
+{
+	if (k != QL_IMAGE_SIZE && k != QL_TOTAL_SIZE)
+		return load_count(y, n, limit_names[k], out);
+	if (!unlimited(n))
+		return yc_size(y, n, limit_names[k], out);
+	*out = UNLIMITED;
+	return 0;
+}
+
 static int load_limits(struct yconf *y, const struct ynode *n, const char *what, struct quota_limits *l)
 {
 	static const char *const keys[] = { "max_image_size", "max_images", "max_total_size", "uploads_per_window",
 					    "max_concurrent_uploads", NULL };
-	static const enum quota_limit sizes[] = { QL_IMAGE_SIZE, QL_TOTAL_SIZE };
-	static const enum quota_limit counts[] = { QL_IMAGES, QL_CONCURRENT };
+	static const enum quota_limit plain[] = { QL_IMAGE_SIZE, QL_TOTAL_SIZE, QL_IMAGES, QL_CONCURRENT };
 	struct ynode *v;
 
 	if (yc_want(y, n, YNODE_MAP, what) < 0 || yc_keys(y, n, keys, what) < 0)
 		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
-		if (!(v = ymap_get(n, limit_names[sizes[i]])))
+	for (size_t i = 0; i < ARRAY_SIZE(plain); i++) {
+		if (!(v = ymap_get(n, limit_names[plain[i]])))
 			continue;
-		if (unlimited(v))
-			l->v[sizes[i]] = UNLIMITED;
-		else if (yc_size(y, v, limit_names[sizes[i]], &l->v[sizes[i]]) < 0)
+		if (load_limit(y, v, plain[i], &l->v[plain[i]]) < 0)
 			return -1;
-		l->set |= 1u << sizes[i];
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(counts); i++) {
-		if (!(v = ymap_get(n, limit_names[counts[i]])))
-			continue;
-		if (load_count(y, v, limit_names[counts[i]], &l->v[counts[i]]) < 0)
-			return -1;
-		l->set |= 1u << counts[i];
+		l->set |= 1u << plain[i];
 	}
 	if ((v = ymap_get(n, "uploads_per_window")) && load_window(y, v, l) < 0)
 		return -1;

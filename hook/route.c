@@ -23,6 +23,12 @@ struct route_entry {
 
 #define READ(p) { "GET", p, ROUTE_PASS, 0, NULL }
 #define PASS(m, p) { m, p, ROUTE_PASS, 0, NULL }
+/* A metadefs collection of a namespace and its items, as Glance's router
+ * declares properties and objects alike. */
+#define NS "/metadefs/namespaces/{x}/"
+#define METADEF_ITEMS(c) \
+	READ(NS c), PASS("POST", NS c), PASS("DELETE", NS c), \
+	READ(NS c "/{x}"), PASS("PUT", NS c "/{x}"), PASS("DELETE", NS c "/{x}")
 
 /* Every route of glance/api/v2/router.py (Glance 25.1), plus the version
  * documents. Decided: every route that can create an image or change its
@@ -55,14 +61,8 @@ static const struct route_entry table[] = {
 	READ("/metadefs/namespaces"), PASS("POST", "/metadefs/namespaces"),
 	READ("/metadefs/namespaces/{x}"), PASS("PUT", "/metadefs/namespaces/{x}"),
 	PASS("DELETE", "/metadefs/namespaces/{x}"),
-	READ("/metadefs/namespaces/{x}/properties"), PASS("POST", "/metadefs/namespaces/{x}/properties"),
-	PASS("DELETE", "/metadefs/namespaces/{x}/properties"),
-	READ("/metadefs/namespaces/{x}/properties/{x}"), PASS("PUT", "/metadefs/namespaces/{x}/properties/{x}"),
-	PASS("DELETE", "/metadefs/namespaces/{x}/properties/{x}"),
-	READ("/metadefs/namespaces/{x}/objects"), PASS("POST", "/metadefs/namespaces/{x}/objects"),
-	PASS("DELETE", "/metadefs/namespaces/{x}/objects"),
-	READ("/metadefs/namespaces/{x}/objects/{x}"), PASS("PUT", "/metadefs/namespaces/{x}/objects/{x}"),
-	PASS("DELETE", "/metadefs/namespaces/{x}/objects/{x}"),
+	METADEF_ITEMS("properties"),
+	METADEF_ITEMS("objects"),
 	READ("/metadefs/namespaces/{x}/tags"), PASS("POST", "/metadefs/namespaces/{x}/tags"),
 	PASS("DELETE", "/metadefs/namespaces/{x}/tags"),
 	READ("/metadefs/namespaces/{x}/tags/{x}"), PASS("POST", "/metadefs/namespaces/{x}/tags/{x}"),
