@@ -210,12 +210,12 @@ static int on_image(const char *json, size_t len, void *ctx)
  * each visibility is asked for explicitly, hidden and visible. */
 static int list_all(struct audit *a, struct glance *g)
 {
-	const char *vis[] = { "public", "community", "shared", "private" };
 	char query[128];
 
 	for (int v = 0; v < (a->all ? 4 : 2); v++)
 		for (int hidden = 0; hidden < 2; hidden++) {
-			snprintf(query, sizeof(query), "visibility=%s%s", vis[v], hidden ? "&os_hidden=true" : "");
+			snprintf(query, sizeof(query), "visibility=%s%s", visibility_name((enum visibility)v),
+				 hidden ? "&os_hidden=true" : "");
 			if (glance_list(g, query, on_image, a, a->err, sizeof(a->err)) < 0)
 				return -1;
 		}
