@@ -28,7 +28,7 @@ CORE_OBJ := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) clouds config opconf pg
 UNIT_SRC := $(wildcard tests/unit/*.c)
 BIN    := $(BUILD)/scs-image-hook
 
-.PHONY: all deps check layers unit asan valgrind install uninstall demo bench clean
+.PHONY: all deps check layers unit asan valgrind install install-man uninstall demo bench clean
 all: $(BIN)
 
 $(BUILD)/%.o: hook/%.c $(wildcard hook/*.h) | $(BUILD)
@@ -65,15 +65,24 @@ asan:
 	$(MAKE) BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
 		LDFLAGS='-fsanitize=address,undefined' RSS_LIMIT_MIB=256 check
 
-install: $(BIN)
+MANDIR ?= $(PREFIX)/share/man
+
+install: $(BIN) install-man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/scs-image-hook
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/scs-image-hook
 	install -m 0644 policy/*.yaml $(DESTDIR)$(PREFIX)/share/scs-image-hook/
 	install -m 0755 deploy/scs/scs-0104-test $(DESTDIR)$(PREFIX)/share/scs-image-hook/
 
+# scs-image-hook(1) and scs-image-hook.yaml(5); tests/cli/docs.sh keeps them true.
+install-man:
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 man/scs-image-hook.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/scs-image-hook.yaml.5 $(DESTDIR)$(MANDIR)/man5/
+
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/scs-image-hook
 	rm -rf $(DESTDIR)$(PREFIX)/share/scs-image-hook
+	rm -f $(DESTDIR)$(MANDIR)/man1/scs-image-hook.1 $(DESTDIR)$(MANDIR)/man5/scs-image-hook.yaml.5
 
 demo: deps $(BIN)
 	examples/demo

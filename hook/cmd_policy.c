@@ -14,15 +14,22 @@ static const char policy_usage[] =
 "usage: scs-image-hook policy lint FILE...\n"
 "       scs-image-hook policy show [--config FILE | --policy FILE...] [--now DATE]\n"
 "\n"
-"lint  loads each file on its own (an operator config, an SCS spec file or\n"
-"      SCS-0104 v2 rules, told apart by their keys) and reports the first\n"
-"      error as file:line:column; exit 0 when all are valid, 2 otherwise.\n"
+"lint  loads each file on its own (an operator config, an SCS spec file,\n"
+"      SCS-0104 v2 rules or image metadata rules, told apart by their keys)\n"
+"      and reports the first error as file:line:column; exit 0 when all\n"
+"      are valid, 2 otherwise.\n"
 "      A config is checked as `proxy --check` checks it (the same loader),\n"
 "      its keystone cloud looked up; only listen and upstream may be absent.\n"
 "show  prints the loaded rules in words: which names each spec entry\n"
 "      selects, the allowed sources, the v2 rules with their release table,\n"
 "      which releases the presence rules ask for on DATE (default today),\n"
-"      the enforcement scope and the exemptions.\n";
+"      the enforcement scope and the exemptions.\n"
+"\n"
+"  -c, --config FILE     show: the operator config (default: $SCS_IMAGE_HOOK_CONFIG\n"
+"                        or /etc/scs-image-hook/scs-image-hook.yaml)\n"
+"  -p, --policy FILE     show: an SCS spec, v2 rules or metadata file; repeatable\n"
+"      --now DATE        show: the presence rules as of YYYY-MM-DD\n"
+"  -h, --help            show this help\n";
 
 static int lint(int argc, char **argv)
 {

@@ -45,3 +45,36 @@ finish() {
 	printf '%s: %d passed, %d failed\n' "$SUITE" "$PASSED" "$FAILED"
 	[ "$FAILED" -eq 0 ]
 }
+
+# records_valid NAME FILE...: every line of the decision logs FILE... is a
+# decision record as docs/decision-record.schema.json describes it (and
+# there is at least one). Suites that write decision logs end with it.
+RECORD_SCHEMA=${RECORD_SCHEMA:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/docs/decision-record.schema.json}
+records_valid() {
+	local name=$1 out f files=(); shift
+	for f; do [ -f "$f" ] && files+=("$f"); done    # a proxy that decided nothing wrote no log
+	if out=$(python3 - "$RECORD_SCHEMA" "${files[@]}" 2>&1 <<'PY'
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft7Validator.check_schema(schema)
+v = jsonschema.Draft7Validator(schema)
+n = 0
+for path in sys.argv[2:]:
+    for i, line in enumerate(open(path, encoding="utf-8"), 1):
+        n += 1
+        errs = sorted(v.iter_errors(json.loads(line)), key=lambda e: list(e.path))
+        if errs:
+            e = errs[0]
+            where = "/".join(str(p) for p in e.absolute_path) or "(record)"
+            sys.exit("%s:%d: %s: %s" % (path, i, where, e.message[:300]))
+if n == 0:
+    sys.exit("no decision records to check")
+print("%d records" % n)
+PY
+	); then
+		pass "$name ($out)"
+	else
+		fail "$name" "$out"
+	fi
+}

@@ -23,6 +23,7 @@ free_port() {
 }
 
 PROXY_PIDS=()
+PROXY_LOGS=()    # every proxy's decision log, for records_valid
 
 # proxy_start NAME [YAML...]: write $TMP/NAME.yaml (listeners, upstream,
 # keystone, log, the v5.1 + v2 policy or PROXY_POLICIES, and the YAML
@@ -48,6 +49,7 @@ proxy_start() {
 	PROXY_URL=http://127.0.0.1:$port
 	PROXY_ADMIN=http://127.0.0.1:$admin
 	PROXY_LOG=$TMP/$name.log
+	PROXY_LOGS+=("$PROXY_LOG")
 	for i in $(seq 100); do
 		curl -sf "$PROXY_ADMIN/healthz" >/dev/null 2>&1 && break
 		sleep 0.1

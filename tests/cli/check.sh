@@ -200,4 +200,5 @@ expect "0102: nothing set -> 1" 1 "$BIN" check --policy "$M" "$TMP/meta-bare.jso
 check "0102: unset property named" has "property image_source is not set; scs-0102/image_source requires one of: private; or a URL (http, https, ftp, ftps)"
 check "0102: every violation shown (no '... more')" sh -c "! grep -q 'more violations' '$TMP/out'"
 
+records_valid "every decision record matches docs/decision-record.schema.json" "$TMP/decisions.log"
 finish

@@ -19,4 +19,5 @@ while IFS= read -r line; do
 done <"$TMP/results"
 check "every case ran" test "$(grep -c '^PASS\|^FAIL' "$TMP/results")" -ge 65
 check "the proxy survived them all" kill -0 "$PROXY_PID"
+records_valid "every decision record matches docs/decision-record.schema.json" "${PROXY_LOGS[@]}"
 finish

@@ -54,4 +54,5 @@ done <"$TMP/results"
 check "the checker ran to its summary" grep -q '^SUMMARY ' "$TMP/results"
 check "the capture upstream survived them all" kill -0 "$CAPTURE_PID"
 check "the proxy survived them all" kill -0 "$PROXY_PID"
+records_valid "every decision record matches docs/decision-record.schema.json" "${PROXY_LOGS[@]}"
 finish

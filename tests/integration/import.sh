@@ -254,4 +254,5 @@ check "equal: refused, image queued" test "$(settle "$eq_id")" = queued
 check "equal: the task says what was expected" \
 	grep -q "is not the image's image_source: expected '$WWW/releases/noble/other.img'" <<<"$(task_message "$eq_id")"
 
+records_valid "every decision record matches docs/decision-record.schema.json" "$DLOG"
 finish

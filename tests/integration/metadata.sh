@@ -151,4 +151,5 @@ if [ -n "${SCS_UPSTREAM_TESTS:-}" ]; then
 		"grep -E '^scs-0102' '$TMP/theirs.out' | grep -v image_build_date >'$TMP/t'; grep -E '^scs-0102' '$TMP/ours.out' | grep -v image_build_date >'$TMP/o'; cmp -s '$TMP/t' '$TMP/o'"
 fi
 
+records_valid "every decision record matches docs/decision-record.schema.json" "${PROXY_LOGS[@]}"
 finish

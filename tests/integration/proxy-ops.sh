@@ -251,4 +251,5 @@ fds_after=$(ls "/proc/$ONE_PID/fd" | wc -l)
 check "no descriptor leaked over the faults ($fds_before before, $fds_after after)" test "$fds_after" -le "$fds_before"
 check "the proxy survived every fault" kill -0 "$ONE_PID"
 
+records_valid "every decision record matches docs/decision-record.schema.json" "${PROXY_LOGS[@]}"
 finish

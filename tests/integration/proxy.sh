@@ -147,4 +147,5 @@ check "Keystone down, failure_policy closed: 503" test "$(post "$TB" '{"name":"x
 check "Keystone down: the message says why" grep -q "could not be checked" "$TMP/body"
 check "Keystone down: the refusal is logged" last_record 'r["decision"] == "deny" and "error" in r'
 
+records_valid "every decision record matches docs/decision-record.schema.json" "${PROXY_LOGS[@]}"
 finish

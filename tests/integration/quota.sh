@@ -279,4 +279,5 @@ for dotted in "$NOBLE/../../evil/x.img" "$NOBLE/%2e%2e/%2E%2E/evil/x.img" "$NOBL
 done
 check "Glance: the image is still queued, with no import task" \
 	bash -c "[ \"\$(curl -s '$GLANCE_URL/v2/images/$good' -H 'X-Auth-Token: $TADMIN' | python3 -c 'import json,sys; i=json.load(sys.stdin); print(i[\"status\"], i.get(\"os_glance_import_task\"))')\" = 'queued None' ]"
+records_valid "every decision record matches docs/decision-record.schema.json" "${PROXY_LOGS[@]}"
 finish
