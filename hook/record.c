@@ -166,7 +166,7 @@ static void gen_origin(struct jsonw *w, const struct origin_expect *e, const cha
 	int verified = listed && actual && !strcmp(actual, e->expected);
 
 	jw_lit(w, ",\"origin\":{\"list\":");
-	jw_cstr(w, e->list_url);
+	jw_cstr(w, e->list_url[0] ? e->list_url : NULL);
 	FIELD(w, "algorithm", sums_algo_name(e->algo));
 	FIELD(w, "expected", listed ? e->expected : NULL);
 	FIELD(w, "actual", actual);
