@@ -122,6 +122,12 @@ config nokeys
 sed -i "s#keyring: $MIRROR/keys/vendor.asc#keyring: $TMP/nokeys.gpg#" "$TMP/nokeys.yaml"
 expect "a keyring that cannot be read is a usage error" 2 "$BIN" check --config "$TMP/nokeys.yaml" --data "$good" "$TMP/image.json"
 check "it names the keyring" has "$TMP/nokeys.gpg" "$TMP/err"
+expect "policy show lists the origins and where lists are fetched" 0 "$BIN" policy show --config "$TMP/main.yaml"
+check "show: the Ubuntu origin, its signature and key" has "origin: https://cloud-images.ubuntu.com/ ($ORIGINS:7): sha256 list SHA256SUMS, signed in SHA256SUMS.gpg by $VENDOR_FPR"
+check "show: Debian unsigned" has "origin: https://cloud.debian.org/images/cloud/ ($ORIGINS:13): sha512 list SHA512SUMS, unsigned"
+check "show: the fetch map" has "origin fetch: https://cloud-images.ubuntu.com/ from $MIRROR_URL/ubuntu/"
+expect "policy lint counts them" 0 "$BIN" policy lint "$TMP/main.yaml"
+check "lint: 3 origins" has "; 3 origins"
 check "the mirror served the lists (not a test that cannot fail)" grep -q 'GET /ubuntu/releases/noble/release-20261101/SHA256SUMS.gpg' "$TMP/mirror.log"
 
 finish
