@@ -127,7 +127,7 @@ static void gen_violations(struct jsonw *w, const struct decision *d)
 			gen_strings(w, (const char *const[]){ v->origin->expected }, 1);
 		else
 			gen_strings(w, v->expected, v->n_expected);
-		if (v->kind >= V_QUOTA_SIZE)
+		if (violation_kinds[v->kind].quota)
 			gen_quota(w, v);
 		if (v->exempted)
 			jw_lit(w, ",\"exempted\":true");
