@@ -1,4 +1,5 @@
 #include "unit.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,6 +51,33 @@ const char *tmp_file(const char *text)
 	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
 	return path[i];
+}
+
+char mirror[64];
+
+void mirror_build(void)
+{
+	char cmd[256];
+	snprintf(mirror, sizeof(mirror), "/tmp/scs-unit-mirror-XXXXXX");
+	ck_assert(mkdtemp(mirror));
+	snprintf(cmd, sizeof(cmd), "tests/origin/mkmirror %s 65536 >/dev/null", mirror);
+	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+}
+
+void mirror_remove(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", mirror);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+char *mirror_file(const char *rel, size_t *len)
+{
+	char path[256], err[256];
+	snprintf(path, sizeof(path), "%s/%s", mirror, rel);
+	char *s = file_read(path, 8u << 20, len, err, sizeof(err));
+	ck_assert_msg(s, "%s", err);
+	return s;
 }
 
 int load_text(const char *text, int is_config, char *err, size_t errlen)

@@ -15,26 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char mirror[64];
 static struct MHD_Daemon *server;
 static unsigned port;
 static atomic_uint requests;
-
-static void mirror_build(void)
-{
-	char cmd[256];
-	snprintf(mirror, sizeof(mirror), "/tmp/scs-unit-vendor-XXXXXX");
-	ck_assert(mkdtemp(mirror));
-	snprintf(cmd, sizeof(cmd), "tests/origin/mkmirror %s 65536 >/dev/null", mirror);
-	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
-}
-
-static void mirror_remove(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", mirror);
-	ck_assert_int_eq(system(cmd), 0);
-}
 
 /* GET /PATH: the mirror's file, or 404. */
 static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -74,9 +57,7 @@ static struct policy *policy_for(const char *fetch_to, long cache_ms, int fail_o
 {
 	char text[2048], fpr[64] = "", err[1024];
 	size_t len;
-	snprintf(text, sizeof(text), "%s/keys/vendor.fpr", mirror);
-	char *f = file_read(text, 100, &len, err, sizeof(err));
-	ck_assert_msg(f, "%s", err);
+	char *f = mirror_file("keys/vendor.fpr", &len);
 	snprintf(fpr, sizeof(fpr), "%.40s", f);
 	free(f);
 	snprintf(text, sizeof(text),
@@ -132,14 +113,11 @@ static struct vendor *vendor_of(const struct policy *p)
 	return v;
 }
 
-/* The sha256 of a mirror file, as hex. */
+/* The digest of a mirror file, as hex. */
 static void sha_of(const char *rel, enum sums_algo algo, char hex[SUMS_MAX_HEX + 1])
 {
-	char path[256], err[256];
 	size_t len;
-	snprintf(path, sizeof(path), "%s/%s", mirror, rel);
-	char *s = file_read(path, 8u << 20, &len, err, sizeof(err));
-	ck_assert_msg(s, "%s", err);
+	char *s = mirror_file(rel, &len);
 	struct digest *d = digest_new(algo);
 	digest_update(d, s, len);
 	digest_hex(d, hex);
@@ -152,15 +130,14 @@ START_TEST(a_signed_list_is_fetched_verified_and_cached)
 	struct policy *p = policy_for(here(), 0, 0);
 	struct vendor *v = vendor_of(p);
 	struct origin_expect e;
-	char hex[SUMS_MAX_HEX + 1], fpr[128], err[256];
+	char hex[SUMS_MAX_HEX + 1];
 	size_t len;
 
 	expect(p, v, UBUNTU "20261101/" IMG, &e);
 	ck_assert_msg(e.status == ORIGIN_LISTED, "%s", e.why);
 	sha_of("ubuntu/releases/noble/release-20261101/" IMG, SUMS_SHA256, hex);
 	ck_assert_str_eq(e.expected, hex);
-	snprintf(fpr, sizeof(fpr), "%s/keys/vendor.fpr", mirror);
-	char *f = file_read(fpr, 100, &len, err, sizeof(err));
+	char *f = mirror_file("keys/vendor.fpr", &len);
 	ck_assert(!strncmp(e.signer, f, 40));
 	free(f);
 	ck_assert_str_eq(e.list_url, UBUNTU "20261101/SHA256SUMS");
