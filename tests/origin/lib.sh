@@ -19,10 +19,11 @@ mirror_up() {
 	python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$MIRROR" >"$TMP/mirror.log" 2>&1 &
 	MIRROR_PIDS+=("$!")
 	for i in $(seq 100); do
-		port=$(sed -nE 's/^Serving HTTP on [0-9.]+ port ([0-9]+).*/\1/p' "$TMP/mirror.log")
+		port=$(sed -nE 's/^Serving HTTP on [0-9.]+ port ([0-9]+).*/\1/p' "$TMP/mirror.log" 2>/dev/null)
 		[ -n "$port" ] && break
 		sleep 0.1
 	done
+	[ -n "$port" ] || { fail "mirror is served" "$(cat "$TMP/mirror.log")"; return 1; }
 	MIRROR_URL=http://127.0.0.1:$port
 	VENDOR_FPR=$(cat "$MIRROR/keys/vendor.fpr")
 	ORIGIN_CONFIG="origin: {keyring: $MIRROR/keys/vendor.asc, fetch: {\"https://cloud-images.ubuntu.com/\": \"$MIRROR_URL/ubuntu/\", \"https://cloud.debian.org/images/cloud/\": \"$MIRROR_URL/debian/images/cloud/\"}, cache: 1h}"
