@@ -272,12 +272,18 @@ static const char *stored_digest(struct audit *a, const struct image *img, const
 	return hex;
 }
 
-/* --verify-origin: the origin rules on one image, into d. e must live as
- * long as d. */
-static void verify_origin(struct audit *a, const struct image *img, const struct caller *who, struct decision *d,
-			  struct origin_expect *e)
-{
+/* What --verify-origin found for one image: d's origin violations point
+ * into it, so it lives as long as d. */
+struct origin_seen {
+	struct origin_expect e;
 	char hex[SUMS_MAX_HEX + 1];
+};
+
+/* --verify-origin: the origin rules on one image, into d. */
+static void verify_origin(struct audit *a, const struct image *img, const struct caller *who, struct decision *d,
+			  struct origin_seen *seen)
+{
+	struct origin_expect *e = &seen->e;
 	const char *actual = NULL;
 	size_t before = d->n;
 
@@ -285,7 +291,7 @@ static void verify_origin(struct audit *a, const struct image *img, const struct
 		return;
 	a->origin_checked++;
 	if (e->status == ORIGIN_LISTED)
-		actual = stored_digest(a, img, e, hex);
+		actual = stored_digest(a, img, e, seen->hex);
 	const char *declared = image_prop(img, e->algo == SUMS_SHA512 ? "source_sha512sum" : "source_sha256sum");
 	decide_origin(a->policy, img, who, a->today, e, actual, declared, d);
 	int failed = 0;
@@ -311,9 +317,9 @@ static int on_image(const char *json, size_t len, void *ctx)
 	who.project_id = img.owner;
 	decide(a->policy, &img, &who, a->today, &d);
 	decide_meta_now(a->policy, &img, a->now, &d);
-	struct origin_expect said;         /* the origin violations point into it */
+	struct origin_seen seen;
 	if (a->verify)
-		verify_origin(a, &img, &who, &d, &said);
+		verify_origin(a, &img, &who, &d, &seen);
 	a->listed++;
 	a->by_vis[img.visibility]++;
 	a->hidden += img.os_hidden;
