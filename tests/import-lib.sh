@@ -1,7 +1,30 @@
 # Helpers for the suites that drive Glance's import flow with the real
 # glance client (tests/integration/import.sh, origin-import.sh). Source
-# after stack_up, with ADMIN_TOKEN, ALICE_TOKEN and DLOG (the decision log
-# the plugin writes) set.
+# after tests/stack-lib.sh; the image helpers need ADMIN_TOKEN and
+# ALICE_TOKEN set (after plugin_stack_up).
+
+# plugin_install: the plugin, installed as the README tells operators (pip
+# builds in the source tree, so from a copy), into $TMP/py.
+plugin_install() {
+	cp -r deploy/glance "$TMP/plugin-src"
+	/usr/bin/python3 -m pip install --no-deps --no-build-isolation --no-index --target "$TMP/py" \
+		"$TMP/plugin-src" >"$TMP/pip.log" 2>&1
+	check "plugin package installs with pip --target" \
+		test -f "$TMP/py/scs_image_hook_glance/plugin.py" -a -f "$(ls "$TMP"/py/*.dist-info/entry_points.txt 2>/dev/null | head -1)"
+}
+
+# plugin_stack_up: the stack with the plugin enabled, deciding with the
+# operator config $TMP/hook.yaml and writing the decision log DLOG. The
+# binary is reached through a link the tests can take away while Glance runs.
+plugin_stack_up() {
+	mkdir -p "$TMP/bin"
+	ln -s "$BIN" "$TMP/bin/scs-image-hook"
+	DLOG=$TMP/decisions.log
+	printf '[scs_image_hook]\nbinary = %s\nconfig = %s\ndecision_log = %s\ntimeout = 20\n' \
+		"$TMP/bin/scs-image-hook" "$TMP/hook.yaml" "$DLOG" >"$TMP/glance-hook.conf"
+	STACK_IMPORT_PLUGINS=scs_image_hook STACK_PYTHONPATH=$TMP/py STACK_GLANCE_EXTRA_CONF=$TMP/glance-hook.conf stack_up
+	check "glance-image-import.conf enables the plugin" grep -q 'image_import_plugins = \[scs_image_hook\]' "$GLANCE_IMPORT_CONFIG"
+}
 
 # gl ARGS...: the real glance client, as alice (customer-a, member). Its
 # stdin is closed: an open one that is not a terminal is image data to it.

@@ -12,13 +12,8 @@ ROOT=$(pwd)
 . tests/stack-lib.sh
 export PATH=/usr/bin:/bin:$PATH
 
-# ---- the plugin, installed as the README tells operators (pip builds in
-# the source tree, so from a copy)
-cp -r deploy/glance "$TMP/plugin-src"
-/usr/bin/python3 -m pip install --no-deps --no-build-isolation --no-index --target "$TMP/py" \
-	"$TMP/plugin-src" >"$TMP/pip.log" 2>&1
-check "plugin package installs with pip --target" \
-	test -f "$TMP/py/scs_image_hook_glance/plugin.py" -a -f "$(ls "$TMP"/py/*.dist-info/entry_points.txt 2>/dev/null | head -1)"
+. tests/import-lib.sh
+plugin_install
 
 # ---- a loopback web server for web-download, and a spec that allows it
 mkdir -p "$TMP/www/releases/noble" "$TMP/www/elsewhere" "$TMP/bin"
@@ -42,19 +37,7 @@ policy: [spec.yaml]
 mode: enforce
 EOF
 cp "$TMP/hook.yaml" "$TMP/hook.yaml.good"
-# The binary through a link the tests can take away while Glance runs.
-ln -s "$BIN" "$TMP/bin/scs-image-hook"
-DLOG=$TMP/decisions.log
-cat >"$TMP/glance-hook.conf" <<EOF
-[scs_image_hook]
-binary = $TMP/bin/scs-image-hook
-config = $TMP/hook.yaml
-decision_log = $DLOG
-timeout = 20
-EOF
-
-STACK_IMPORT_PLUGINS=scs_image_hook STACK_PYTHONPATH=$TMP/py STACK_GLANCE_EXTRA_CONF=$TMP/glance-hook.conf stack_up
-check "glance-image-import.conf enables the plugin" grep -q 'image_import_plugins = \[scs_image_hook\]' "$GLANCE_IMPORT_CONFIG"
+plugin_stack_up
 
 (cd "$TMP/www" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 "$HTTP_PORT") >"$TMP/http.log" 2>&1 &
 HTTP_PID=$!
@@ -69,8 +52,6 @@ printf '# uploads only through the import flow, where scs-image-hook decides\n"u
 
 ADMIN_TOKEN=$(token stack-admin)
 ALICE_TOKEN=$(token stack-a)
-
-. tests/import-lib.sh
 
 create_direct() { # NAME SOURCE: glance-direct import of disk.img by alice
 	gl image-create-via-import --name "$1" --disk-format raw --container-format bare \

@@ -13,10 +13,8 @@ ROOT=$(pwd)
 . tests/origin/lib.sh
 export PATH=/usr/bin:/bin:$PATH
 
-cp -r deploy/glance "$TMP/plugin-src"
-/usr/bin/python3 -m pip install --no-deps --no-build-isolation --no-index --target "$TMP/py" \
-	"$TMP/plugin-src" >"$TMP/pip.log" 2>&1
-check "plugin package installs with pip --target" test -f "$TMP/py/scs_image_hook_glance/plugin.py"
+. tests/import-lib.sh
+plugin_install
 mirror_up 262144 || { finish; exit 1; }
 
 good=$MIRROR/ubuntu/releases/noble/release-20261101/$UBUNTU_IMG
@@ -30,22 +28,11 @@ visibility: {private: enforce, shared: enforce}
 import: {download_uri: off}
 $ORIGIN_CONFIG
 EOF
-mkdir -p "$TMP/bin"
-ln -s "$BIN" "$TMP/bin/scs-image-hook"
-DLOG=$TMP/decisions.log
-cat >"$TMP/glance-hook.conf" <<EOF
-[scs_image_hook]
-binary = $TMP/bin/scs-image-hook
-config = $TMP/hook.yaml
-decision_log = $DLOG
-timeout = 20
-EOF
-STACK_IMPORT_PLUGINS=scs_image_hook STACK_PYTHONPATH=$TMP/py STACK_GLANCE_EXTRA_CONF=$TMP/glance-hook.conf stack_up
+plugin_stack_up
 trap 'mirror_down; tests/stack/down "$STACK" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 ADMIN_TOKEN=$(token stack-admin)
 ALICE_TOKEN=$(token stack-a)
 
-. tests/import-lib.sh
 direct() { # FILE: glance-direct import of FILE, image_source the vendor's file
 	gl image-create-via-import --name "Ubuntu 24.04" --disk-format raw --container-format bare \
 		--property image_source="$SOURCE" --file "$1" --import-method glance-direct
