@@ -203,6 +203,59 @@ static size_t advisory(const struct decision *d)
 	return n;
 }
 
+/* The action, from the violations that bind after exemptions. */
+static void settle(const struct policy *p, const struct caller *who, int today, struct decision *d)
+{
+	size_t binding = decision_exempt(p->exemptions, p->n_exemptions, who, today, d, 0);
+	if (!binding)
+		d->action = ACTION_ALLOW;
+	else if (binding == advisory(d))
+		d->action = d->mode == MODE_DRY_RUN ? ACTION_ALLOW : ACTION_WARN;
+	else
+		d->action = violation_action(d->mode);
+}
+
+static void add_origin(struct decision *d, const struct origin_expect *e, enum vkind kind, const char *key,
+		       const char *actual)
+{
+	struct violation *v = violation_add(d, kind, e->list_url, NULL, 0);
+	if (v) {
+		v->origin = e;
+		v->key = key;
+		v->actual = actual;
+		v->why = e->why;
+	}
+}
+
+void decide_origin(const struct policy *p, const struct image *img, const struct caller *who, int today,
+		   const struct origin_expect *e, const char *actual, const char *declared, struct decision *d)
+{
+	size_t before = d->n;
+	enum mode scoped = p->scope[img->visibility];
+
+	d->mode = p->mode < scoped ? p->mode : scoped;
+	switch (e->status) {
+	case ORIGIN_UNLISTED:
+		add_origin(d, e, V_ORIGIN_UNLISTED, "image_source", NULL);
+		break;
+	case ORIGIN_SIGNATURE:
+		add_origin(d, e, V_ORIGIN_SIGNATURE, "image_source", NULL);
+		break;
+	case ORIGIN_UNAVAILABLE:
+		add_origin(d, e, V_ORIGIN_UNAVAILABLE, "image_source", NULL);
+		if (d->n > before)
+			d->v[d->n - 1].advisory = p->origin.fail_open;
+		break;
+	case ORIGIN_LISTED:
+		if (actual && strcmp(actual, e->expected))
+			add_origin(d, e, V_ORIGIN_CHECKSUM, "data", actual);
+		if (declared && strcasecmp(declared, e->expected))
+			add_origin(d, e, V_ORIGIN_DECLARED, e->algo == SUMS_SHA512 ? "source_sha512sum" : "source_sha256sum", declared);
+		break;
+	}
+	settle(p, who, today, d);
+}
+
 /* canon: uri in canonical form, which is what must equal image_source. */
 static void check_equal(const struct policy *p, struct decision *d, const struct image *img, const char *uri,
 			const char *canon)
@@ -282,13 +335,7 @@ void decide_import(const struct policy *p, const struct image *img, const char *
 		if (p->download_uri == DOWNLOAD_URI_EQUAL && (dl.selected || img->image_source))
 			check_equal(p, d, img, uri, c);
 	}
-	size_t binding = decision_exempt(p->exemptions, p->n_exemptions, who, today, d, 0);
-	if (!binding)
-		d->action = ACTION_ALLOW;
-	else if (binding == advisory(d))
-		d->action = d->mode == MODE_DRY_RUN ? ACTION_ALLOW : ACTION_WARN;
-	else
-		d->action = violation_action(d->mode);
+	settle(p, who, today, d);
 }
 
 void decide(const struct policy *p, const struct image *img, const struct caller *who,

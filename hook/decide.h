@@ -25,6 +25,17 @@ void decide(const struct policy *p, const struct image *img, const struct caller
 void decide_import(const struct policy *p, const struct image *img, const char *uri,
 		   const struct caller *who, int today, struct decision *d);
 
+/* Origin verification's addition to a decision that decide made (same p,
+ * img, who, today): the violations of what the vendor said (e, from
+ * vendor.c), then the action again. actual: lowercase hex digest of the
+ * bytes, or NULL when not (yet) known (then only unlisted, signature and
+ * unavailable are judged). declared: the image's source_sha256sum or
+ * source_sha512sum (the one of e->algo), or NULL. origin/unavailable
+ * refuses under failure_policy closed and only warns under open. The
+ * violations point into e: keep it while d is used. */
+void decide_origin(const struct policy *p, const struct image *img, const struct caller *who, int today,
+		   const struct origin_expect *e, const char *actual, const char *declared, struct decision *d);
+
 /* Audit's addition to a decision: metadata dates later than now (seconds),
  * which decide leaves out as it has no clock. */
 void decide_meta_now(const struct policy *p, const struct image *img, long long now, struct decision *d);

@@ -142,6 +142,38 @@ static void w_regex_limit(const struct violation *v, const char *actual, char *b
 		 "refused to be safe (simplify the pattern)", actual, v->spec);
 }
 
+/* ---- the words of the origins (origins.h: what the vendor said) ------------- */
+
+static void w_origin_checksum(const struct violation *v, const char *actual, char *buf, size_t len)
+{
+	const struct origin_expect *e = v->origin;
+
+	snprintf(buf, len, "the data is not the vendor's '%s': its %s is %s, the vendor's list %s gives %s", e->file,
+		 sums_algo_name(e->algo), actual, e->list_url, e->expected);
+}
+
+static void w_origin_declared(const struct violation *v, const char *actual, char *buf, size_t len)
+{
+	const struct origin_expect *e = v->origin;
+
+	snprintf(buf, len, "%s '%s' is not the vendor's %s for '%s' in %s: %s", v->key, actual,
+		 sums_algo_name(e->algo), e->file, e->list_url, e->expected);
+}
+
+/* unlisted, signature: the vendor's answer says it */
+static void w_origin_failed(const struct violation *v, const char *actual, char *buf, size_t len)
+{
+	(void)actual;
+	snprintf(buf, len, "the origin of '%s' cannot be verified: %s", v->origin->file, v->origin->why);
+}
+
+static void w_origin_unavailable(const struct violation *v, const char *actual, char *buf, size_t len)
+{
+	(void)actual;
+	snprintf(buf, len, "the origin of '%s' cannot be verified: %s (failure_policy: %s)", v->origin->file,
+		 v->origin->why, v->advisory ? "open, admitted" : "closed, refused");
+}
+
 /* ---- the words of the quotas: figures in full, the project uncut ---------- */
 
 /* "50 GiB" when exact, else "1.5 GiB (1610612736 bytes)". */
@@ -238,6 +270,11 @@ const struct violation_kind violation_kinds[V_COUNT] = {
 	[V_DOWNLOAD_URI_EQUAL] = { "import/download-uri", "import/download-uri", 0, w_download_uri_equal },
 	[V_URI_REFUSED]        = { "import/download-uri", "import/download-uri", 0, w_uri_refused },
 	[V_SOURCE_CANONICAL]   = { "scs-0104/source-canonical", "scs-0104/source", 0, w_source_canonical },
+	[V_ORIGIN_CHECKSUM]    = { "origin/checksum", "origin/checksum", 0, w_origin_checksum },
+	[V_ORIGIN_UNLISTED]    = { "origin/unlisted", "origin/unlisted", 0, w_origin_failed },
+	[V_ORIGIN_SIGNATURE]   = { "origin/signature", "origin/signature", 0, w_origin_failed },
+	[V_ORIGIN_UNAVAILABLE] = { "origin/unavailable", "origin/unavailable", 0, w_origin_unavailable },
+	[V_ORIGIN_DECLARED]    = { "origin/declared", "origin/declared", 0, w_origin_declared },
 	[V_QUOTA_SIZE]         = { "quota/image-size", "quota/image-size", 1, w_quota_size },
 	[V_QUOTA_COUNT]        = { "quota/image-count", "quota/image-count", 1, w_quota_count },
 	[V_QUOTA_TOTAL]        = { "quota/total-size", "quota/total-size", 1, w_quota_total },

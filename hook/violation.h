@@ -25,6 +25,11 @@ enum vkind {
 	V_DOWNLOAD_URI_EQUAL,   /* ... from other than its image_source (download_uri: equal) */
 	V_URI_REFUSED,          /* a web-download URI that has no canonical form (uri.h) */
 	V_SOURCE_CANONICAL,     /* an image_source a source rule checks, not in canonical form */
+	V_ORIGIN_CHECKSUM,      /* origin (origins.h): the data is not the vendor's file */
+	V_ORIGIN_UNLISTED,      /* the vendor's list has no entry for the file */
+	V_ORIGIN_SIGNATURE,     /* the list's signature is missing, invalid or by another key */
+	V_ORIGIN_UNAVAILABLE,   /* the list could not be fetched or read (failure_policy decides) */
+	V_ORIGIN_DECLARED,      /* source_sha256sum/source_sha512sum differs from the vendor's */
 	V_QUOTA_SIZE,           /* fair use (quota.c): one image too large */
 	V_QUOTA_COUNT,          /* too many images */
 	V_QUOTA_TOTAL,          /* too many bytes stored */
@@ -51,6 +56,7 @@ struct violation {
 	const char *why;        /* V_URI_REFUSED, V_SOURCE_CANONICAL: why there is no canonical form;
 				 * V_METADATA: what is wrong with the value */
 	const char *testcase;   /* V_METADATA: the official testcase the rule decides, or NULL */
+	const struct origin_expect *origin;     /* V_ORIGIN_*: what the vendor said (origins.h) */
 	int advisory;           /* a recommended rule: warns, never refuses */
 	int exempted;
 };

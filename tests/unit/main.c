@@ -1,4 +1,5 @@
 #include "unit.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,6 +53,33 @@ const char *tmp_file(const char *text)
 	return path[i];
 }
 
+char mirror[64];
+
+void mirror_build(void)
+{
+	char cmd[256];
+	snprintf(mirror, sizeof(mirror), "/tmp/scs-unit-mirror-XXXXXX");
+	ck_assert(mkdtemp(mirror));
+	snprintf(cmd, sizeof(cmd), "tests/origin/mkmirror %s 65536 >/dev/null", mirror);
+	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+}
+
+void mirror_remove(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", mirror);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+char *mirror_file(const char *rel, size_t *len)
+{
+	char path[256], err[256];
+	snprintf(path, sizeof(path), "%s/%s", mirror, rel);
+	char *s = file_read(path, 8u << 20, len, err, sizeof(err));
+	ck_assert_msg(s, "%s", err);
+	return s;
+}
+
 int load_text(const char *text, int is_config, char *err, size_t errlen)
 {
 	struct policy *p = policy_new();
@@ -98,6 +126,7 @@ int main(void)
 	srunner_add_suite(sr, suite_pgp());
 	srunner_add_suite(sr, suite_meta());
 	srunner_add_suite(sr, suite_testcase());
+	srunner_add_suite(sr, suite_vendor());
 	/* last: the clouds target sets HOME and OS_* for the rest of a CK_FORK=no run */
 	srunner_add_suite(sr, suite_fuzz());
 	srunner_run_all(sr, CK_ENV);

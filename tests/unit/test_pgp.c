@@ -15,34 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static char mirror[64];
-
-static void mirror_build(void)
-{
-	char cmd[256];
-	snprintf(mirror, sizeof(mirror), "/tmp/scs-unit-mirror-XXXXXX");
-	ck_assert(mkdtemp(mirror));
-	snprintf(cmd, sizeof(cmd), "tests/origin/mkmirror %s 65536 >/dev/null", mirror);
-	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
-}
-
-static void mirror_remove(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", mirror);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-/* A file of the mirror, whole; *len its size. */
-static char *mfile(const char *rel, size_t *len)
-{
-	char path[256], err[256];
-	snprintf(path, sizeof(path), "%s/%s", mirror, rel);
-	char *s = file_read(path, 8u << 20, len, err, sizeof(err));
-	ck_assert_msg(s, "%s", err);
-	return s;
-}
-
 static const char *mpath(const char *rel)
 {
 	static char path[256];
@@ -54,7 +26,7 @@ static const char *mpath(const char *rel)
 static void fpr_of(const char *rel, char out[PGP_FPR_LEN + 1])
 {
 	size_t len;
-	char *s = mfile(rel, &len);
+	char *s = mirror_file(rel, &len);
 	ck_assert_uint_ge(len, PGP_FPR_LEN);
 	memcpy(out, s, PGP_FPR_LEN);
 	out[PGP_FPR_LEN] = '\0';
@@ -71,10 +43,10 @@ static enum pgp_result verify_release(struct pgp *k, const char *release, const 
 	char rel[128];
 	size_t len, sig_len = 0;
 	snprintf(rel, sizeof(rel), REL "%s/SHA256SUMS", release);
-	char *list = mfile(rel, &len), *sig = NULL;
+	char *list = mirror_file(rel, &len), *sig = NULL;
 	if (sig_name) {
 		snprintf(rel, sizeof(rel), REL "%s/%s", release, sig_name);
-		sig = mfile(rel, &sig_len);
+		sig = mirror_file(rel, &sig_len);
 	}
 	enum pgp_result r = pgp_verify(k, list, len, sig, sig_len, accept, n_accept, fpr, err, errlen);
 	free(list);
@@ -143,7 +115,7 @@ START_TEST(a_key_in_the_keyring_but_not_accepted)
 	static const char *const pairs[][2] = { { "keys/vendor.asc", "keys/other.asc" },
 						{ "keys/vendor.gpg", "keys/other.gpg" } };
 	for (size_t i = 0; i < ARRAY_SIZE(pairs); i++) {
-		char *x = mfile(pairs[i][0], &a), *y = mfile(pairs[i][1], &b);
+		char *x = mirror_file(pairs[i][0], &a), *y = mirror_file(pairs[i][1], &b);
 		char *both = malloc(a + b);
 		memcpy(both, x, a);
 		memcpy(both + a, y, b);
@@ -179,10 +151,10 @@ START_TEST(a_tampered_list_is_invalid)
 	ck_assert_str_eq(err, "not an OpenPGP signature (invalid)");
 	/* a key block is not a signature either */
 	size_t len, klen;
-	char *list = mfile(REL "20261101/SHA256SUMS", &len), *key = mfile("keys/vendor.asc", &klen);
+	char *list = mirror_file(REL "20261101/SHA256SUMS", &len), *key = mirror_file("keys/vendor.asc", &klen);
 	ck_assert_int_eq(pgp_verify(k, list, len, key, klen, &vendor, 1, fpr, err, sizeof(err)), PGP_INVALID);
 	/* the good signature over an empty list */
-	char *sig = mfile(REL "20261101/SHA256SUMS.gpg", &klen);
+	char *sig = mirror_file(REL "20261101/SHA256SUMS.gpg", &klen);
 	ck_assert_int_eq(pgp_verify(k, "", 0, sig, klen, &vendor, 1, fpr, err, sizeof(err)), PGP_INVALID);
 	free(sig);
 	free(key);
@@ -271,23 +243,23 @@ START_TEST(verified_list_parsed_and_the_image_compared)
 	struct sums s;
 	fpr_of("keys/vendor.fpr", vendor);
 	struct pgp *k = keyring("keys/vendor.asc");
-	char *list = mfile(REL "20261101/SHA256SUMS", &len), *sig = mfile(REL "20261101/SHA256SUMS.gpg", &slen);
+	char *list = mirror_file(REL "20261101/SHA256SUMS", &len), *sig = mirror_file(REL "20261101/SHA256SUMS.gpg", &slen);
 	ck_assert_int_eq(pgp_verify(k, list, len, sig, slen, &vendor, 1, fpr, err, sizeof(err)), PGP_OK);
 	ck_assert_msg(sums_parse(&s, SUMS_SHA256, "SHA256SUMS", list, len, err, sizeof(err)) == 0, "%s", err);
 	const struct sums_entry *e = sums_find(&s, "ubuntu-24.04-server-cloudimg-amd64.img");
 	ck_assert_ptr_nonnull(e);
-	char *img = mfile(REL "20261101/ubuntu-24.04-server-cloudimg-amd64.img", &ilen);
+	char *img = mirror_file(REL "20261101/ubuntu-24.04-server-cloudimg-amd64.img", &ilen);
 	sha256_hex(img, ilen, hex);
 	ck_assert_str_eq(hex, e->hex);
 	free(img);
-	img = mfile("tampered/ubuntu-24.04-server-cloudimg-amd64.img", &ilen);
+	img = mirror_file("tampered/ubuntu-24.04-server-cloudimg-amd64.img", &ilen);
 	sha256_hex(img, ilen, hex);
 	ck_assert_str_ne(hex, e->hex);
 	free(img);
 	sums_free(&s);
 
 	/* Debian's list: no signature, sha512, two spaces */
-	char *deb = mfile("debian/images/cloud/trixie/20261101-1234/SHA512SUMS", &len);
+	char *deb = mirror_file("debian/images/cloud/trixie/20261101-1234/SHA512SUMS", &len);
 	ck_assert_msg(sums_parse(&s, SUMS_SHA512, "SHA512SUMS", deb, len, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(s.n, 2);
 	ck_assert_ptr_nonnull(sums_find(&s, "debian-13-generic-amd64-20261101-1234.qcow2"));

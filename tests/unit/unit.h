@@ -30,6 +30,7 @@ Suite *suite_origins(void);
 Suite *suite_pgp(void);
 Suite *suite_meta(void);
 Suite *suite_testcase(void);
+Suite *suite_vendor(void);
 
 /* Upstream SCS files (their byte-identical copies in policy/) and our own policy files. */
 const char *upstream(const char *file);
@@ -41,6 +42,14 @@ struct policy *load_specs(const char *first, ...);
 const char *tmp_file(const char *text);
 /* Load text as a spec (or config when is_config): 0 or -1 with err. */
 int load_text(const char *text, int is_config, char *err, size_t errlen);
+
+/* A vendor mirror (tests/origin/mkmirror, 64 KiB images) in mirror[]:
+ * built by a suite's unchecked fixture, removed after it. */
+extern char mirror[64];
+void mirror_build(void);
+void mirror_remove(void);
+/* A file of the mirror, whole (fails the test when it cannot be read). */
+char *mirror_file(const char *rel, size_t *len);
 
 /* Decide one image given as JSON; the image is kept for inspection. */
 struct decision decide_json(const struct policy *p, const char *json, struct image *img);

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Origin verification in the Glance import flow (issue 16): the plugin
+# (deploy/glance) hands the staged data to `check --data`, so a
+# glance-direct stage and a web-download whose bytes are not the vendor's
+# file are refused before they reach a store. The vendor is a mirror built
+# by tests/origin/mkmirror, served on loopback; Glance web-downloads from
+# it, the hook fetches the lists from it through origin.fetch.
+SUITE=origin-import
+. "$(dirname "$0")/../lib.sh"
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+. tests/stack-lib.sh
+. tests/origin/lib.sh
+export PATH=/usr/bin:/bin:$PATH
+
+. tests/import-lib.sh
+plugin_install
+mirror_up 262144 || { finish; exit 1; }
+
+good=$MIRROR/ubuntu/releases/noble/release-20261101/$UBUNTU_IMG
+flipped=$MIRROR/tampered/$UBUNTU_IMG
+SOURCE=${UBUNTU_DIR}20261101/$UBUNTU_IMG
+cat >"$TMP/hook.yaml" <<EOF
+policy: [$ROOT/policy/scs-0104-v2-images.yaml, $ORIGINS]
+mode: enforce
+visibility: {private: enforce, shared: enforce}
+# the data comes from the test mirror, not from the image_source's host
+import: {download_uri: off}
+$ORIGIN_CONFIG
+EOF
+plugin_stack_up
+trap 'mirror_down; tests/stack/down "$STACK" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+ADMIN_TOKEN=$(token stack-admin)
+ALICE_TOKEN=$(token stack-a)
+
+direct() { # FILE: glance-direct import of FILE, image_source the vendor's file
+	gl image-create-via-import --name "Ubuntu 24.04" --disk-format raw --container-format bare \
+		--property image_source="$SOURCE" --file "$1" --import-method glance-direct
+}
+web() { # URI: web-download import from URI, image_source the vendor's file
+	gl image-create-via-import --name "Ubuntu 24.04" --disk-format raw --container-format bare \
+		--property image_source="$SOURCE" --import-method web-download --uri "$1"
+}
+hex=$(sha256sum "$good" | cut -d' ' -f1)
+bad=$(sha256sum "$flipped" | cut -d' ' -f1)
+
+# ---- glance-direct -----------------------------------------------------------
+expect "glance-direct, the vendor's bytes: import" 0 direct "$good"
+id=$(image_id)
+check "glance-direct, the vendor's bytes: active" test "$(settle "$id")" = active
+check "glance-direct: the record has the verified origin" logged "$id" \
+	'r["decision"] == "allow" and r["origin"]["verified"] and r["origin"]["actual"] == "'"$hex"'" and r["import"]["method"] == "glance-direct"'
+
+expect "glance-direct, a tampered stage: import (asynchronous)" 0 direct "$flipped"
+id=$(image_id)
+check "glance-direct, tampered: refused, image queued" test "$(settle "$id")" = queued
+check "glance-direct, tampered: no staged data left" no_stage "$id"
+check "glance-direct, tampered: the task names file, digests and list" grep -qF \
+	"the data is not the vendor's '$UBUNTU_IMG': its sha256 is $bad, the vendor's list ${UBUNTU_DIR}20261101/SHA256SUMS gives $hex" \
+	<<<"$(task_message "$id")"
+check "glance-direct, tampered: origin/checksum in the decision log" logged "$id" \
+	'r["decision"] == "deny" and [v["rule"] for v in r["violations"]] == ["origin/checksum"] and not r["origin"]["verified"]'
+
+# ---- web-download ------------------------------------------------------------
+expect "web-download of the vendor's file: import" 0 web "$MIRROR_URL/ubuntu/releases/noble/release-20261101/$UBUNTU_IMG"
+id=$(image_id)
+check "web-download, the vendor's bytes: active" test "$(settle "$id")" = active
+check "web-download: verified in the record" logged "$id" 'r["decision"] == "allow" and r["origin"]["verified"]'
+
+expect "web-download of tampered bytes: import (asynchronous)" 0 web "$MIRROR_URL/tampered/$UBUNTU_IMG"
+id=$(image_id)
+check "web-download, tampered: refused, image queued" test "$(settle "$id")" = queued
+check "web-download, tampered: no staged data left" no_stage "$id"
+check "web-download, tampered: the task says origin/checksum's reason" grep -qF "its sha256 is $bad" <<<"$(task_message "$id")"
+check "web-download, tampered: deny logged with the URI and origin/checksum" logged "$id" \
+	'r["decision"] == "deny" and r["import"]["uri"].endswith("/tampered/'"$UBUNTU_IMG"'") and [v["rule"] for v in r["violations"]] == ["origin/checksum"]'
+
+# ---- the mirror's list gone: unavailable, closed refuses -----------------------
+mv "$MIRROR/ubuntu/releases/noble/release-20261101/SHA256SUMS" "$TMP/SHA256SUMS.away"
+expect "list unavailable: import (asynchronous)" 0 direct "$good"
+id=$(image_id)
+check "list unavailable, failure_policy closed: refused" test "$(settle "$id")" = queued
+check "list unavailable: origin/unavailable logged" logged "$id" '[v["rule"] for v in r["violations"]] == ["origin/unavailable"]'
+mv "$TMP/SHA256SUMS.away" "$MIRROR/ubuntu/releases/noble/release-20261101/SHA256SUMS"
+
+finish
