@@ -18,7 +18,7 @@ LDLIBS    += $(shell pkg-config --libs $(PKGS)) -pthread
 # files (log writes the decision log); the commands. scripts/layers checks
 # that CORE does no I/O and that no objects use each other in a cycle.
 CORE   := ydoc yconf date regex enums spec rules policy meta fleet image patch route hdr decide exempt presence jsonw record util tokens quota \
-          usage projects uri sums origins
+          usage projects uri sums origins tail
 ADAPT  := log clouds config opconf http keystone glance upstream metrics gate admit proxy
 CMDS   := main cli cmd_check cmd_policy cmd_audit cmd_proxy
 OBJ    := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) $(ADAPT) $(CMDS)))
