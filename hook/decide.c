@@ -223,6 +223,62 @@ static size_t advisory(const struct decision *d)
 	return n;
 }
 
+/* The action, from the violations that bind after exemptions. */
+static void settle(const struct policy *p, const struct caller *who, int today, struct decision *d)
+{
+	size_t binding = decision_exempt(p->exemptions, p->n_exemptions, who, today, d, 0);
+	if (!binding)
+		d->action = ACTION_ALLOW;
+	else if (binding == advisory(d))
+		d->action = d->mode == MODE_DRY_RUN ? ACTION_ALLOW : ACTION_WARN;
+	else if (d->mode == MODE_ENFORCE)
+		d->action = ACTION_DENY;
+	else
+		d->action = d->mode == MODE_WARN ? ACTION_WARN : ACTION_ALLOW;
+}
+
+static void add_origin(struct decision *d, const struct origin_expect *e, const char *rule, enum vkind kind,
+		       const char *key, const char *actual)
+{
+	struct violation *v = add(d, rule, e->list_url, NULL, 0, kind);
+	if (v) {
+		v->origin = e;
+		v->key = key;
+		v->actual = actual;
+		v->why = e->why;
+	}
+}
+
+void decide_origin(const struct policy *p, const struct image *img, const struct caller *who, int today,
+		   const struct origin_expect *e, const char *actual, const char *declared, struct decision *d)
+{
+	size_t before = d->n;
+	enum mode scoped = p->scope[img->visibility];
+
+	d->mode = p->mode < scoped ? p->mode : scoped;
+	switch (e->status) {
+	case ORIGIN_UNLISTED:
+		add_origin(d, e, "origin/unlisted", V_ORIGIN_UNLISTED, "image_source", NULL);
+		break;
+	case ORIGIN_SIGNATURE:
+		add_origin(d, e, "origin/signature", V_ORIGIN_SIGNATURE, "image_source", NULL);
+		break;
+	case ORIGIN_UNAVAILABLE:
+		add_origin(d, e, "origin/unavailable", V_ORIGIN_UNAVAILABLE, "image_source", NULL);
+		if (d->n > before)
+			d->v[d->n - 1].advisory = p->origin.fail_open;
+		break;
+	case ORIGIN_LISTED:
+		if (actual && strcmp(actual, e->expected))
+			add_origin(d, e, "origin/checksum", V_ORIGIN_CHECKSUM, "data", actual);
+		if (declared && strcasecmp(declared, e->expected))
+			add_origin(d, e, "origin/declared", V_ORIGIN_DECLARED,
+				   e->algo == SUMS_SHA512 ? "source_sha512sum" : "source_sha256sum", declared);
+		break;
+	}
+	settle(p, who, today, d);
+}
+
 /* canon: uri in canonical form, which is what must equal image_source. */
 static void check_equal(const struct policy *p, struct decision *d, const struct image *img, const char *uri,
 			const char *canon)
@@ -304,15 +360,7 @@ void decide_import(const struct policy *p, const struct image *img, const char *
 		if (p->download_uri == DOWNLOAD_URI_EQUAL && (dl.selected || img->image_source))
 			check_equal(p, d, img, uri, c);
 	}
-	size_t binding = decision_exempt(p->exemptions, p->n_exemptions, who, today, d, 0);
-	if (!binding)
-		d->action = ACTION_ALLOW;
-	else if (binding == advisory(d))
-		d->action = d->mode == MODE_DRY_RUN ? ACTION_ALLOW : ACTION_WARN;
-	else if (d->mode == MODE_ENFORCE)
-		d->action = ACTION_DENY;
-	else
-		d->action = d->mode == MODE_WARN ? ACTION_WARN : ACTION_ALLOW;
+	settle(p, who, today, d);
 }
 
 void decide(const struct policy *p, const struct image *img, const struct caller *who,
@@ -365,6 +413,30 @@ static void canonical_note(const char *u, char *out, size_t len)
 		return;
 	put_cut(shown, sizeof(shown), canon, VALUE_MAX);
 	snprintf(out, len, " (canonical form '%s')", shown);
+}
+
+static void origin_message(const struct violation *v, const char *actual, char *buf, size_t len)
+{
+	const struct origin_expect *e = v->origin;
+	const char *algo = sums_algo_name(e->algo);
+
+	switch (v->kind) {
+	case V_ORIGIN_CHECKSUM:
+		snprintf(buf, len, "the data is not the vendor's '%s': its %s is %s, the vendor's list %s gives %s",
+			 e->file, algo, actual, e->list_url, e->expected);
+		break;
+	case V_ORIGIN_DECLARED:
+		snprintf(buf, len, "%s '%s' is not the vendor's %s for '%s' in %s: %s", v->key, actual, algo,
+			 e->file, e->list_url, e->expected);
+		break;
+	case V_ORIGIN_UNAVAILABLE:
+		snprintf(buf, len, "the origin of '%s' cannot be verified: %s (failure_policy: %s)", e->file, e->why,
+			 v->advisory ? "open, admitted" : "closed, refused");
+		break;
+	default:        /* unlisted, signature: the vendor's answer says it */
+		snprintf(buf, len, "the origin of '%s' cannot be verified: %s", e->file, e->why);
+		break;
+	}
 }
 
 void violation_message(const struct violation *v, char *buf, size_t len)
@@ -444,6 +516,13 @@ void violation_message(const struct violation *v, char *buf, size_t len)
 		else
 			snprintf(buf, len, "property %s %s; %s %s %s", v->key, v->why, v->rule,
 				 v->advisory ? "recommends" : "requires", v->expected[0]);
+		break;
+	case V_ORIGIN_CHECKSUM:
+	case V_ORIGIN_UNLISTED:
+	case V_ORIGIN_SIGNATURE:
+	case V_ORIGIN_UNAVAILABLE:
+	case V_ORIGIN_DECLARED:
+		origin_message(v, actual, buf, len);
 		break;
 	case V_REGEX_LIMIT:
 		snprintf(buf, len, "name_scheme '%s' of '%s' hit the regex match limit on this name; "

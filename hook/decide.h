@@ -23,6 +23,11 @@ enum vkind {
 	V_DOWNLOAD_URI_EQUAL,   /* ... from other than its image_source (download_uri: equal) */
 	V_URI_REFUSED,          /* a web-download URI that has no canonical form (uri.h) */
 	V_SOURCE_CANONICAL,     /* an image_source a source rule checks, not in canonical form */
+	V_ORIGIN_CHECKSUM,      /* origin (origins.h): the data is not the vendor's file */
+	V_ORIGIN_UNLISTED,      /* the vendor's list has no entry for the file */
+	V_ORIGIN_SIGNATURE,     /* the list's signature is missing, invalid or by another key */
+	V_ORIGIN_UNAVAILABLE,   /* the list could not be fetched or read (failure_policy decides) */
+	V_ORIGIN_DECLARED,      /* source_sha256sum/source_sha512sum differs from the vendor's */
 	V_QUOTA_SIZE,           /* fair use (quota.c): one image too large */
 	V_QUOTA_COUNT,          /* too many images */
 	V_QUOTA_TOTAL,          /* too many bytes stored */
@@ -48,6 +53,7 @@ struct violation {
 	const char *why;        /* V_URI_REFUSED, V_SOURCE_CANONICAL: why there is no canonical form;
 				 * V_METADATA: what is wrong with the value */
 	const char *testcase;   /* V_METADATA: the official testcase the rule decides, or NULL */
+	const struct origin_expect *origin;     /* V_ORIGIN_*: what the vendor said */
 	int advisory;           /* a recommended rule: warns, never refuses */
 	int exempted;
 };
@@ -76,6 +82,17 @@ void decide(const struct policy *p, const struct image *img, const struct caller
  * image has one or a source rule selects it); off checks no URI. */
 void decide_import(const struct policy *p, const struct image *img, const char *uri,
 		   const struct caller *who, int today, struct decision *d);
+
+/* Origin verification's addition to a decision that decide made (same p,
+ * img, who, today): the violations of what the vendor said (e, from
+ * vendor.c), then the action again. actual: lowercase hex digest of the
+ * bytes, or NULL when not (yet) known (then only unlisted, signature and
+ * unavailable are judged). declared: the image's source_sha256sum or
+ * source_sha512sum (the one of e->algo), or NULL. origin/unavailable
+ * refuses under failure_policy closed and only warns under open. The
+ * violations point into e: keep it while d is used. */
+void decide_origin(const struct policy *p, const struct image *img, const struct caller *who, int today,
+		   const struct origin_expect *e, const char *actual, const char *declared, struct decision *d);
 
 /* Audit's addition to a decision: metadata dates later than now (seconds),
  * which decide leaves out as it has no clock. */

@@ -26,7 +26,7 @@ static int load_root(struct yconf *y, const char *text, size_t len, const struct
 {
 	int is_config = root && root->kind == YNODE_MAP &&
 			(ymap_get(root, "policy") || !(ymap_get(root, "images") || ymap_get(root, "rules") ||
-						       ymap_get(root, "distros")));
+						       ymap_get(root, "distros") || ymap_get(root, "origins")));
 	if (!is_config && !(flags & OPCONF_ANY_FILE) && root && root->kind == YNODE_MAP)
 		return yc_fail(y, root, "this is a spec file, not a config: pass it with --policy");
 	if (policy_load_parsed(p, y->path, text, len, root, y->err, y->errlen) < 0)
@@ -36,6 +36,9 @@ static int load_root(struct yconf *y, const char *text, size_t len, const struct
 	/* Spec files are loaded by now: errors in them name their own file. */
 	if (config_load_root(c, y, root, flags & (CONFIG_SERVICE | CONFIG_CREDENTIALS)) < 0)
 		return -1;
+	/* the origin judgement and the vendor fetch follow the service keys */
+	p->origin.fail_open = c->failure == FAIL_OPEN;
+	p->origin.timeout_ms = c->decision_timeout_ms;
 	return check_whole(y, root, p, c);
 }
 

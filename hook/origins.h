@@ -20,6 +20,7 @@ struct origin {
 	char *signature;                /* detached signature file name; NULL: unsigned */
 	char (*keys)[ORIGIN_FPR_LEN + 1];       /* accepted signers, uppercase, no spaces */
 	size_t n_keys;
+	const char *file;               /* the origins file (points into policy->files) */
 	unsigned line;
 };
 
@@ -40,6 +41,10 @@ struct origin_config {
 	struct origin_fetch *fetch;
 	size_t n_fetch;
 	long cache_ms;                  /* reuse a verified list this long; 0: not set */
+	/* From the same config's service keys (opconf.c copies them, so that
+	 * the pure judgement and the vendor need no struct config): */
+	int fail_open;                  /* failure_policy: open */
+	long timeout_ms;                /* timeouts.decision; 0: not set */
 };
 
 /* `origins:` of a policy file's top mapping (other top keys refused).
@@ -66,6 +71,25 @@ struct origin_ref {
 int origins_match(const struct origins *o, const char *image_source, struct origin_ref *ref, char *err,
 		  size_t errlen);
 void origin_ref_free(struct origin_ref *ref);
+
+/* What the vendor says about one file (vendor.c fills it in, decide.c
+ * judges it, record.c writes it). */
+enum origin_status {
+	ORIGIN_LISTED,          /* expected digest known, list verified (or unsigned origin) */
+	ORIGIN_UNLISTED,        /* list has no entry for the file  -> origin/unlisted */
+	ORIGIN_SIGNATURE,       /* signature missing/invalid/not by keys -> origin/signature */
+	ORIGIN_UNAVAILABLE,     /* list or signature could not be fetched/parsed -> origin/unavailable */
+};
+
+struct origin_expect {
+	enum origin_status status;
+	enum sums_algo algo;
+	char expected[SUMS_MAX_HEX + 1];        /* lowercase hex; "" unless LISTED */
+	char list_url[1024];                    /* the vendor's URL (not the fetch-mapped one) */
+	char signer[ORIGIN_FPR_LEN + 1];        /* fingerprint, "unsigned" (the origin signs nothing), or "" */
+	char file[256];
+	char why[512];                          /* a sentence when not LISTED */
+};
 
 /* url with a `fetch` prefix swapped (a new string), or a copy of url. */
 char *origin_fetch_url(const struct origin_config *c, const char *url);

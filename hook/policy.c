@@ -136,6 +136,52 @@ static int load_import(struct loader *l, const struct ynode *n)
 	return 0;
 }
 
+/* origin: the keyring path is relative to the config, like its policies. */
+static int load_origin_config(struct loader *l, const struct ynode *n)
+{
+	struct origin_config *c = &l->p->origin;
+
+	if (origin_config_load(&l->y, n, c) < 0)
+		return -1;
+	if (c->keyring) {
+		char *path = resolve_path(l->y.path, c->keyring);
+		free(c->keyring);
+		c->keyring = path;
+	}
+	return 0;
+}
+
+/* An origins file: its origins join those of the files before it; a
+ * prefix given twice is an error wherever the other one is. */
+static int load_origins(struct loader *l, const struct ynode *root)
+{
+	struct origins add = { 0 }, *all = &l->p->origins;
+	int rc = origins_load(&l->y, root, &add);
+
+	for (size_t i = 0; rc == 0 && i < add.n; i++) {
+		add.o[i].file = l->y.path;
+		for (size_t j = 0; j < all->n; j++)
+			if (!strcmp(all->o[j].prefix, add.o[i].prefix)) {
+				rc = yc_fail(&l->y, ymap_get(root, "origins")->items[i],
+					     "prefix '%s' is already an origin (%s:%u)", add.o[i].prefix, all->o[j].file,
+					     all->o[j].line);
+				break;
+			}
+	}
+	if (rc < 0) {
+		origins_free(&add);
+		return -1;
+	}
+	struct origin *o = realloc(all->o, (all->n + add.n) * sizeof(*o));
+	if (!o)
+		oom();
+	memcpy(o + all->n, add.o, add.n * sizeof(*o));
+	all->o = o;
+	all->n += add.n;
+	free(add.o);
+	return 0;
+}
+
 static int load_config_policies(struct loader *l, const struct ynode *n)
 {
 	char **files = NULL;        /* yc_strings leaves them unset when it refuses the node */
@@ -159,7 +205,7 @@ static int load_config_policies(struct loader *l, const struct ynode *n)
 static int load_config(struct loader *l, const struct ynode *root)
 {
 	static const char *const keys[] = { "policy", "mode", "visibility", "exemptions", "quota", "import",
-					    POLICY_SERVICE_KEYS, NULL };
+					    "origin", POLICY_SERVICE_KEYS, NULL };
 	struct policy *p = l->p;
 	struct ynode *v;
 
@@ -170,6 +216,8 @@ static int load_config(struct loader *l, const struct ynode *root)
 	if ((v = ymap_get(root, "visibility")) && load_scope(l, v) < 0)
 		return -1;
 	if ((v = ymap_get(root, "import")) && load_import(l, v) < 0)
+		return -1;
+	if ((v = ymap_get(root, "origin")) && load_origin_config(l, v) < 0)
 		return -1;
 	if ((v = ymap_get(root, "exemptions"))) {
 		if (yc_want(&l->y, v, YNODE_SEQ, "exemptions") < 0)
@@ -195,8 +243,11 @@ static int load_root(struct loader *l, const struct ynode *root, int allow_confi
 		return rules_load(l, root);
 	if (ymap_get(root, "image_metadata"))
 		return meta_load(&l->y, l->p, root) < 0 ? -1 : fleet_load(&l->y, l->p, ymap_get(root, "image_metadata"));
+	if (ymap_get(root, "origins"))
+		return load_origins(l, root);
 	return yc_fail(&l->y, root, "not a policy file: expected %san SCS spec ('images:'), "
-		     "SCS-0104 v2 rules ('distros:', 'rules:') or image metadata rules ('image_metadata:')",
+		     "SCS-0104 v2 rules ('distros:', 'rules:'), image metadata rules ('image_metadata:') "
+		     "or origins ('origins:')",
 		     allow_config ? "a config ('policy:'), " : "");
 }
 
@@ -323,6 +374,8 @@ void policy_free(struct policy *p)
 		quota_free(p->quota);
 	free(p->quota);
 	free(p->exemptions);
+	origins_free(&p->origins);
+	origin_config_free(&p->origin);
 	free_strings(p->files, p->n_files);
 	pcre2_match_context_free(p->mctx);
 	EVP_MD_CTX_free(pp->md);

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "origins.h"
 #include "regex.h"
 
 /* Enforcement strength, ordered so that the weaker of two is the min. */
@@ -119,6 +120,8 @@ struct policy {
 	struct quota *quota;            /* fair use (quota.h), NULL when not configured */
 	enum download_uri download_uri;     /* 0: prefix */
 	unsigned download_uri_line;         /* where the config sets it, for messages */
+	struct origins origins;             /* from `origins:` policy files (origins.h) */
+	struct origin_config origin;        /* operator config key `origin:` */
 
 	pcre2_match_context *mctx;      /* match limits: a bad regex is bounded */
 };
@@ -133,8 +136,8 @@ struct policy *policy_new(void);
 /* An SCS spec or v2 rules file (--policy, and the files a config names). */
 int policy_load_spec(struct policy *p, const char *path, char *err, size_t errlen);
 /* A file opconf.c has read and parsed once: the policy keys of an
- * operator config ('policy:'), or a spec or v2 rules file, told apart by
- * their keys. text is what was parsed: it is hashed. */
+ * operator config ('policy:'), or a spec, v2 rules, image metadata or
+ * origins file, told apart by their keys. text is what was parsed: it is hashed. */
 int policy_load_parsed(struct policy *p, const char *path, const char *text, size_t len, const struct ynode *root,
 		       char *err, size_t errlen);
 /* Seal after the last load: checks the whole and computes the hash. */

@@ -123,7 +123,10 @@ static void gen_violations(struct jsonw *w, const struct decision *d)
 		FIELD(w, "spec", v->spec);
 		FIELD(w, "message", msg);
 		jw_lit(w, ",\"expected\":");
-		gen_strings(w, v->expected, v->n_expected);
+		if (v->origin && v->origin->status == ORIGIN_LISTED)
+			gen_strings(w, (const char *const[]){ v->origin->expected }, 1);
+		else
+			gen_strings(w, v->expected, v->n_expected);
 		if (v->kind >= V_QUOTA_SIZE)
 			gen_quota(w, v);
 		if (v->exempted)
@@ -152,6 +155,30 @@ static void gen_exemption(struct jsonw *w, const struct exemption *e)
 	if (e->expires >= 0)
 		date_format(e->expires, day);
 	FIELD(w, "expires", e->expires >= 0 ? day : NULL);
+	jw_lit(w, "}");
+}
+
+/* "origin": what the vendor's list says about the image's file, and
+ * whether the bytes were found to be it. */
+static void gen_origin(struct jsonw *w, const struct origin_expect *e, const char *actual)
+{
+	int listed = e->status == ORIGIN_LISTED;
+	int verified = listed && actual && !strcmp(actual, e->expected);
+
+	jw_lit(w, ",\"origin\":{\"list\":");
+	jw_cstr(w, e->list_url);
+	FIELD(w, "algorithm", sums_algo_name(e->algo));
+	FIELD(w, "expected", listed ? e->expected : NULL);
+	FIELD(w, "actual", actual);
+	FIELD(w, "signer", e->signer[0] ? e->signer : NULL);
+	if (verified)
+		jw_lit(w, ",\"verified\":true");
+	else
+		jw_lit(w, ",\"verified\":false");
+	if (!verified)
+		FIELD(w, "reason", !listed ? e->why
+				   : !actual ? "the data's digest is not known"
+					     : "the data's digest differs from the vendor's");
 	jw_lit(w, "}");
 }
 
@@ -198,6 +225,8 @@ int recorder_render(struct recorder *rec, const struct record_ctx *c, const stru
 		jw_lit(w, "}");
 	}
 	gen_image(w, img);
+	if (c->origin)
+		gen_origin(w, c->origin, c->origin_actual);
 	FIELD(w, "mode", mode_name(d->mode));
 	FIELD(w, "decision", action_name(d->action));
 	if (d->exempted)

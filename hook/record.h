@@ -21,6 +21,8 @@ struct record_ctx {
 	size_t n_roles;
 	const char *import_method;  /* an import's method, and a web-download's URI */
 	const char *uri;
+	const struct origin_expect *origin;     /* origin verification (origins.h), NULL: none */
+	const char *origin_actual;              /* the data's digest (hex), NULL: not known */
 };
 
 struct recorder;

@@ -1,0 +1,476 @@
+/* vendor and decide_origin: a mirror built by tests/origin/mkmirror
+ * (real gpg signatures), served by a loopback HTTP server in the test
+ * process (libmicrohttpd) that counts the requests, reached through
+ * origin.fetch as an operator would configure it. */
+#include "unit.h"
+#include "digest.h"
+#include "record.h"
+#include "util.h"
+#include "vendor.h"
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char mirror[64];
+static struct MHD_Daemon *server;
+static unsigned port;
+static atomic_uint requests;
+
+static void mirror_build(void)
+{
+	char cmd[256];
+	snprintf(mirror, sizeof(mirror), "/tmp/scs-unit-vendor-XXXXXX");
+	ck_assert(mkdtemp(mirror));
+	snprintf(cmd, sizeof(cmd), "tests/origin/mkmirror %s 65536 >/dev/null", mirror);
+	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+}
+
+static void mirror_remove(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", mirror);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* GET /PATH: the mirror's file, or 404. */
+static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+			     const char *version, const char *data, size_t *data_len, void **state)
+{
+	char path[512], err[256];
+	size_t len = 0;
+	(void)cls, (void)method, (void)version, (void)data, (void)data_len, (void)state;
+
+	atomic_fetch_add(&requests, 1);
+	snprintf(path, sizeof(path), "%s%s", mirror, url);
+	char *body = strstr(url, "..") ? NULL : file_read(path, 8u << 20, &len, err, sizeof(err));
+	struct MHD_Response *r = body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
+				      : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result rc = MHD_queue_response(c, body ? 200 : 404, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static void server_start(void)
+{
+	atomic_store(&requests, 0);
+	server = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL,
+				  serve, NULL, MHD_OPTION_END);
+	ck_assert(server);
+	port = MHD_get_daemon_info(server, MHD_DAEMON_INFO_BIND_PORT)->port;
+}
+
+static void server_stop(void)
+{
+	MHD_stop_daemon(server);
+}
+
+/* A policy with the shipped origins plus the test mirror's fetch map;
+ * the Ubuntu origin's key is the mirror's vendor key. */
+static struct policy *policy_for(const char *fetch_to, long cache_ms, int fail_open)
+{
+	char text[2048], fpr[64] = "", err[1024];
+	size_t len;
+	snprintf(text, sizeof(text), "%s/keys/vendor.fpr", mirror);
+	char *f = file_read(text, 100, &len, err, sizeof(err));
+	ck_assert_msg(f, "%s", err);
+	snprintf(fpr, sizeof(fpr), "%.40s", f);
+	free(f);
+	snprintf(text, sizeof(text),
+		 "origins:\n"
+		 "  - prefix: https://cloud-images.ubuntu.com/\n"
+		 "    checksums: SHA256SUMS\n    signature: SHA256SUMS.gpg\n    keys: [%s]\n"
+		 "  - prefix: https://cloud.debian.org/images/cloud/\n    checksums: SHA512SUMS\n",
+		 fpr);
+	struct policy *p = policy_new();
+	ck_assert_msg(policy_load_spec(p, tmp_file(text), err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(policy_load_spec(p, ours("scs-0104-v2-images.yaml"), err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(policy_finish(p, err, sizeof(err)) == 0, "%s", err);
+	snprintf(text, sizeof(text), "%s/keys/vendor.asc", mirror);
+	p->origin.keyring = xstrdup(text);
+	p->origin.fetch = xcalloc(2, sizeof(*p->origin.fetch));
+	p->origin.n_fetch = 2;
+	p->origin.fetch[0].from = xstrdup("https://cloud-images.ubuntu.com/");
+	p->origin.fetch[1].from = xstrdup("https://cloud.debian.org/images/cloud/");
+	snprintf(text, sizeof(text), "%s/ubuntu/", fetch_to);
+	p->origin.fetch[0].to = xstrdup(text);
+	snprintf(text, sizeof(text), "%s/debian/images/cloud/", fetch_to);
+	p->origin.fetch[1].to = xstrdup(text);
+	p->origin.cache_ms = cache_ms;
+	p->origin.fail_open = fail_open;
+	return p;
+}
+
+static const char *here(void)
+{
+	static char url[64];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", port);
+	return url;
+}
+
+#define UBUNTU "https://cloud-images.ubuntu.com/releases/noble/release-"
+#define IMG "ubuntu-24.04-server-cloudimg-amd64.img"
+
+/* What the vendor says about image_source. */
+static void expect(const struct policy *p, struct vendor *v, const char *source, struct origin_expect *e)
+{
+	struct origin_ref ref;
+	char err[512];
+	ck_assert_msg(origins_match(&p->origins, source, &ref, err, sizeof(err)) == 1, "%s", source);
+	vendor_expect(v, &ref, e);
+	origin_ref_free(&ref);
+}
+
+static struct vendor *vendor_of(const struct policy *p)
+{
+	char err[512];
+	struct vendor *v = vendor_new(&p->origin, err, sizeof(err));
+	ck_assert_msg(v, "%s", err);
+	return v;
+}
+
+/* The sha256 of a mirror file, as hex. */
+static void sha_of(const char *rel, enum sums_algo algo, char hex[SUMS_MAX_HEX + 1])
+{
+	char path[256], err[256];
+	size_t len;
+	snprintf(path, sizeof(path), "%s/%s", mirror, rel);
+	char *s = file_read(path, 8u << 20, &len, err, sizeof(err));
+	ck_assert_msg(s, "%s", err);
+	struct digest *d = digest_new(algo);
+	digest_update(d, s, len);
+	digest_hex(d, hex);
+	digest_free(d);
+	free(s);
+}
+
+START_TEST(a_signed_list_is_fetched_verified_and_cached)
+{
+	struct policy *p = policy_for(here(), 0, 0);
+	struct vendor *v = vendor_of(p);
+	struct origin_expect e;
+	char hex[SUMS_MAX_HEX + 1], fpr[128], err[256];
+	size_t len;
+
+	expect(p, v, UBUNTU "20261101/" IMG, &e);
+	ck_assert_msg(e.status == ORIGIN_LISTED, "%s", e.why);
+	sha_of("ubuntu/releases/noble/release-20261101/" IMG, SUMS_SHA256, hex);
+	ck_assert_str_eq(e.expected, hex);
+	snprintf(fpr, sizeof(fpr), "%s/keys/vendor.fpr", mirror);
+	char *f = file_read(fpr, 100, &len, err, sizeof(err));
+	ck_assert(!strncmp(e.signer, f, 40));
+	free(f);
+	ck_assert_str_eq(e.list_url, UBUNTU "20261101/SHA256SUMS");
+	ck_assert_str_eq(e.file, IMG);
+	ck_assert_uint_eq(atomic_load(&requests), 2);     /* the list and its signature */
+	/* the same directory again, another file of it: from the cache */
+	expect(p, v, UBUNTU "20261101/ubuntu-24.04-server-cloudimg-amd64.manifest", &e);
+	ck_assert_int_eq(e.status, ORIGIN_LISTED);
+	ck_assert_uint_eq(atomic_load(&requests), 2);
+	ck_assert_uint_eq(vendor_fetches(v), 1);
+	vendor_free(v);
+	policy_free(p);
+}
+END_TEST
+
+START_TEST(an_expired_list_is_fetched_again)
+{
+	struct policy *p = policy_for(here(), 1, 0);
+	struct vendor *v = vendor_of(p);
+	struct origin_expect e;
+
+	expect(p, v, UBUNTU "20261101/" IMG, &e);
+	ck_assert_int_eq(e.status, ORIGIN_LISTED);
+	usleep(20000);          /* beyond the 1 ms cache: not a speed test */
+	expect(p, v, UBUNTU "20261101/" IMG, &e);
+	ck_assert_int_eq(e.status, ORIGIN_LISTED);
+	ck_assert_uint_eq(vendor_fetches(v), 2);
+	vendor_free(v);
+	policy_free(p);
+}
+END_TEST
+
+START_TEST(signature_failures_are_origin_signature)
+{
+	struct policy *p = policy_for(here(), 0, 0);
+	struct vendor *v = vendor_of(p);
+	struct origin_expect e;
+
+	expect(p, v, UBUNTU "20261102-otherkey/" IMG, &e);
+	ck_assert_int_eq(e.status, ORIGIN_SIGNATURE);
+	ck_assert_msg(strstr(e.why, "SHA256SUMS.gpg"), "%s", e.why);
+	expect(p, v, UBUNTU "20261103-tampered/" IMG, &e);
+	ck_assert_int_eq(e.status, ORIGIN_SIGNATURE);
+	expect(p, v, UBUNTU "20261104-unsigned/" IMG, &e);
+	ck_assert_int_eq(e.status, ORIGIN_SIGNATURE);
+	ck_assert_msg(strstr(e.why, "publishes no"), "%s", e.why);
+	ck_assert_str_eq(e.expected, "");
+	expect(p, v, UBUNTU "20261105-binary/" IMG, &e);
+	ck_assert_msg(e.status == ORIGIN_LISTED, "%s", e.why);
+	/* failures are not kept: asked again, fetched again */
+	unsigned long before = vendor_fetches(v);
+	expect(p, v, UBUNTU "20261102-otherkey/" IMG, &e);
+	ck_assert_uint_eq(vendor_fetches(v), before + 1);
+	vendor_free(v);
+	policy_free(p);
+}
+END_TEST
+
+START_TEST(no_keyring_no_signed_list)
+{
+	struct policy *p = policy_for(here(), 0, 0);
+	free(p->origin.keyring);
+	p->origin.keyring = NULL;
+	struct vendor *v = vendor_of(p);
+	struct origin_expect e;
+
+	expect(p, v, UBUNTU "20261101/" IMG, &e);
+	ck_assert_int_eq(e.status, ORIGIN_SIGNATURE);
+	ck_assert_msg(strstr(e.why, "origin.keyring"), "%s", e.why);
+	vendor_free(v);
+	policy_free(p);
+}
+END_TEST
+
+START_TEST(unlisted_and_unsigned)
+{
+	struct policy *p = policy_for(here(), 0, 0);
+	struct vendor *v = vendor_of(p);
+	struct origin_expect e;
+	char hex[SUMS_MAX_HEX + 1];
+
+	expect(p, v, UBUNTU "20261101/ubuntu-24.04-server-cloudimg-arm64.img", &e);
+	ck_assert_int_eq(e.status, ORIGIN_UNLISTED);
+	ck_assert_msg(strstr(e.why, "no entry for 'ubuntu-24.04-server-cloudimg-arm64.img'"), "%s", e.why);
+	expect(p, v, "https://cloud.debian.org/images/cloud/trixie/20261101-1234/debian-13-generic-amd64-20261101-1234.qcow2",
+	       &e);
+	ck_assert_msg(e.status == ORIGIN_LISTED, "%s", e.why);
+	ck_assert_str_eq(e.signer, "unsigned");
+	ck_assert_int_eq(e.algo, SUMS_SHA512);
+	sha_of("debian/images/cloud/trixie/20261101-1234/debian-13-generic-amd64-20261101-1234.qcow2", SUMS_SHA512,
+	       hex);
+	ck_assert_str_eq(e.expected, hex);
+	vendor_free(v);
+	policy_free(p);
+}
+END_TEST
+
+START_TEST(an_unreachable_mirror_is_unavailable_and_not_cached)
+{
+	struct policy *p = policy_for("http://127.0.0.1:1", 0, 0);
+	struct vendor *v = vendor_of(p);
+	struct origin_expect e;
+
+	expect(p, v, UBUNTU "20261101/" IMG, &e);
+	ck_assert_int_eq(e.status, ORIGIN_UNAVAILABLE);
+	/* the vendor's URL and where it was fetched from */
+	ck_assert_msg(strstr(e.why, UBUNTU "20261101/SHA256SUMS (fetched from http://127.0.0.1:1/ubuntu/"), "%s", e.why);
+	expect(p, v, UBUNTU "20261101/" IMG, &e);
+	ck_assert_uint_eq(vendor_fetches(v), 2);
+	/* a directory that does not exist: unavailable, HTTP 404 named */
+	policy_free(p);
+	vendor_free(v);
+	p = policy_for(here(), 0, 0);
+	v = vendor_of(p);
+	expect(p, v, UBUNTU "20991231/" IMG, &e);
+	ck_assert_int_eq(e.status, ORIGIN_UNAVAILABLE);
+	ck_assert_msg(strstr(e.why, "HTTP 404"), "%s", e.why);
+	vendor_free(v);
+	policy_free(p);
+}
+END_TEST
+
+struct racer {
+	const struct policy *p;
+	struct vendor *v;
+	struct origin_expect e;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	expect(r->p, r->v, UBUNTU "20261101/" IMG, &r->e);
+	return NULL;
+}
+
+START_TEST(concurrent_misses_fetch_once)
+{
+	struct policy *p = policy_for(here(), 0, 0);
+	struct vendor *v = vendor_of(p);
+	struct racer r[8];
+	pthread_t t[8];
+
+	for (int i = 0; i < 8; i++) {
+		r[i] = (struct racer){ .p = p, .v = v };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, race, &r[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_msg(r[i].e.status == ORIGIN_LISTED, "%s", r[i].e.why);
+	}
+	ck_assert_uint_eq(vendor_fetches(v), 1);
+	ck_assert_uint_eq(atomic_load(&requests), 2);
+	vendor_free(v);
+	policy_free(p);
+}
+END_TEST
+
+/* ---- decide_origin (pure: an origin_expect made by hand) ---------------- */
+
+static const char *const H1 = "1111111111111111111111111111111111111111111111111111111111111111";
+static const char *const H2 = "2222222222222222222222222222222222222222222222222222222222222222";
+
+static struct origin_expect made(enum origin_status st)
+{
+	struct origin_expect e = { .status = st, .algo = SUMS_SHA256 };
+	snprintf(e.list_url, sizeof(e.list_url), UBUNTU "20261101/SHA256SUMS");
+	snprintf(e.file, sizeof(e.file), IMG);
+	if (st == ORIGIN_LISTED)
+		snprintf(e.expected, sizeof(e.expected), "%s", H1);
+	else
+		snprintf(e.why, sizeof(e.why), "the vendor said no");
+	return e;
+}
+
+#define PUBLIC_IMG "{\"id\":\"i1\",\"name\":\"x\",\"visibility\":\"public\",\"owner\":\"p1\"," \
+		   "\"image_source\":\"" UBUNTU "20261101/" IMG "\"}"
+
+/* Decide PUBLIC_IMG (or json) then add the origin judgement. */
+static struct decision judge(const struct policy *p, const char *json, const struct origin_expect *e,
+			     const char *actual, const char *declared)
+{
+	struct image img = { 0 };
+	struct decision d = decide_json(p, json ? json : PUBLIC_IMG, &img);
+	struct caller who = { .project_id = "p1" };
+	decide_origin(p, &img, &who, date_parse("2026-11-21"), e, actual, declared, &d);
+	image_release(&img);
+	return d;
+}
+
+static const struct violation *find_rule(const struct decision *d, const char *rule)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (!strcmp(d->v[i].rule, rule))
+			return &d->v[i];
+	return NULL;
+}
+
+START_TEST(decide_origin_rules)
+{
+	struct policy *p = load_specs(ours("scs-0104-v2-images.yaml"), NULL);
+	struct origin_expect e = made(ORIGIN_LISTED);
+	char msg[1024];
+
+	struct decision d = judge(p, NULL, &e, H1, H1);
+	ck_assert_int_eq(d.action, ACTION_ALLOW);
+	ck_assert_uint_eq(d.n, 0);
+	d = judge(p, NULL, &e, NULL, NULL);       /* digest not known yet: nothing to judge */
+	ck_assert_int_eq(d.action, ACTION_ALLOW);
+
+	d = judge(p, NULL, &e, H2, NULL);
+	ck_assert_int_eq(d.action, ACTION_DENY);
+	const struct violation *v = find_rule(&d, "origin/checksum");
+	ck_assert(v);
+	violation_message(v, msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, IMG) && strstr(msg, H1) && strstr(msg, H2) && strstr(msg, e.list_url), "%s", msg);
+
+	d = judge(p, NULL, &e, H1, H2);
+	ck_assert_int_eq(d.action, ACTION_DENY);
+	ck_assert(find_rule(&d, "origin/declared"));
+	d = judge(p, NULL, &e, H1, "1111111111111111111111111111111111111111111111111111111111111111");
+	ck_assert_int_eq(d.action, ACTION_ALLOW);
+
+	static const struct { enum origin_status st; const char *rule; } fail[] = {
+		{ ORIGIN_UNLISTED, "origin/unlisted" },
+		{ ORIGIN_SIGNATURE, "origin/signature" },
+		{ ORIGIN_UNAVAILABLE, "origin/unavailable" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(fail); i++) {
+		struct origin_expect f = made(fail[i].st);
+		d = judge(p, NULL, &f, H1, NULL);
+		ck_assert_int_eq(d.action, ACTION_DENY);
+		v = find_rule(&d, fail[i].rule);
+		ck_assert_msg(v, "%s", fail[i].rule);
+		violation_message(v, msg, sizeof(msg));
+		ck_assert_msg(strstr(msg, "the vendor said no"), "%s", msg);
+	}
+	policy_free(p);
+}
+END_TEST
+
+START_TEST(decide_origin_follows_failure_policy_mode_and_scope)
+{
+	struct policy *p = load_specs(ours("scs-0104-v2-images.yaml"), NULL);
+	struct origin_expect u = made(ORIGIN_UNAVAILABLE), e = made(ORIGIN_LISTED);
+
+	p->origin.fail_open = 1;
+	struct decision d = judge(p, NULL, &u, NULL, NULL);
+	ck_assert_int_eq(d.action, ACTION_WARN);        /* admitted and logged */
+	ck_assert(find_rule(&d, "origin/unavailable"));
+	p->origin.fail_open = 0;
+	/* a private image: warn by default scope */
+	d = judge(p, "{\"id\":\"i1\",\"name\":\"x\",\"visibility\":\"private\",\"owner\":\"p1\"}", &e, H2, NULL);
+	ck_assert_int_eq(d.action, ACTION_WARN);
+	p->mode = MODE_DRY_RUN;
+	d = judge(p, NULL, &e, H2, NULL);
+	ck_assert_int_eq(d.action, ACTION_ALLOW);
+	ck_assert(find_rule(&d, "origin/checksum"));
+	policy_free(p);
+}
+END_TEST
+
+START_TEST(the_record_says_what_the_vendor_said)
+{
+	struct policy *p = load_specs(ours("scs-0104-v2-images.yaml"), NULL);
+	struct origin_expect e = made(ORIGIN_LISTED), s = made(ORIGIN_SIGNATURE);
+	struct recorder *rec = recorder_new();
+	struct image img = { 0 };
+	struct decision d = decide_json(p, PUBLIC_IMG, &img);
+	const char *line;
+	size_t len;
+
+	snprintf(e.signer, sizeof(e.signer), "unsigned");
+	struct record_ctx c = { .source = "check", .policy = p, .origin = &e, .origin_actual = H1 };
+	ck_assert_int_eq(recorder_render(rec, &c, &img, &d, &line, &len), 0);
+	ck_assert_msg(strstr(line, "\"origin\":{\"list\":\"" UBUNTU "20261101/SHA256SUMS\",\"algorithm\":\"sha256\","
+				   "\"expected\":\"1111"), "%s", line);
+	ck_assert_msg(strstr(line, "\"signer\":\"unsigned\",\"verified\":true}"), "%s", line);
+	c.origin_actual = H2;
+	ck_assert_int_eq(recorder_render(rec, &c, &img, &d, &line, &len), 0);
+	ck_assert_msg(strstr(line, "\"verified\":false,\"reason\":\"the data's digest differs"), "%s", line);
+	c.origin = &s;
+	ck_assert_int_eq(recorder_render(rec, &c, &img, &d, &line, &len), 0);
+	ck_assert_msg(strstr(line, "\"expected\":null,\"actual\":\"2222"), "%s", line);
+	ck_assert_msg(strstr(line, "\"signer\":null,\"verified\":false,\"reason\":\"the vendor said no\""), "%s", line);
+	image_release(&img);
+	recorder_free(rec);
+	policy_free(p);
+}
+END_TEST
+
+Suite *suite_vendor(void)
+{
+	Suite *s = suite_create("vendor");
+	TCase *tc = tcase_create("vendor");
+
+	tcase_add_unchecked_fixture(tc, mirror_build, mirror_remove);
+	tcase_add_checked_fixture(tc, server_start, server_stop);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, a_signed_list_is_fetched_verified_and_cached);
+	tcase_add_test(tc, an_expired_list_is_fetched_again);
+	tcase_add_test(tc, signature_failures_are_origin_signature);
+	tcase_add_test(tc, no_keyring_no_signed_list);
+	tcase_add_test(tc, unlisted_and_unsigned);
+	tcase_add_test(tc, an_unreachable_mirror_is_unavailable_and_not_cached);
+	tcase_add_test(tc, concurrent_misses_fetch_once);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("decide_origin");
+	tcase_add_test(tc, decide_origin_rules);
+	tcase_add_test(tc, decide_origin_follows_failure_policy_mode_and_scope);
+	tcase_add_test(tc, the_record_says_what_the_vendor_said);
+	suite_add_tcase(s, tc);
+	return s;
+}
