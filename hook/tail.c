@@ -1,26 +1,20 @@
 /* tail: see tail.h. */
 #include "tail.h"
 
-#include <openssl/evp.h>
 #include <string.h>
 
-int tail_begin(struct tail *t, enum sums_algo algo)
+void tail_begin(struct tail *t, enum sums_algo algo)
 {
-	t->algo = algo;
+	t->md = digest_new(algo);
 	t->held_len = 0;
 	t->seen = 0;
-	t->md = EVP_MD_CTX_new();
-	if (t->md && EVP_DigestInit_ex(t->md, algo == SUMS_SHA512 ? EVP_sha512() : EVP_sha256(), NULL) == 1)
-		return 0;
-	tail_end(t);
-	return -1;
 }
 
 int tail_feed(struct tail *t, const char *data, size_t len, tail_push_fn push, void *ctx)
 {
 	int rc;
 
-	EVP_DigestUpdate(t->md, data, len);
+	digest_update(t->md, data, len);
 	t->seen += len;
 	if (t->held_len + len <= TAIL_HOLD) {
 		memcpy(t->held + t->held_len, data, len);
@@ -44,17 +38,7 @@ int tail_feed(struct tail *t, const char *data, size_t len, tail_push_fn push, v
 
 void tail_digest(struct tail *t, char *hex)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned n = 0;
-
-	hex[0] = '\0';
-	if (!t->md || EVP_DigestFinal_ex(t->md, md, &n) != 1)
-		return;
-	for (unsigned i = 0; i < n; i++) {
-		hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
-		hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
-	}
-	hex[2 * n] = '\0';
+	digest_hex(t->md, hex);
 }
 
 int tail_release(struct tail *t, tail_push_fn push, void *ctx)
@@ -66,7 +50,7 @@ int tail_release(struct tail *t, tail_push_fn push, void *ctx)
 
 void tail_end(struct tail *t)
 {
-	EVP_MD_CTX_free(t->md);
+	digest_free(t->md);
 	t->md = NULL;
 	t->held_len = 0;
 }

@@ -3,12 +3,13 @@
  * byte; the last TAIL_HOLD bytes seen so far stay here until the digest of
  * the whole body has been compared, so a body that is not the vendor's
  * file can be broken off before Glance could make anything of it. Pure
- * (no I/O): the caller's push function moves the bytes. */
+ * (no I/O): the caller's push function moves the bytes; digest.c hashes. */
 #ifndef SCS_TAIL_H
 #define SCS_TAIL_H
 
 #include <stddef.h>
 
+#include "digest.h"
 #include "sums.h"
 
 #define TAIL_HOLD (64u << 10)
@@ -18,18 +19,16 @@
 typedef int (*tail_push_fn)(void *ctx, const char *data, size_t len);
 
 struct tail {
-	void *md;                       /* EVP_MD_CTX */
-	enum sums_algo algo;
+	struct digest *md;
 	char held[TAIL_HOLD];
 	size_t held_len;
 	unsigned long long seen;
 };
 
-/* 0, or -1 when the digest cannot be set up (out of memory). */
-int tail_begin(struct tail *t, enum sums_algo algo);
+void tail_begin(struct tail *t, enum sums_algo algo);
 /* Hash data and push all of the body so far but its last TAIL_HOLD bytes. */
 int tail_feed(struct tail *t, const char *data, size_t len, tail_push_fn push, void *ctx);
-/* The digest of every byte fed, lowercase hex (SUMS_MAX_HEX + 1 bytes). */
+/* The digest of every byte fed, lowercase hex (SUMS_MAX_HEX + 1 bytes); once. */
 void tail_digest(struct tail *t, char *hex);
 /* The digest compared and found good: push what was held. */
 int tail_release(struct tail *t, tail_push_fn push, void *ctx);

@@ -45,7 +45,7 @@ static void stream(enum sums_algo algo, size_t total, unsigned seed)
 	srand(seed);
 	for (size_t i = 0; i < total; i++)
 		body[i] = (char)rand();
-	ck_assert_int_eq(tail_begin(&t, algo), 0);
+	tail_begin(&t, algo);
 	for (size_t off = 0; off < total;) {
 		size_t n = (size_t)rand() % (3 * TAIL_HOLD / 2) + 1;
 		if (n > total - off)
@@ -83,7 +83,7 @@ START_TEST(empty_body)
 	struct tail t;
 	char hex[SUMS_MAX_HEX + 1];
 	struct sink s = { 0 };
-	ck_assert_int_eq(tail_begin(&t, SUMS_SHA256), 0);
+	tail_begin(&t, SUMS_SHA256);
 	tail_digest(&t, hex);
 	ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	ck_assert_int_eq(tail_release(&t, push, &s), 0);
@@ -97,7 +97,7 @@ START_TEST(a_failed_push_stops_the_feed)
 	static char body[3 * TAIL_HOLD];
 	struct sink s = { .buf = malloc(sizeof(body)), .cap = sizeof(body), .fail_at = 1 };
 	struct tail t;
-	ck_assert_int_eq(tail_begin(&t, SUMS_SHA256), 0);
+	tail_begin(&t, SUMS_SHA256);
 	ck_assert_int_eq(tail_feed(&t, body, sizeof(body), push, &s), -1);
 	ck_assert_uint_eq(s.len, 0);
 	tail_end(&t);
