@@ -1,20 +1,79 @@
-/* tail: see tail.h. */
+/* tail: see tail.h. The digest runs in a thread of its own, a copy of
+ * one chunk behind the forwarding: hashing costs about as much CPU as
+ * forwarding, and in line it would halve an upload's speed. */
 #include "tail.h"
+#include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+static void *hasher(void *arg)
+{
+	struct tail *t = arg;
+
+	pthread_mutex_lock(&t->lock);
+	for (;;) {
+		while (!t->full[t->hash_at] && !t->stop)
+			pthread_cond_wait(&t->cond, &t->lock);
+		if (!t->full[t->hash_at])
+			break;          /* stopped, and nothing left to hash */
+		pthread_mutex_unlock(&t->lock);
+		digest_update(t->md, t->slot[t->hash_at], t->len[t->hash_at]);
+		pthread_mutex_lock(&t->lock);
+		t->full[t->hash_at] = 0;
+		t->hash_at ^= 1;
+		pthread_cond_broadcast(&t->cond);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return NULL;
+}
 
 void tail_begin(struct tail *t, enum sums_algo algo)
 {
+	memset(t->full, 0, sizeof(t->full));
 	t->md = digest_new(algo);
 	t->held_len = 0;
 	t->seen = 0;
+	t->fill_at = t->hash_at = 0;
+	t->stop = 0;
+	for (int i = 0; i < 2; i++)
+		t->slot[i] = xcalloc(1, TAIL_SLOT);
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->cond, NULL);
+	/* without a thread the digest is taken in line (same result, slower) */
+	t->threaded = pthread_create(&t->thread, NULL, hasher, t) == 0;
+}
+
+/* Hand a copy of data to the hasher (or hash it here). */
+static void hash(struct tail *t, const char *data, size_t len)
+{
+	if (!t->threaded) {
+		digest_update(t->md, data, len);
+		return;
+	}
+	while (len) {
+		size_t k = len < TAIL_SLOT ? len : TAIL_SLOT;
+		pthread_mutex_lock(&t->lock);
+		while (t->full[t->fill_at])
+			pthread_cond_wait(&t->cond, &t->lock);
+		pthread_mutex_unlock(&t->lock);
+		memcpy(t->slot[t->fill_at], data, k);
+		pthread_mutex_lock(&t->lock);
+		t->len[t->fill_at] = k;
+		t->full[t->fill_at] = 1;
+		t->fill_at ^= 1;
+		pthread_cond_broadcast(&t->cond);
+		pthread_mutex_unlock(&t->lock);
+		data += k;
+		len -= k;
+	}
 }
 
 int tail_feed(struct tail *t, const char *data, size_t len, tail_push_fn push, void *ctx)
 {
 	int rc;
 
-	digest_update(t->md, data, len);
+	hash(t, data, len);
 	t->seen += len;
 	if (t->held_len + len <= TAIL_HOLD) {
 		memcpy(t->held + t->held_len, data, len);
@@ -36,8 +95,22 @@ int tail_feed(struct tail *t, const char *data, size_t len, tail_push_fn push, v
 	return 0;
 }
 
+/* Let the hasher finish what it was given, and end it. */
+static void join(struct tail *t)
+{
+	if (!t->threaded)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->stop = 1;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	pthread_join(t->thread, NULL);
+	t->threaded = 0;
+}
+
 void tail_digest(struct tail *t, char *hex)
 {
+	join(t);
 	digest_hex(t->md, hex);
 }
 
@@ -50,7 +123,14 @@ int tail_release(struct tail *t, tail_push_fn push, void *ctx)
 
 void tail_end(struct tail *t)
 {
+	if (!t->md)
+		return;
+	join(t);
 	digest_free(t->md);
 	t->md = NULL;
+	for (int i = 0; i < 2; i++)
+		free(t->slot[i]);
+	pthread_mutex_destroy(&t->lock);
+	pthread_cond_destroy(&t->cond);
 	t->held_len = 0;
 }

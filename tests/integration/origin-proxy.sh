@@ -104,13 +104,14 @@ expect "one flipped byte: the CLI upload fails" 1 up stack-a noble-flipped "$BAD
 check "the CLI shows 403" has "403" "$TMP/err"
 check "the message names the file, both digests and the list" bash -c \
 	"grep -qF \"'$IMG'\" '$TMP/err' && grep -qF '$GOOD_SHA256' '$TMP/err' && grep -qF '$BAD_SHA256' '$TMP/err' && grep -qF '$U/release-20261101/SHA256SUMS' '$TMP/err' && grep -qF 'origin/checksum' '$TMP/err'"
-flipped=$(id_of noble-flipped)
-check "Glance: the image is queued, without data" test "$(settled "$flipped")" = queued
-check "Glance: it has no size, checksum or hash" test "$(field "$flipped" size)/$(field "$flipped" checksum)/$(field "$flipped" os_hash_value)" = None/None/None
+# the CLI deletes an image whose upload failed; the proxy asked Glance before that
+flipped=$(python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1])][-1]["image"]["id"])' "$PROXY_LOG")
+check "the proxy found the image queued after breaking the upload off" \
+	grep -q "image $flipped: the upload to Glance was broken off: the image holds no data (queued)" "$TMP/closed.err"
+check "Glance: no image of that name is left (the CLI deleted it), none active" test -z "$(id_of noble-flipped)"
 check "record: origin/checksum, not verified, both digests" last_record '(
 r["decision"] == "deny" and r["violations"][-1]["rule"] == "origin/checksum" and not r["origin"]["verified"]
 and r["origin"]["actual"] == "'"$BAD_SHA256"'" and r["origin"]["expected"] == "'"$GOOD_SHA256"'")' PUT
-check "the proxy said the upload was broken off and the image is queued" grep -q "broken off: the image holds no data (queued)" "$TMP/closed.err"
 
 # the same refusal over curl: Glance's error shape with the record
 bad2=$(create "$TA" '{"name":"noble-curl","disk_format":"raw","container_format":"bare","image_source":"'"$UGOOD"'"}')
@@ -124,7 +125,8 @@ for s in sys.argv[2:]:
     assert s in m, (s, m)
 assert b["decision"]["origin"]["verified"] is False, b["decision"]' "$TMP/body" "$GOOD_SHA256" "$BAD_SHA256" \
 	"$U/release-20261101/SHA256SUMS" "holds no data (queued)"
-check "Glance: that image is queued too" test "$(settled "$bad2")" = queued
+check "Glance: the image is queued, without data" test "$(settled "$bad2")" = queued
+check "Glance: it has no size, checksum or hash" test "$(field "$bad2" size)/$(field "$bad2" checksum)/$(field "$bad2" os_hash_value)" = None/None/None
 check "Glance: the good bytes still go into that image afterwards" test "$(put "$TA" "$bad2" "$GOOD_FILE")" = 204
 check "Glance: and it is active then" test "$(field "$bad2" status)" = active
 
@@ -137,7 +139,7 @@ refused_up_front() { # NAME DIR FILE RULE
 	check "$1: Glance got none of it (queued)" test "$(settled "$id")" = queued
 }
 refused_up_front other-key release-20261102-otherkey "$IMG" origin/signature
-check "other-key: the message says the signer is not an accepted key" grep -q "not an accepted key" "$TMP/body"
+check "other-key: the message says the signer is not an accepted key" grep -q "not one of the accepted keys" "$TMP/body"
 refused_up_front tampered-list release-20261103-tampered "$IMG" origin/signature
 refused_up_front unsigned-list release-20261104-unsigned "$IMG" origin/signature
 refused_up_front unlisted release-20261101 noble-extra.img origin/unlisted
@@ -155,13 +157,13 @@ deb=$(cat "$TMP/out")
 check "Glance: active, with source_sha512sum" test "$(field "$deb" status)/$(field "$deb" source_sha512sum)" = "active/$DEB_SHA512"
 check "record: sha512, signer 'unsigned'" last_record 'r["origin"]["verified"] and r["origin"]["algorithm"] == "sha512" and r["origin"]["signer"] == "unsigned"' PUT
 expect "Debian, other bytes: the CLI upload fails" 1 up stack-a debian-bad "$TMP/other.raw" "$D/$DEB"
-check "Glance: that one is queued" test "$(settled "$(id_of debian-bad)")" = queued
+check "Glance: none of that name is active (the CLI deleted it)" test -z "$(id_of debian-bad)"
 
 # ---- the mirror unreachable: failure_policy decides -----------------------------------------
 PROXY_CLOUDS=$DEAD_CLOUDS
 expect "unreachable, closed: the CLI upload fails" 1 up stack-a dead-closed "$GOOD_FILE" "$UGOOD"
 check "unreachable, closed: 403 origin/unavailable" record_in "$DEAD_LOG" 'r["decision"] == "deny" and r["violations"][-1]["rule"] == "origin/unavailable"' PUT
-check "Glance: queued" test "$(settled "$(id_of dead-closed)")" = queued
+check "Glance: none of that name is active (the CLI deleted it)" test -z "$(id_of dead-closed)"
 PROXY_CLOUDS=$OPEN_CLOUDS
 expect "unreachable, open: the CLI upload succeeds" 0 up stack-a dead-open "$GOOD_FILE" "$UGOOD"
 check "Glance: active (failure_policy open)" test "$(field "$(cat "$TMP/out")" status)" = active
