@@ -221,6 +221,11 @@ check "record: origin/declared" last_record 'r["violations"][-1]["rule"] == "ori
 check "Glance: source_sha256sum unchanged" test "$(field "$good" source_sha256sum)" = "$GOOD_SHA256"
 check "patch: the vendor's own value is accepted (200)" \
 	test "$(patch "$good" '[{"op":"replace","path":"/source_sha256sum","value":"'"$GOOD_SHA256"'"}]')" = 200
+later=$(create "$TA" '{"name":"later2","disk_format":"raw","container_format":"bare","image_source":"'"$UGOOD"'"}')
+check "patch: a location added to a queued image under the origin is refused (403)" \
+	test "$(patch "$later" '[{"op":"add","path":"/locations/-","value":{"url":"http://127.0.0.1:'"$MIRROR_PORT"'/tampered/'"$IMG"'","metadata":{}}}]')" = 403
+check "patch: the reason names the locations" grep -q "changes the locations" "$TMP/body"
+check "Glance: that image is still queued" test "$(field "$later" status)" = queued
 check "patch: other properties of a verified image pass (200)" \
 	test "$(patch "$good" '[{"op":"add","path":"/os_distro","value":"ubuntu"}]')" = 200
 
