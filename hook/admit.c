@@ -172,7 +172,7 @@ static int refuse_reserved(struct verdict *v, const char *key)
 /* The image the request would leave behind, as JSON text for image_parse.
  * Neither may touch the hook's reservations. */
 static int future_image(struct admit *ad, struct admit_conn *c, const struct admit_req *r, char **text,
-			json_t **current, json_t **future, struct verdict *v, char *err, size_t errlen)
+			json_t **current, int *relocated, struct verdict *v, char *err, size_t errlen)
 {
 	json_t *doc = NULL;
 	json_error_t jerr;
@@ -209,8 +209,9 @@ static int future_image(struct admit *ad, struct admit_conn *c, const struct adm
 		return rc;
 	if (r->route == ROUTE_PATCH) {
 		json_t *before = json_deep_copy(doc);
-		if (patch_apply(doc, r->body ? r->body : "", r->body_len, (enum patch_format)format, why,
-				sizeof(why)) < 0)
+		int located = patch_apply(doc, r->body ? r->body : "", r->body_len, (enum patch_format)format, why,
+					  sizeof(why));
+		if (located < 0)
 			rc = refuse(v, 400, "%s", why) + 1;
 		else if ((key = reserved_changed(before, doc)))
 			rc = refuse_reserved(v, key) + 1;
@@ -220,7 +221,7 @@ static int future_image(struct admit *ad, struct admit_conn *c, const struct adm
 			return rc;
 		}
 		*current = before;
-		*future = json_incref(doc);
+		*relocated = located;
 	}
 	*text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
@@ -416,11 +417,7 @@ static int differs(const char *a, const char *b)
 	return !a != !b || (a && strcmp(a, b));
 }
 
-static int member_changed(json_t *a, json_t *b, const char *key)
-{
-	json_t *x = json_object_get(a, key), *y = json_object_get(b, key);
-	return !x != !y || (x && !json_equal(x, y));
-}
+
 
 /* The image's own claim of the vendor's digest, for the list's algorithm. */
 static const char *declared_digest(const struct image *img, enum sums_algo algo)
@@ -463,7 +460,7 @@ static int origin_expect_for(struct admit_conn *c, const struct image *img, stru
  * patch of source_sha256sum/source_sha512sum is held to the list.
  * 1 when the decision has the origin part (e, and the record's field). */
 static int origin_judge(struct admit_conn *c, const struct admit_req *r, const struct image *img, json_t *before,
-			json_t *after,
+			int relocated,
 			const struct caller *who, int today, struct origin_expect *e, char *unverifiable, size_t len,
 			struct decision *d)
 {
@@ -473,7 +470,6 @@ static int origin_judge(struct admit_conn *c, const struct admit_req *r, const s
 		const char *status = jstr(before, "status");
 		int moved = differs(jstr(before, "image_source"), img->image_source);
 		int had_data = !status || strcmp(status, "queued");
-		int relocated = member_changed(before, after, "locations");     /* data from elsewhere */
 		int declares = differs(jstr(before, "source_sha256sum"), image_prop(img, "source_sha256sum")) ||
 			       differs(jstr(before, "source_sha512sum"), image_prop(img, "source_sha512sum"));
 		if (!(moved && had_data) && !relocated && !declares)
@@ -540,7 +536,7 @@ static void verify_upload(struct admit_conn *c, const struct admit_req *r, const
 }
 
 static int decide_image(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
-			const char *text, json_t *before, json_t *after, const char *uri, long long t0, struct verdict *v)
+			const char *text, json_t *before, int relocated, const char *uri, long long t0, struct verdict *v)
 {
 	struct image img = { 0 };
 	struct decision d;
@@ -555,7 +551,7 @@ static int decide_image(struct admit *ad, struct admit_conn *c, const struct adm
 	decide_import(c->policy, &img, uri, who, today, &d);
 	if (r->route == ROUTE_DEACTIVATE)
 		d.action = ACTION_ALLOW;    /* logged with what the image violates, never refused */
-	int origin = origin_judge(c, r, &img, before, after, who, today, &e, unverifiable, sizeof(unverifiable), &d);
+	int origin = origin_judge(c, r, &img, before, relocated, who, today, &e, unverifiable, sizeof(unverifiable), &d);
 	enum action policy_action = d.action;
 	int rc = fair_use(ad, c, r, who, &img, uri, today, &d, v, err, sizeof(err));
 	if (rc < 0) {
@@ -603,16 +599,16 @@ static int admit_held(struct admit *ad, struct admit_conn *c, const struct admit
 	}
 	if (r->route == ROUTE_IMPORT && import_uri(r, &uri, v) < 0)
 		return 0;
-	json_t *current = NULL, *future = NULL;
-	int rc = future_image(ad, c, r, &text, &current, &future, v, err, sizeof(err));
+	json_t *current = NULL;
+	int relocated = 0;
+	int rc = future_image(ad, c, r, &text, &current, &relocated, v, err, sizeof(err));
 	if (rc < 0)
 		rc = cannot_decide(ad, c, r, &who, err, t0, v);
 	else if (rc == 0)
-		rc = decide_image(ad, c, r, &who, text, current, future, uri, t0, v);
+		rc = decide_image(ad, c, r, &who, text, current, relocated, uri, t0, v);
 	else
 		rc = 0;
 	json_decref(current);
-	json_decref(future);
 	free(text);
 	free(uri);
 	return rc;
