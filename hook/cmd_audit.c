@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "clouds.h"
 #include "decide.h"
+#include "digest.h"
 #include "fleet.h"
 #include "glance.h"
 #include "image.h"
@@ -13,8 +14,11 @@
 #include "meta.h"
 #include "presence.h"
 #include "util.h"
+#include "vendor.h"
 
+#include <ctype.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,7 +28,7 @@
 static const char audit_usage[] =
 "usage: scs-image-hook audit [--os-cloud NAME] [--config FILE | --policy FILE...]\n"
 "                            [--format text|json|scs] [--now DATE] [--all-visibilities]\n"
-"                            [TESTCASE...]\n"
+"                            [--verify-origin [--download]] [TESTCASE...]\n"
 "\n"
 "List every public and community image of a cloud (hidden ones too, reported\n"
 "apart) and report each image whose image_source or properties violate the\n"
@@ -39,6 +43,14 @@ static const char audit_usage[] =
 "                        as the standard and its test do)\n"
 "      --now DATE        evaluate presence dates as of YYYY-MM-DD\n"
 "      --all-visibilities  also shared and private images (needs an admin token)\n"
+"      --verify-origin   an image whose image_source lies under an origin (policy\n"
+"                        origins:) must be the vendor's file: Glance's\n"
+"                        os_hash_value is compared with the vendor's list where\n"
+"                        os_hash_algo is the list's algorithm (rules origin/*;\n"
+"                        scs line scs-image-hook-origin)\n"
+"      --download        with --verify-origin: where the algorithms differ, read\n"
+"                        the image data from Glance and hash it (progress on a\n"
+"                        terminal); without, such images are listed as not verified\n"
 "\n"
 "With --format scs, the TESTCASEs named (scs-0104-source-ubuntu-2404, ...) are\n"
 "printed in that order, as the official openstack_test.py prints them: one the\n"
@@ -88,7 +100,19 @@ struct audit {
 	size_t n_names, cap_names;
 	struct image_key { char *distro, *version, *purpose; } *keys;
 	size_t n_keys, cap_keys;
+	/* --verify-origin */
+	int verify, download;
+	struct vendor *vendor;
+	struct glance *glance;              /* while listing: --download reads data through it */
+	size_t origin_checked, origin_verified, origin_failed;
+	struct unverified *unverified;
+	size_t n_unverified, cap_unverified;
 	char err[512];
+};
+
+/* An image under an origin whose bytes could not be compared. */
+struct unverified {
+	char *id, *name, *why;
 };
 
 enum { FMT_TEXT, FMT_JSON, FMT_SCS };
@@ -162,6 +186,115 @@ static int scs_present(const struct image *img)
 	return !img->os_hidden && (img->visibility == VIS_PUBLIC || img->visibility == VIS_COMMUNITY);
 }
 
+/* ---- origins ---------------------------------------------------------------- */
+
+struct download {
+	struct audit *a;
+	struct digest *dg;
+	const char *id;
+	unsigned long long bytes;
+};
+
+static int hash_chunk(const char *data, size_t len, void *ctx)
+{
+	struct download *dl = ctx;
+	digest_update(dl->dg, data, len);
+	if (dl->a->progress && (dl->bytes >> 26) != ((dl->bytes + len) >> 26))
+		fprintf(stderr, "\raudit: reading image %s: %llu MiB", dl->id, (dl->bytes + len) >> 20);
+	dl->bytes += len;
+	return 0;
+}
+
+/* The digest of an image's data as Glance serves it. 0, or -1 with why. */
+static int download_digest(struct audit *a, const char *id, enum sums_algo algo, char hex[SUMS_MAX_HEX + 1],
+			   char *why, size_t whylen)
+{
+	struct download dl = { a, digest_new(algo), id, 0 };
+	int rc = -1;
+
+	if (strspn(id, "0123456789abcdefABCDEF-") != strlen(id))
+		snprintf(why, whylen, "Glance gave the image id '%.64s', which is no UUID", id);
+	else if ((rc = glance_download(a->glance, id, hash_chunk, &dl, why, whylen)) > 0)
+		snprintf(why, whylen, "Glance holds no data for it");
+	if (a->progress && dl.bytes >= (1u << 26))
+		fputc('\n', stderr);
+	digest_hex(dl.dg, hex);
+	digest_free(dl.dg);
+	return rc == 0 ? 0 : -1;
+}
+
+static void not_verified(struct audit *a, const struct image *img, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void not_verified(struct audit *a, const struct image *img, const char *fmt, ...)
+{
+	char why[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (grow(&a->unverified, &a->cap_unverified, a->n_unverified, sizeof(*a->unverified)) < 0)
+		return;
+	a->unverified[a->n_unverified++] = (struct unverified){ dup_or_null(img->id), dup_or_null(img->name),
+								xstrdup(why) };
+}
+
+/* The bytes Glance holds, as far as they can be known: its own digest
+ * when it is the vendor's algorithm, else (--download) the data read
+ * back. NULL when not known (then it says why). */
+static const char *stored_digest(struct audit *a, const struct image *img, const struct origin_expect *e,
+				 char hex[SUMS_MAX_HEX + 1])
+{
+	const char *algo = image_prop(img, "os_hash_algo"), *value = image_prop(img, "os_hash_value");
+	const char *status = image_prop(img, "status"), *want = sums_algo_name(e->algo);
+	char why[512];
+
+	if (status && strcmp(status, "active")) {
+		not_verified(a, img, "the image is %s: Glance holds no data to compare", status);
+		return NULL;
+	}
+	if (algo && value && !strcmp(algo, want) && strlen(value) == sums_hex_len(e->algo)) {
+		size_t i;
+		for (i = 0; value[i]; i++)
+			hex[i] = (char)tolower((unsigned char)value[i]);
+		hex[i] = '\0';
+		return hex;
+	}
+	if (!a->download) {
+		not_verified(a, img, "Glance's os_hash_algo is %s, the vendor's list %s: --download reads the data "
+			     "to compare", algo ? algo : "not set", want);
+		return NULL;
+	}
+	if (download_digest(a, img->id ? img->id : "", e->algo, hex, why, sizeof(why)) < 0) {
+		not_verified(a, img, "cannot read its data: %s", why);
+		return NULL;
+	}
+	return hex;
+}
+
+/* --verify-origin: the origin rules on one image, into d. e must live as
+ * long as d. */
+static void verify_origin(struct audit *a, const struct image *img, const struct caller *who, struct decision *d,
+			  struct origin_expect *e)
+{
+	char hex[SUMS_MAX_HEX + 1];
+	const char *actual = NULL;
+	size_t before = d->n;
+
+	if (!vendor_expect_source(a->vendor, &a->policy->origins, img->image_source, img->source_len, e))
+		return;
+	a->origin_checked++;
+	if (e->status == ORIGIN_LISTED)
+		actual = stored_digest(a, img, e, hex);
+	const char *declared = image_prop(img, e->algo == SUMS_SHA512 ? "source_sha512sum" : "source_sha256sum");
+	decide_origin(a->policy, img, who, a->today, e, actual, declared, d);
+	int failed = 0;
+	for (size_t i = before; i < d->n; i++)
+		failed |= !d->v[i].exempted;
+	a->origin_failed += failed;
+	a->origin_verified += actual && !failed;
+}
+
 static int on_image(const char *json, size_t len, void *ctx)
 {
 	struct audit *a = ctx;
@@ -178,6 +311,9 @@ static int on_image(const char *json, size_t len, void *ctx)
 	who.project_id = img.owner;
 	decide(a->policy, &img, &who, a->today, &d);
 	decide_meta_now(a->policy, &img, a->now, &d);
+	struct origin_expect said;         /* the origin violations point into it */
+	if (a->verify)
+		verify_origin(a, &img, &who, &d, &said);
 	a->listed++;
 	a->by_vis[img.visibility]++;
 	a->hidden += img.os_hidden;
@@ -243,7 +379,9 @@ static int connect_and_list(struct audit *a, const char *cloud)
 		goto out;
 	}
 	glance_init(&g, &http, ep, ks.token);
+	a->glance = &g;
 	rc = list_all(a, &g);
+	a->glance = NULL;
 out:
 	keystone_session_free(&ks);
 	http_cleanup(&http);
@@ -347,7 +485,7 @@ static size_t scs_lines(const struct audit *a, const struct expectation *x, size
 			struct scs_line **out)
 {
 	const struct policy *p = a->policy;
-	size_t n = 0, max = 2 * p->n_entries + p->n_rules + nx + p->n_meta + 2;
+	size_t n = 0, max = 2 * p->n_entries + p->n_rules + nx + p->n_meta + 3;
 	struct scs_line *l = *out = xcalloc(max ? max : 1, sizeof(*l));
 
 	for (size_t k = 0; k < p->n_entries; k++) {
@@ -393,6 +531,12 @@ static size_t scs_lines(const struct audit *a, const struct expectation *x, size
 			 a->cloud_failed[k], cloud_ids[k]);
 		l[n++].verdict = aborted ? 0 : a->cloud_failed[k] ? -1 : 1;
 	}
+	if (a->verify) {
+		snprintf(l[n].id, sizeof(l[n].id), "scs-image-hook-origin");
+		snprintf(l[n].why, sizeof(l[n].why), "%zu image(s) under an origin fail the origin rules (audit "
+			 "--verify-origin --format text names them)", a->origin_failed);
+		l[n++].verdict = aborted ? 0 : a->origin_failed ? -1 : 1;
+	}
 	return n;
 }
 
@@ -425,6 +569,44 @@ static int report_scs(const struct audit *a, const struct expectation *x, size_t
 	return failed;
 }
 
+static void report_origin_text(const struct audit *a)
+{
+	if (a->n_unverified)
+		printf("\nORIGIN NOT VERIFIED\n");
+	for (size_t i = 0; i < a->n_unverified; i++) {
+		const struct unverified *u = &a->unverified[i];
+		fputs("  ", stdout);
+		print_safe(stdout, u->name ? u->name : "(no name)", 80);
+		printf("%s%s\n      ", u->id ? " id=" : "", u->id ? u->id : "");
+		print_safe(stdout, u->why, 600);
+		putchar('\n');
+	}
+	printf("\norigin: %zu image%s under an origin: %zu verified, %zu failing origin rules, %zu not verified\n",
+	       a->origin_checked, a->origin_checked == 1 ? "" : "s", a->origin_verified, a->origin_failed,
+	       a->n_unverified);
+}
+
+static void report_origin_json(const struct audit *a, struct jsonw *w)
+{
+	jw_lit(w, ",\"origin\":{\"checked\":");
+	jw_int(w, (long long)a->origin_checked);
+	jw_lit(w, ",\"verified\":");
+	jw_int(w, (long long)a->origin_verified);
+	jw_lit(w, ",\"failed\":");
+	jw_int(w, (long long)a->origin_failed);
+	jw_lit(w, ",\"not_verified\":[");
+	for (size_t i = 0; i < a->n_unverified; i++) {
+		jw_text(w, i ? ",{\"id\":" : "{\"id\":");
+		jw_cstr(w, a->unverified[i].id);
+		jw_lit(w, ",\"name\":");
+		jw_cstr(w, a->unverified[i].name);
+		jw_lit(w, ",\"reason\":");
+		jw_cstr(w, a->unverified[i].why);
+		jw_lit(w, "}");
+	}
+	jw_lit(w, "]}");
+}
+
 static void report_text(const struct audit *a, const struct expectation *x, size_t nx, size_t missing_mandatory,
 			size_t missing_recommended)
 {
@@ -442,7 +624,7 @@ static void report_text(const struct audit *a, const struct expectation *x, size
 		       b->hidden ? ", hidden: not counted by the SCS testcases" : "", b->id ? " id=" : "", b->id ? b->id : "");
 		for (size_t k = 0; k < b->n; k++) {
 			printf("      %-26s ", b->rules[k]);
-			print_safe(stdout, b->messages[k], 400);
+			print_safe(stdout, b->messages[k], 1000);   /* sha512 digests are long */
 			putchar('\n');
 		}
 	}
@@ -456,6 +638,8 @@ static void report_text(const struct audit *a, const struct expectation *x, size
 		print_safe(stdout, c->message, 600);
 		putchar('\n');
 	}
+	if (a->verify)
+		report_origin_text(a);
 	if (missing_mandatory + missing_recommended) {
 		printf("\nMISSING (public or community, not hidden)\n");
 		for (size_t i = 0; i < nx; i++)
@@ -530,7 +714,10 @@ static void report_json(const struct audit *a, const struct expectation *x, size
 		jw_cstr(&w, status_name(x[i].status));
 		jw_text(&w, x[i].present ? ",\"present\":true}" : ",\"present\":false}");
 	}
-	jw_lit(&w, "],\"summary\":{\"violations\":");
+	jw_lit(&w, "]");
+	if (a->verify)
+		report_origin_json(a, &w);
+	jw_lit(&w, ",\"summary\":{\"violations\":");
 	jw_int(&w, (long long)a->binding);
 	jw_lit(&w, ",\"images_with_violations\":");
 	jw_int(&w, (long long)a->n_bad);
@@ -577,6 +764,13 @@ static void audit_free(struct audit *a)
 		free(a->cloud[i].message);
 	}
 	free(a->cloud);
+	for (size_t i = 0; i < a->n_unverified; i++) {
+		free(a->unverified[i].id);
+		free(a->unverified[i].name);
+		free(a->unverified[i].why);
+	}
+	free(a->unverified);
+	vendor_free(a->vendor);
 	policy_free(a->policy);
 }
 
@@ -607,11 +801,12 @@ static int take_tests(struct audit *a, struct audit_opts *o, int argc, char **ar
 
 static int parse_opts(struct audit *a, struct audit_opts *o, int argc, char **argv)
 {
-	enum { O_CLOUD = 256, O_NOW, O_ALL };
+	enum { O_CLOUD = 256, O_NOW, O_ALL, O_VERIFY, O_DOWNLOAD };
 	static const struct option longopts[] = {
 		{ "os-cloud", required_argument, NULL, O_CLOUD }, { "config", required_argument, NULL, 'c' },
 		{ "policy", required_argument, NULL, 'p' }, { "format", required_argument, NULL, 'f' },
 		{ "now", required_argument, NULL, O_NOW }, { "all-visibilities", no_argument, NULL, O_ALL },
+		{ "verify-origin", no_argument, NULL, O_VERIFY }, { "download", no_argument, NULL, O_DOWNLOAD },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	int c;
@@ -623,6 +818,8 @@ static int parse_opts(struct audit *a, struct audit_opts *o, int argc, char **ar
 		case 'p': policy_args_add(&o->pa, optarg); break;
 		case O_NOW: o->now = optarg; break;
 		case O_ALL: a->all = 1; break;
+		case O_VERIFY: a->verify = 1; break;
+		case O_DOWNLOAD: a->download = 1; break;
 		case 'f':
 			a->format = !strcmp(optarg, "json") ? FMT_JSON : !strcmp(optarg, "scs") ? FMT_SCS :
 				    !strcmp(optarg, "text") ? FMT_TEXT : -1;
@@ -634,6 +831,10 @@ static int parse_opts(struct audit *a, struct audit_opts *o, int argc, char **ar
 		case 'h': fputs(audit_usage, stdout); return 1;
 		default: fputs(audit_usage, stderr); return -1;
 		}
+	}
+	if (a->download && !a->verify) {
+		cli_error("--download reads image data for --verify-origin only");
+		return -1;
 	}
 	return take_tests(a, o, argc, argv);
 }
@@ -662,6 +863,21 @@ static int report(struct audit *a, const struct audit_opts *o, int aborted)
 	return a->binding || mm ? EXIT_DENIED : EXIT_OK;
 }
 
+static int start_verify(struct audit *a)
+{
+	char err[512];
+
+	if (!a->policy->origins.n) {
+		cli_error("--verify-origin: the policy names no origins (add policy/scs-origins.yaml to the config's policy:)");
+		return -1;
+	}
+	if (!(a->vendor = vendor_new(&a->policy->origin, err, sizeof(err)))) {
+		cli_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	struct audit_opts o = { 0 };
@@ -677,6 +893,8 @@ int cmd_audit(int argc, char **argv)
 	a.meta_failed = xcalloc(a.policy->n_meta ? a.policy->n_meta : 1, sizeof(*a.meta_failed));
 	a.now = o.now ? (long long)a.today * 86400 : (long long)time(NULL);
 	a.progress = isatty(STDERR_FILENO);
+	if (a.verify && start_verify(&a) < 0)
+		goto out;
 	int aborted = connect_and_list(&a, o.cloud) < 0;
 	if (!aborted)
 		fleet_judge(a.policy, a.fleet, a.n_fleet, a.now, on_finding, &a, a.cloud_failed);

@@ -1,10 +1,12 @@
 /* check: decide images given as JSON, for pipelines and the import plugin. */
 #include "cli.h"
 #include "decide.h"
+#include "digest.h"
 #include "image.h"
 #include "log.h"
 #include "record.h"
 #include "util.h"
+#include "vendor.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -34,6 +36,10 @@ static const char check_usage[] =
 "      --uri URI         the URI a web-download import fetches from: it must\n"
 "                        lie under a source allowed for the image (rule\n"
 "                        import/download-uri; implies --import-method web-download)\n"
+"      --data FILE       the image's data: when its image_source lies under an\n"
+"                        origin (policy origins:), FILE must be the vendor's\n"
+"                        file (rules origin/*, fetched as origin: in the config\n"
+"                        says); the input then holds this one image\n"
 "  -q, --quiet           text format: print only denied and warned images\n"
 "  -h, --help            show this help\n"
 "\n"
@@ -48,7 +54,7 @@ struct check_opts {
 	struct policy_args pa;
 	int json, quiet, today;
 	const char *now, *log, *mode, *source, *input;
-	const char *import_method, *uri, *request_id;
+	const char *import_method, *uri, *request_id, *data;
 	char **roles;               /* --roles, split at commas */
 	size_t n_roles, roles_cap;
 	struct caller who;
@@ -61,6 +67,16 @@ struct check_run {
 	struct recorder *rec;
 	struct image_reader *reader;
 	size_t n[3];                /* images by action */
+	FILE *data;                 /* --data, opened before anything is decided */
+	struct vendor *vendor;      /* --data only: the one check that fetches */
+};
+
+/* What --data came to, for the record and the text. */
+struct data_check {
+	int under;                  /* the image_source lies under an origin */
+	struct origin_expect e;
+	char hex[SUMS_MAX_HEX + 1];
+	const char *actual;         /* hex, or NULL when not hashed */
 };
 
 static int add_roles(struct check_opts *o, const char *list)
@@ -108,7 +124,7 @@ static int check_import(struct check_opts *o)
 static int parse_opts(int argc, char **argv, struct check_opts *o)
 {
 	enum { O_MODE = 256, O_NOW, O_LOG, O_PROJECT, O_USER, O_SOURCE, O_ROLES,
-	       O_IMPORT_METHOD, O_URI, O_REQUEST_ID };
+	       O_IMPORT_METHOD, O_URI, O_REQUEST_ID, O_DATA };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "policy", required_argument, NULL, 'p' },
 		{ "format", required_argument, NULL, 'f' }, { "mode", required_argument, NULL, O_MODE },
@@ -117,6 +133,7 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 		{ "user", required_argument, NULL, O_USER }, { "source", required_argument, NULL, O_SOURCE },
 		{ "roles", required_argument, NULL, O_ROLES }, { "request-id", required_argument, NULL, O_REQUEST_ID },
 		{ "import-method", required_argument, NULL, O_IMPORT_METHOD }, { "uri", required_argument, NULL, O_URI },
+		{ "data", required_argument, NULL, O_DATA },
 		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	int c;
@@ -146,6 +163,7 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 		case O_IMPORT_METHOD: o->import_method = optarg; break;
 		case O_URI: o->uri = optarg; break;
 		case O_REQUEST_ID: o->request_id = optarg; break;
+		case O_DATA: o->data = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case 'h': fputs(check_usage, stdout); exit(EXIT_OK);
 		default: fputs(check_usage, stderr); return -1;
@@ -175,7 +193,23 @@ static int apply_mode(struct policy *p, const char *mode)
 	return -1;
 }
 
-static void print_text(const struct check_run *r, const struct image *img, const struct decision *d)
+static void print_origin(const struct data_check *dc)
+{
+	const struct origin_expect *e = &dc->e;
+
+	if (!dc->under) {
+		fputs("    origin: image_source lies under no origin: the data was not compared\n", stdout);
+		return;
+	}
+	fputs("    origin: ", stdout);
+	print_safe(stdout, e->list_url[0] ? e->list_url : "(no list)", 300);
+	printf("\n      %s expected %s\n      %s actual   %s\n      signer %s\n", sums_algo_name(e->algo),
+	       e->status == ORIGIN_LISTED ? e->expected : "-", sums_algo_name(e->algo), dc->actual ? dc->actual : "-",
+	       e->signer[0] ? e->signer : "-");
+}
+
+static void print_text(const struct check_run *r, const struct image *img, const struct decision *d,
+		       const struct data_check *dc)
 {
 	static const char *const label[] = { "ALLOW", "WARN ", "DENY " };
 	char msg[1024];
@@ -192,7 +226,10 @@ static void print_text(const struct check_run *r, const struct image *img, const
 	for (size_t i = 0; i < d->n; i++) {
 		const struct violation *v = &d->v[i];
 		violation_message(v, msg, sizeof(msg));
-		printf("    %s%s (%s:%u, entry '", v->rule, v->exempted ? " [exempted]" : "", v->file, v->line);
+		printf("    %s%s (", v->rule, v->exempted ? " [exempted]" : "");
+		if (v->file)
+			printf("%s:%u, ", v->file, v->line);
+		fputs("entry '", stdout);
 		print_safe(stdout, v->spec, 120);
 		fputs("'):\n      ", stdout);
 		print_safe(stdout, msg, sizeof(msg));
@@ -203,23 +240,26 @@ static void print_text(const struct check_run *r, const struct image *img, const
 	}
 	if (d->n_more)
 		printf("    ... and %zu more violations\n", d->n_more);
+	if (dc)
+		print_origin(dc);
 	if (d->exemption)
 		printf("    exempted for project %s until %s: %s\n", d->exemption->project,
 		       d->exemption->expires >= 0 ? "the date set" : "further notice", d->exemption->reason);
 }
 
 static int emit(struct check_run *r, const struct image *img, const struct caller *who,
-		const struct decision *d, long latency_us)
+		const struct decision *d, long latency_us, const struct data_check *dc)
 {
 	struct record_ctx ctx = { .source = r->o->source, .who = who, .policy = r->policy,
 				  .latency_us = latency_us, .roles = (const char *const *)r->o->roles,
 				  .n_roles = r->o->n_roles, .import_method = r->o->import_method,
-				  .uri = r->o->uri, .request_id = r->o->request_id };
+				  .uri = r->o->uri, .request_id = r->o->request_id,
+				  .origin = dc && dc->under ? &dc->e : NULL, .origin_actual = dc ? dc->actual : NULL };
 	const char *line;
 	size_t len;
 
 	if (!r->o->json)
-		print_text(r, img, d);
+		print_text(r, img, d, dc);
 	if (!r->o->json && !r->log)
 		return 0;
 	if (recorder_render(r->rec, &ctx, img, d, &line, &len) < 0) {
@@ -242,6 +282,46 @@ static long elapsed_us(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1000000L + (t1.tv_nsec - t0->tv_nsec) / 1000;
 }
 
+/* The digest of --data, read in chunks (images are GiBs). */
+static int digest_data(struct check_run *r, enum sums_algo algo, char hex[SUMS_MAX_HEX + 1])
+{
+	static char buf[256 << 10];
+	struct digest *dg = digest_new(algo);
+	size_t got;
+
+	while ((got = fread(buf, 1, sizeof(buf), r->data)) > 0)
+		digest_update(dg, buf, got);
+	int bad = ferror(r->data);
+	if (bad)
+		cli_error("%s: read error: %m", r->o->data);
+	digest_hex(dg, hex);
+	digest_free(dg);
+	return bad ? -1 : 0;
+}
+
+/* --data: the file judged as an upload of it would be. */
+static int check_data(struct check_run *r, const struct image *img, const struct caller *who,
+		      struct decision *d, struct data_check *dc)
+{
+	struct origin_expect *e = &dc->e;
+
+	if (image_reader_count(r->reader) > 1) {
+		cli_error("--data %s belongs to one image, but the input holds more", r->o->data);
+		return -1;
+	}
+	dc->under = vendor_expect_source(r->vendor, &r->policy->origins, img->image_source, img->source_len, e);
+	if (!dc->under)
+		return 0;
+	if (e->list_url[0]) {           /* the algorithm is known */
+		if (digest_data(r, e->algo, dc->hex) < 0)
+			return -1;
+		dc->actual = dc->hex;
+	}
+	const char *declared = image_prop(img, e->algo == SUMS_SHA512 ? "source_sha512sum" : "source_sha256sum");
+	decide_origin(r->policy, img, who, r->o->today, e, dc->actual, declared, d);
+	return 0;
+}
+
 /* Called by the reader for each image as soon as it is complete. The
  * latency covers the decision, not the parse: parsing is paced by input. */
 static int check_one(struct image *img, void *ctx)
@@ -250,13 +330,16 @@ static int check_one(struct image *img, void *ctx)
 	struct timespec t0;
 	struct decision d;
 	struct caller who = r->o->who;
+	struct data_check dc = { 0 };
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!who.project_id)
 		who.project_id = img->owner;
 	decide_import(r->policy, img, r->o->uri, &who, r->o->today, &d);
+	if (r->data && check_data(r, img, &who, &d, &dc) < 0)
+		return -1;
 	r->n[d.action]++;
-	return emit(r, img, &who, &d, elapsed_us(&t0));
+	return emit(r, img, &who, &d, elapsed_us(&t0), r->data ? &dc : NULL);
 }
 
 static int run(struct check_run *r, FILE *f, const char *name)
@@ -312,6 +395,14 @@ int cmd_check(int argc, char **argv)
 		cli_error("%s", err);
 		goto out;
 	}
+	if (o.data && !(r.data = fopen(o.data, "rb"))) {
+		cli_error("--data %s: cannot open: %m", o.data);
+		goto out;
+	}
+	if (o.data && !(r.vendor = vendor_new(&r.policy->origin, err, sizeof(err)))) {
+		cli_error("%s", err);
+		goto out;
+	}
 	if (o.input && strcmp(o.input, "-")) {
 		name = o.input;
 		if (!(f = fopen(o.input, "rb"))) {
@@ -331,6 +422,9 @@ int cmd_check(int argc, char **argv)
 out:
 	if (f && f != stdin)
 		fclose(f);
+	if (r.data)
+		fclose(r.data);
+	vendor_free(r.vendor);
 	if (fflush(stdout) != 0 && status != EXIT_USAGE) {
 		cli_error("cannot write the output");
 		status = EXIT_USAGE;

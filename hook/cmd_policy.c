@@ -4,6 +4,7 @@
 #include "opconf.h"
 #include "meta.h"
 #include "presence.h"
+#include "vendor.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -44,6 +45,8 @@ static int lint(int argc, char **argv)
 			printf("%s: ok (%zu spec entries, %zu v2 rules, %zu distros, %zu presence rules, "
 			       "%zu metadata rules, %zu exemptions)", argv[i], p->n_entries, p->n_rules, p->n_distros,
 			       p->n_presence, p->n_meta, p->n_exemptions);
+			if (p->origins.n)
+				printf("; %zu origins", p->origins.n);
 			if (c.upstream && c.listen.port)
 				printf("; proxy: %s:%u to %s", c.listen.host ? c.listen.host : "*", c.listen.port,
 				       c.upstream);
@@ -153,6 +156,30 @@ static void show_presence(const struct policy *p, int today)
 	}
 }
 
+static void show_origins(const struct policy *p)
+{
+	const struct origin_config *c = &p->origin;
+
+	for (size_t i = 0; i < p->origins.n; i++) {
+		const struct origin *o = &p->origins.o[i];
+		printf("origin: %s (%s:%u): %s list %s, ", o->prefix, o->file, o->line, sums_algo_name(o->algo),
+		       o->checksums);
+		if (o->signature)
+			printf("signed in %s by", o->signature);
+		else
+			printf("unsigned (HTTPS is the only protection)");
+		for (size_t k = 0; k < o->n_keys; k++)
+			printf(" %s", o->keys[k]);
+		putchar('\n');
+	}
+	if (!p->origins.n)
+		return;
+	printf("origin keyring: %s; lists kept %lds\n", c->keyring ? c->keyring : "(none: signed lists fail)",
+	       (c->cache_ms > 0 ? c->cache_ms : VENDOR_CACHE_MS) / 1000);
+	for (size_t i = 0; i < c->n_fetch; i++)
+		printf("origin fetch: %s from %s\n", c->fetch[i].from, c->fetch[i].to);
+}
+
 static void show_config(const struct policy *p)
 {
 	char day[11];
@@ -166,6 +193,7 @@ static void show_config(const struct policy *p)
 	for (size_t i = 0; i < p->n_files; i++)
 		printf("  %s\n", p->files[i]);
 	printf("sha256 %s\n", p->sha256);
+	show_origins(p);
 	for (size_t i = 0; i < p->n_exemptions; i++) {
 		const struct exemption *e = &p->exemptions[i];
 		if (e->expires >= 0)

@@ -3,36 +3,15 @@
 #include "decide.h"
 #include "exempt.h"
 #include "meta.h"
-#include "quota.h"
 
-#include <fnmatch.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-static struct violation *add(struct decision *d, const char *rule, const char *spec,
-			     const char *file, unsigned line, enum vkind kind)
-{
-	if (d->n == DECIDE_MAX_VIOLATIONS) {
-		d->n_more++;
-		return NULL;
-	}
-	struct violation *v = &d->v[d->n++];
-	memset(v, 0, sizeof(*v));
-	v->rule = rule;
-	v->spec = spec;
-	v->file = file;
-	v->line = line;
-	v->kind = kind;
-	return v;
-}
 
 /* What a source rule checks: the image's image_source, or the URI a
  * web-download import would fetch the data from. */
 struct source_check {
 	const char *value;
 	size_t len;
-	const char *rule;
 	enum vkind kind;
 	const char *key;
 	const char *shown;      /* what a violation names (the URI as given), NULL: value */
@@ -59,7 +38,7 @@ static void check_source(struct decision *d, struct source_check *sc, char *cons
 	sc->selected++;
 	if (source_allowed(sc, prefixes, n))
 		return;
-	struct violation *v = add(d, sc->rule, spec, file, line, sc->kind);
+	struct violation *v = violation_add(d, sc->kind, spec, file, line);
 	if (v) {
 		v->key = sc->key;
 		v->actual = sc->shown ? sc->shown : sc->value;
@@ -85,7 +64,7 @@ static int name_selects(const struct policy *p, struct decision *d, const struct
 {
 	int m = name_matches(p, img, scheme, exact);
 	if (m < 0) {
-		struct violation *v = add(d, "scs-0104/source", spec, file, line, V_REGEX_LIMIT);
+		struct violation *v = violation_add(d, V_REGEX_LIMIT, spec, file, line);
 		if (v) {
 			v->key = "name";
 			v->actual = scheme->pattern;
@@ -133,8 +112,8 @@ static long find_release(const struct policy *p, struct decision *d, const struc
 			return (long)k;
 	if (!d)
 		return -1;
-	struct violation *v = add(d, known_format ? "scs-0104/unknown-version" : "scs-0104/property",
-				  r->id, r->file, r->line, known_format ? V_UNKNOWN_VERSION : V_VERSION_FORMAT);
+	struct violation *v = violation_add(d, known_format ? V_UNKNOWN_VERSION : V_VERSION_FORMAT, r->id, r->file,
+					    r->line);
 	if (v) {
 		v->key = "os_version";
 		v->actual = ver;
@@ -149,7 +128,7 @@ static void check_required(struct decision *d, const struct image *img, const st
 		const char *have = image_prop(img, r->require[i].key);
 		if (have && !strcmp(have, r->require[i].value))
 			continue;
-		struct violation *v = add(d, "scs-0104/property", r->id, r->file, r->line, V_PROPERTY);
+		struct violation *v = violation_add(d, V_PROPERTY, r->id, r->file, r->line);
 		if (v) {
 			v->key = r->require[i].key;
 			v->actual = have;
@@ -180,8 +159,9 @@ static void decide_v2(const struct policy *p, const struct image *img, struct so
 
 static void add_meta(struct decision *d, const struct meta_rule *r, const char *actual, const char *why)
 {
-	struct violation *v = add(d, r->rule, r->id, r->file, r->line, V_METADATA);
+	struct violation *v = violation_add(d, V_METADATA, r->id, r->file, r->line);
 	if (v) {
+		v->rule = r->rule;
 		v->key = r->property;
 		v->actual = actual;
 		v->why = why;
@@ -231,16 +211,14 @@ static void settle(const struct policy *p, const struct caller *who, int today, 
 		d->action = ACTION_ALLOW;
 	else if (binding == advisory(d))
 		d->action = d->mode == MODE_DRY_RUN ? ACTION_ALLOW : ACTION_WARN;
-	else if (d->mode == MODE_ENFORCE)
-		d->action = ACTION_DENY;
 	else
-		d->action = d->mode == MODE_WARN ? ACTION_WARN : ACTION_ALLOW;
+		d->action = violation_action(d->mode);
 }
 
-static void add_origin(struct decision *d, const struct origin_expect *e, const char *rule, enum vkind kind,
-		       const char *key, const char *actual)
+static void add_origin(struct decision *d, const struct origin_expect *e, enum vkind kind, const char *key,
+		       const char *actual)
 {
-	struct violation *v = add(d, rule, e->list_url, NULL, 0, kind);
+	struct violation *v = violation_add(d, kind, e->list_url, NULL, 0);
 	if (v) {
 		v->origin = e;
 		v->key = key;
@@ -258,22 +236,21 @@ void decide_origin(const struct policy *p, const struct image *img, const struct
 	d->mode = p->mode < scoped ? p->mode : scoped;
 	switch (e->status) {
 	case ORIGIN_UNLISTED:
-		add_origin(d, e, "origin/unlisted", V_ORIGIN_UNLISTED, "image_source", NULL);
+		add_origin(d, e, V_ORIGIN_UNLISTED, "image_source", NULL);
 		break;
 	case ORIGIN_SIGNATURE:
-		add_origin(d, e, "origin/signature", V_ORIGIN_SIGNATURE, "image_source", NULL);
+		add_origin(d, e, V_ORIGIN_SIGNATURE, "image_source", NULL);
 		break;
 	case ORIGIN_UNAVAILABLE:
-		add_origin(d, e, "origin/unavailable", V_ORIGIN_UNAVAILABLE, "image_source", NULL);
+		add_origin(d, e, V_ORIGIN_UNAVAILABLE, "image_source", NULL);
 		if (d->n > before)
 			d->v[d->n - 1].advisory = p->origin.fail_open;
 		break;
 	case ORIGIN_LISTED:
 		if (actual && strcmp(actual, e->expected))
-			add_origin(d, e, "origin/checksum", V_ORIGIN_CHECKSUM, "data", actual);
+			add_origin(d, e, V_ORIGIN_CHECKSUM, "data", actual);
 		if (declared && strcasecmp(declared, e->expected))
-			add_origin(d, e, "origin/declared", V_ORIGIN_DECLARED,
-				   e->algo == SUMS_SHA512 ? "source_sha512sum" : "source_sha256sum", declared);
+			add_origin(d, e, V_ORIGIN_DECLARED, e->algo == SUMS_SHA512 ? "source_sha512sum" : "source_sha256sum", declared);
 		break;
 	}
 	settle(p, who, today, d);
@@ -285,8 +262,8 @@ static void check_equal(const struct policy *p, struct decision *d, const struct
 {
 	if (img->image_source && img->source_len == strlen(canon) && !memcmp(img->image_source, canon, img->source_len))
 		return;
-	struct violation *v = add(d, "import/download-uri", "import.download_uri", p->n_files ? p->files[0] : NULL,
-				  p->download_uri_line, V_DOWNLOAD_URI_EQUAL);
+	struct violation *v = violation_add(d, V_DOWNLOAD_URI_EQUAL, "import.download_uri",
+					    p->n_files ? p->files[0] : NULL, p->download_uri_line);
 	if (v) {
 		v->key = "uri";
 		v->actual = uri;
@@ -307,8 +284,7 @@ static void check_canonical(struct decision *d, const struct image *img)
 
 	if (ok && !strcmp(canon, img->image_source))
 		return;
-	struct violation *v = add(d, "scs-0104/source-canonical", "RFC 3986 canonical form", NULL, 0,
-				  V_SOURCE_CANONICAL);
+	struct violation *v = violation_add(d, V_SOURCE_CANONICAL, "RFC 3986 canonical form", NULL, 0);
 	if (v) {
 		v->key = "image_source";
 		v->actual = img->image_source;
@@ -324,7 +300,7 @@ static const char *canonical_uri(struct decision *d, const char *uri, char *cano
 
 	if (uri_canonical(uri, canon, len, &why) == 0)
 		return canon;
-	struct violation *v = add(d, "import/download-uri", "RFC 3986 canonical form", NULL, 0, V_URI_REFUSED);
+	struct violation *v = violation_add(d, V_URI_REFUSED, "RFC 3986 canonical form", NULL, 0);
 	if (v) {
 		v->key = "uri";
 		v->actual = uri;
@@ -337,8 +313,7 @@ void decide_import(const struct policy *p, const struct image *img, const char *
 		   const struct caller *who, int today, struct decision *d)
 {
 	enum mode scoped = p->scope[img->visibility];
-	struct source_check sc = { img->image_source, img->source_len, "scs-0104/source", V_SOURCE,
-				   "image_source", NULL, 0, 0 };
+	struct source_check sc = { img->image_source, img->source_len, V_SOURCE, "image_source", NULL, 0, 0 };
 
 	d->n = d->n_more = 0;
 	d->exempted = 0;
@@ -352,7 +327,7 @@ void decide_import(const struct policy *p, const struct image *img, const char *
 	char canon[URI_MAX];
 	const char *c;
 	if (uri && p->download_uri != DOWNLOAD_URI_OFF && (c = canonical_uri(d, uri, canon, sizeof(canon)))) {
-		struct source_check dl = { c, strlen(c), "import/download-uri", V_DOWNLOAD_URI, "uri", uri, 1, 0 };
+		struct source_check dl = { c, strlen(c), V_DOWNLOAD_URI, "uri", uri, 1, 0 };
 		decide_v1(p, img, &dl, d);
 		decide_v2(p, img, &dl, d);
 		/* An image_source the data did not come from would be a false
@@ -367,167 +342,4 @@ void decide(const struct policy *p, const struct image *img, const struct caller
 	    int today, struct decision *d)
 {
 	decide_import(p, img, NULL, who, today, d);
-}
-
-const char *action_name(enum action a)
-{
-	static const char *const names[] = { "allow", "warn", "deny" };
-	return names[a];
-}
-
-/* Print s, cut at a UTF-8 character boundary after at most max bytes. */
-static int put_cut(char *buf, size_t len, const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	if (n <= max)
-		return snprintf(buf, len, "%s", s);
-	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;
-	return snprintf(buf, len, "%.*s...(%zu bytes)", (int)max, s, n);
-}
-
-#define VALUE_MAX 160
-
-/* snprintf may have cut the last character in half: drop the remnant. */
-static void utf8_trim(char *buf)
-{
-	size_t n = strlen(buf), i = n;
-	while (i > 0 && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i == 0 || (unsigned char)buf[i - 1] < 0xC0)
-		return;             /* ends in ASCII or a complete sequence */
-	unsigned char lead = (unsigned char)buf[i - 1];
-	size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-	if (n - (i - 1) < want)
-		buf[i - 1] = '\0';
-}
-
-/* " (canonical form 'X')" when u has one that differs from u, else "". */
-static void canonical_note(const char *u, char *out, size_t len)
-{
-	char canon[URI_MAX], shown[VALUE_MAX + 32];
-	const char *why;
-
-	out[0] = '\0';
-	if (!u || uri_canonical(u, canon, sizeof(canon), &why) < 0 || !strcmp(canon, u))
-		return;
-	put_cut(shown, sizeof(shown), canon, VALUE_MAX);
-	snprintf(out, len, " (canonical form '%s')", shown);
-}
-
-static void origin_message(const struct violation *v, const char *actual, char *buf, size_t len)
-{
-	const struct origin_expect *e = v->origin;
-	const char *algo = sums_algo_name(e->algo);
-
-	switch (v->kind) {
-	case V_ORIGIN_CHECKSUM:
-		snprintf(buf, len, "the data is not the vendor's '%s': its %s is %s, the vendor's list %s gives %s",
-			 e->file, algo, actual, e->list_url, e->expected);
-		break;
-	case V_ORIGIN_DECLARED:
-		snprintf(buf, len, "%s '%s' is not the vendor's %s for '%s' in %s: %s", v->key, actual, algo,
-			 e->file, e->list_url, e->expected);
-		break;
-	case V_ORIGIN_UNAVAILABLE:
-		snprintf(buf, len, "the origin of '%s' cannot be verified: %s (failure_policy: %s)", e->file, e->why,
-			 v->advisory ? "open, admitted" : "closed, refused");
-		break;
-	default:        /* unlisted, signature: the vendor's answer says it */
-		snprintf(buf, len, "the origin of '%s' cannot be verified: %s", e->file, e->why);
-		break;
-	}
-}
-
-void violation_message(const struct violation *v, char *buf, size_t len)
-{
-	char actual[VALUE_MAX + 32] = "", note[VALUE_MAX + 64];
-
-	if (v->actual)
-		put_cut(actual, sizeof(actual), v->actual, VALUE_MAX);
-	switch (v->kind) {
-	case V_SOURCE:
-		if (!v->actual || !v->actual[0])
-			snprintf(buf, len, "image_source is %s; '%s' images must name where they came from",
-				 v->actual ? "empty" : "missing", v->spec);
-		else
-			snprintf(buf, len, "image_source '%s' does not start with any source allowed for '%s'",
-				 actual, v->spec);
-		break;
-	case V_DOWNLOAD_URI:
-		canonical_note(v->actual, note, sizeof(note));
-		snprintf(buf, len, "web-download URI '%s'%s is not under any source allowed for '%s'", actual, note,
-			 v->spec);
-		break;
-	case V_URI_REFUSED:
-		snprintf(buf, len, "web-download URI '%s' is refused: it %s", actual, v->why);
-		break;
-	case V_SOURCE_CANONICAL:
-		if (v->why) {
-			snprintf(buf, len, "image_source '%s' is not a canonical URL: it %s", actual, v->why);
-		} else {
-			canonical_note(v->actual, note, sizeof(note));
-			snprintf(buf, len, "image_source '%s' is not in canonical form%s: a prefix match on a "
-				 "non-canonical URL says nothing about where the data came from", actual, note);
-		}
-		break;
-	case V_DOWNLOAD_URI_EQUAL:
-		if (v->n_expected) {
-			char want[VALUE_MAX + 32];
-			put_cut(want, sizeof(want), v->expected[0], VALUE_MAX);
-			snprintf(buf, len, "web-download URI '%s' is not the image's image_source: expected '%s' "
-				 "(import.download_uri: equal)", actual, want);
-		} else {
-			snprintf(buf, len, "image_source is missing; import.download_uri: equal expects the "
-				 "web-download URI '%s' as the image's image_source", actual);
-		}
-		break;
-	case V_PROPERTY:
-		if (v->actual)
-			snprintf(buf, len, "property %s is '%s' but rule '%s' requires '%s'", v->key, actual,
-				 v->spec, v->expected[0]);
-		else
-			snprintf(buf, len, "property %s is missing; rule '%s' requires '%s'", v->key, v->spec,
-				 v->expected[0]);
-		break;
-	case V_VERSION_FORMAT:
-		if (v->actual)
-			snprintf(buf, len, "os_version '%s' is not a %s version (format '%s')", actual,
-				 v->distro->name, v->distro->version_format.pattern);
-		else
-			snprintf(buf, len, "os_version is missing; rule '%s' needs it to find the %s release",
-				 v->spec, v->distro->name);
-		break;
-	case V_UNKNOWN_VERSION:
-		snprintf(buf, len, "os_version '%s' is not in the %s release table; add it under "
-			 "distros.%s.releases in %s", actual, v->distro->name, v->distro->name, v->file);
-		break;
-	case V_QUOTA_SIZE:
-	case V_QUOTA_COUNT:
-	case V_QUOTA_TOTAL:
-	case V_QUOTA_RATE:
-	case V_QUOTA_CONCURRENT:
-		quota_message(v, buf, len);
-		break;
-	case V_METADATA:
-		if (v->actual)
-			snprintf(buf, len, "property %s '%s' %s; %s %s %s", v->key, actual, v->why, v->rule,
-				 v->advisory ? "recommends" : "requires", v->expected[0]);
-		else
-			snprintf(buf, len, "property %s %s; %s %s %s", v->key, v->why, v->rule,
-				 v->advisory ? "recommends" : "requires", v->expected[0]);
-		break;
-	case V_ORIGIN_CHECKSUM:
-	case V_ORIGIN_UNLISTED:
-	case V_ORIGIN_SIGNATURE:
-	case V_ORIGIN_UNAVAILABLE:
-	case V_ORIGIN_DECLARED:
-		origin_message(v, actual, buf, len);
-		break;
-	case V_REGEX_LIMIT:
-		snprintf(buf, len, "name_scheme '%s' of '%s' hit the regex match limit on this name; "
-			 "refused to be safe (simplify the pattern)", actual, v->spec);
-		break;
-	}
-	utf8_trim(buf);
 }

@@ -202,6 +202,35 @@ int glance_usage(struct glance *g, const char *owner, long long now, unsigned lo
 	return 0;
 }
 
+int glance_download(struct glance *g, const char *id, int (*sink)(const char *data, size_t len, void *ctx),
+		    void *ctx, char *err, size_t errlen)
+{
+	struct http_client *h = g->http;
+	long timeout = h->timeout_ms, idle = h->idle_ms;
+	struct http_resp resp;
+	char url[2048], why[512];
+	struct http_req req = { .url = url, .token = g->token, .sink = sink, .sink_ctx = ctx };
+
+	snprintf(url, sizeof(url), "%s/v2/images/%s/file", g->root, id);
+	g->requests++;
+	h->timeout_ms = 0;
+	h->idle_ms = 60000;
+	int rc = http_do(h, &req, &resp, err, errlen);
+	h->timeout_ms = timeout;
+	h->idle_ms = idle;
+	if (rc < 0)
+		return -1;
+	if (resp.status == 204)
+		rc = 1;
+	else if (resp.status != 200) {
+		http_error_text(&resp, why, sizeof(why));
+		snprintf(err, errlen, "%s: Glance answered HTTP %ld: %s", url, resp.status, why);
+		rc = -1;
+	}
+	http_resp_free(&resp);
+	return rc;
+}
+
 static int discard(const char *data, size_t len, void *ctx)
 {
 	(void)data;

@@ -24,6 +24,12 @@ int glance_list(struct glance *g, const char *query, glance_image_cb cb, void *c
 /* GET /v2/images/ID into out (status 200 or the error status). */
 int glance_get(struct glance *g, const char *id, struct http_resp *out, char *err, size_t errlen);
 
+/* Stream image id's data (GET /v2/images/ID/file) to sink as it arrives,
+ * with no overall time limit (images are GiBs) but none of more than a
+ * minute without a byte. 0; 1 when the image has no data; -1 with err. */
+int glance_download(struct glance *g, const char *id, int (*sink)(const char *data, size_t len, void *ctx),
+		    void *ctx, char *err, size_t errlen);
+
 /* A project's usage for the fair-use quotas: every image it owns, hidden
  * or not (g's token must see them all: the hook's service token). The
  * image `skip` is counted in images and bytes only. 0, or -1 with err. */

@@ -7,7 +7,8 @@
 
 struct http_client {
 	void *curl;                 /* CURL *, reused so connections are kept alive */
-	long timeout_ms, connect_timeout_ms;
+	long timeout_ms, connect_timeout_ms;   /* timeout_ms 0: none (then set idle_ms) */
+	long idle_ms;               /* abort a transfer that moves no byte this long; 0: not set */
 	int verify;                 /* TLS peer and host verification */
 	const char *cacert;         /* CA bundle, or NULL for the system's */
 	size_t max_body;

@@ -5,13 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Rule ids with a counter of their own; any other counts as "other". */
-static const char *const rules[] = { "scs-0104/source", "scs-0104/property", "scs-0104/unknown-version",
-				     "import/download-uri", "quota/image-size", "quota/image-count",
-				     "quota/total-size", "quota/upload-rate", "quota/concurrent-uploads", "other" };
-#define N_RULES (sizeof(rules) / sizeof(rules[0]))
-_Static_assert(N_RULES <= METRICS_RULES, "metrics.h: METRICS_RULES too small");
-
 /* Upper bounds of the request duration buckets, in microseconds. */
 static const long long bounds[METRICS_BUCKETS] = { 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
 						    250000, 1000000, 5000000, 30000000 };
@@ -19,12 +12,8 @@ static const long long bounds[METRICS_BUCKETS] = { 500, 1000, 2500, 5000, 10000,
 void metrics_decision(struct metrics *m, const struct decision *d)
 {
 	atomic_fetch_add(&m->decisions[d->action], 1);
-	for (size_t i = 0; i < d->n; i++) {
-		size_t k = 0;
-		while (k < N_RULES - 1 && strncmp(d->v[i].rule, rules[k], strlen(rules[k])))
-			k++;
-		atomic_fetch_add(&m->violations[k], 1);
-	}
+	for (size_t i = 0; i < d->n; i++)
+		atomic_fetch_add(&m->violations[d->v[i].kind], 1);
 }
 
 void metrics_request(struct metrics *m, long long us)
@@ -54,6 +43,25 @@ static void put(struct out *o, const char *fmt, ...)
 	o->off += n > 0 ? (size_t)n : 0;
 }
 
+/* Is kind k the first of its metrics label? Labels show in that order. */
+static int first_of_label(size_t k)
+{
+	for (size_t j = 0; j < k; j++)
+		if (!strcmp(violation_kinds[j].metric, violation_kinds[k].metric))
+			return 0;
+	return 1;
+}
+
+/* The violations counted under kind k's label. */
+static unsigned long long by_label(const struct metrics *m, size_t k)
+{
+	unsigned long long n = 0;
+	for (size_t j = k; j < V_COUNT; j++)
+		if (!strcmp(violation_kinds[j].metric, violation_kinds[k].metric))
+			n += m->violations[j];
+	return n;
+}
+
 static void counter(struct out *o, const char *name, const char *help, unsigned long long v)
 {
 	put(o, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, v);
@@ -62,20 +70,20 @@ static void counter(struct out *o, const char *name, const char *help, unsigned 
 size_t metrics_render(const struct metrics *m, unsigned long long token_hits, unsigned long long token_misses,
 		      char *buf, size_t len)
 {
-	static const char *const actions[] = { "allow", "warn", "deny" };
 	struct out o = { buf, len, 0 };
 	unsigned long long cum = 0;
 
 	put(&o, "# HELP scs_image_hook_decisions_total Decisions by action.\n"
 		"# TYPE scs_image_hook_decisions_total counter\n");
 	for (int a = 0; a < 3; a++)
-		put(&o, "scs_image_hook_decisions_total{action=\"%s\"} %llu\n", actions[a],
+		put(&o, "scs_image_hook_decisions_total{action=\"%s\"} %llu\n", action_name((enum action)a),
 		    (unsigned long long)m->decisions[a]);
 	put(&o, "# HELP scs_image_hook_violations_total Violations found, by rule.\n"
 		"# TYPE scs_image_hook_violations_total counter\n");
-	for (size_t k = 0; k < N_RULES; k++)
-		put(&o, "scs_image_hook_violations_total{rule=\"%s%s\"} %llu\n", rules[k],
-		    rules[k][strlen(rules[k]) - 1] == '/' ? "*" : "", (unsigned long long)m->violations[k]);
+	for (size_t k = 0; k < V_COUNT; k++)
+		if (first_of_label(k))
+			put(&o, "scs_image_hook_violations_total{rule=\"%s\"} %llu\n", violation_kinds[k].metric,
+			    by_label(m, k));
 	put(&o, "# HELP scs_image_hook_request_duration_seconds Time to decide and forward a request "
 		"(to Glance's answer).\n# TYPE scs_image_hook_request_duration_seconds histogram\n");
 	for (int b = 0; b < METRICS_BUCKETS; b++) {

@@ -8,12 +8,11 @@
 
 #include "decide.h"
 
-#define METRICS_RULES 12
 #define METRICS_BUCKETS 12
 
 struct metrics {
 	atomic_ullong decisions[3];             /* by enum action */
-	atomic_ullong violations[METRICS_RULES]; /* by rule, see metrics.c */
+	atomic_ullong violations[V_COUNT];     /* by kind; shown by label (violation.h) */
 	atomic_ullong duration[METRICS_BUCKETS + 1], duration_count, duration_sum_us;
 	atomic_ullong upstream_errors;
 	atomic_ullong keystone_errors;

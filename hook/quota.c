@@ -164,17 +164,11 @@ static int applies(const struct quota_limits *l, enum quota_limit k)
 }
 
 static void add(struct decision *d, const struct quota_limits *l, const struct caller *who, enum vkind kind,
-		const char *rule, enum quota_limit k, unsigned long long used, unsigned long long size)
+		enum quota_limit k, unsigned long long used, unsigned long long size)
 {
-	if (d->n == DECIDE_MAX_VIOLATIONS) {
-		d->n_more++;
+	struct violation *v = violation_add(d, kind, l->from, NULL, 0);
+	if (!v)
 		return;
-	}
-	struct violation *v = &d->v[d->n++];
-	memset(v, 0, sizeof(*v));
-	v->rule = rule;
-	v->spec = l->from;
-	v->kind = kind;
 	v->key = limit_names[k];
 	v->actual = who->project_name ? who->project_name : who->project_id;
 	v->limit = l->v[k];
@@ -191,20 +185,20 @@ static void check(struct decision *d, const struct quota_limits *l, const struct
 	/* A create adds an image; an upload or import fills one that is counted. */
 	if (applies(l, QL_IMAGES) && (ask->op == QUOTA_CREATE ? u->images >= l->v[QL_IMAGES]
 							      : u->images > l->v[QL_IMAGES]))
-		add(d, l, who, V_QUOTA_COUNT, "quota/image-count", QL_IMAGES, u->images, 0);
+		add(d, l, who, V_QUOTA_COUNT, QL_IMAGES, u->images, 0);
 	if (ask->op == QUOTA_CREATE)
 		return;
 	if (upload && ask->size >= 0 && applies(l, QL_IMAGE_SIZE) && size > l->v[QL_IMAGE_SIZE])
-		add(d, l, who, V_QUOTA_SIZE, "quota/image-size", QL_IMAGE_SIZE, (unsigned long long)ask->cut, size);
+		add(d, l, who, V_QUOTA_SIZE, QL_IMAGE_SIZE, (unsigned long long)ask->cut, size);
 	if (upload && applies(l, QL_TOTAL_SIZE) &&
 	    (u->bytes >= l->v[QL_TOTAL_SIZE] || size > l->v[QL_TOTAL_SIZE] - u->bytes))
-		add(d, l, who, V_QUOTA_TOTAL, "quota/total-size", QL_TOTAL_SIZE, u->bytes, size);
+		add(d, l, who, V_QUOTA_TOTAL, QL_TOTAL_SIZE, u->bytes, size);
 	if (ask->cut)
 		return;             /* mid-stream: only the byte limits are news */
 	if (applies(l, QL_UPLOADS) && u->recent >= l->v[QL_UPLOADS])
-		add(d, l, who, V_QUOTA_RATE, "quota/upload-rate", QL_UPLOADS, u->recent, l->v[QL_WINDOW]);
+		add(d, l, who, V_QUOTA_RATE, QL_UPLOADS, u->recent, l->v[QL_WINDOW]);
 	if (applies(l, QL_CONCURRENT) && u->active >= l->v[QL_CONCURRENT])
-		add(d, l, who, V_QUOTA_CONCURRENT, "quota/concurrent-uploads", QL_CONCURRENT, u->active, 0);
+		add(d, l, who, V_QUOTA_CONCURRENT, QL_CONCURRENT, u->active, 0);
 }
 
 void quota_decide(const struct quota *q, enum mode mode, const struct caller *who, int today,
@@ -218,7 +212,7 @@ void quota_decide(const struct quota *q, enum mode mode, const struct caller *wh
 		return;
 	if (!decision_exempt(q->exempt, q->n_exempt, who, today, d, from))
 		return;
-	enum action a = mode == MODE_ENFORCE ? ACTION_DENY : mode == MODE_WARN ? ACTION_WARN : ACTION_ALLOW;
+	enum action a = violation_action(mode);
 	if (mode > d->mode)
 		d->mode = mode;
 	if (a > d->action)
@@ -327,71 +321,7 @@ void quota_count(struct quota_usage *u, const struct quota_image *im, long long 
 int quota_binding(const struct decision *d)
 {
 	for (size_t i = 0; i < d->n; i++)
-		if (!d->v[i].exempted && d->v[i].kind >= V_QUOTA_SIZE)
+		if (!d->v[i].exempted && violation_kinds[d->v[i].kind].quota)
 			return 1;
 	return 0;
-}
-
-/* ---- words ----------------------------------------------------------------- */
-
-/* "50 GiB" when exact, else "1.5 GiB (1610612736 bytes)". */
-static void fmt_bytes(unsigned long long b, char *out, size_t len)
-{
-	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	size_t u = 0;
-	double x = (double)b;
-
-	while (x >= 1024 && u + 1 < ARRAY_SIZE(units)) {
-		x /= 1024;
-		u++;
-	}
-	if (u == 0 || (b & ((1ULL << (10 * u)) - 1)) == 0)
-		snprintf(out, len, "%.0f %s", x, units[u]);
-	else
-		snprintf(out, len, "%.1f %s (%llu bytes)", x, units[u], b);
-}
-
-static void fmt_window(unsigned long long s, char *out, size_t len)
-{
-	if (s % 86400 == 0)
-		snprintf(out, len, "%llud", s / 86400);
-	else if (s % 3600 == 0)
-		snprintf(out, len, "%lluh", s / 3600);
-	else if (s % 60 == 0)
-		snprintf(out, len, "%llum", s / 60);
-	else
-		snprintf(out, len, "%llus", s);
-}
-
-void quota_message(const struct violation *v, char *buf, size_t len)
-{
-	char limit[64], used[64], size[64];
-	const char *who = v->actual ? v->actual : "(unknown project)";
-
-	fmt_bytes(v->limit, limit, sizeof(limit));
-	fmt_bytes(v->used, used, sizeof(used));
-	fmt_bytes(v->size, size, sizeof(size));
-	switch (v->kind) {
-	case V_QUOTA_SIZE:
-		snprintf(buf, len, "the image data (%s%s) exceeds the limit of %s per image (max_image_size, %s)",
-			 v->used ? "more than " : "", size, limit, v->spec);
-		break;
-	case V_QUOTA_TOTAL:
-		snprintf(buf, len, "project %s stores %s of its %s (max_total_size, %s); %s%s more would exceed it",
-			 who, used, limit, v->spec, v->size ? "" : "any data", v->size ? size : "");
-		break;
-	case V_QUOTA_COUNT:
-		snprintf(buf, len, "project %s has %llu images; the limit is %llu (max_images, %s)", who, v->used,
-			 v->limit, v->spec);
-		break;
-	case V_QUOTA_RATE:
-		fmt_window(v->size, size, sizeof(size));
-		snprintf(buf, len, "project %s started %llu uploads in the last %s; the limit is %llu per %s "
-			 "(uploads_per_window, %s)", who, v->used, size, v->limit, size, v->spec);
-		break;
-	default:
-		snprintf(buf, len, "project %s has %llu uploads or imports in progress; the limit is %llu "
-			 "(max_concurrent_uploads, %s)", who, v->used, v->limit, v->spec);
-		break;
-	}
 }

@@ -129,9 +129,6 @@ long long quota_byte_cap(const struct quota_limits *l, const struct quota_usage 
  * (its byte cap), else 0 when nothing caps it. */
 unsigned long long quota_reserve(const struct quota_limits *l, const struct quota_usage *u, long long declared);
 
-/* The words of a quota violation (violation_message calls this). */
-void quota_message(const struct violation *v, char *buf, size_t len);
-
 /* 1 when d has a quota violation that is not exempted. */
 int quota_binding(const struct decision *d);
 

@@ -127,7 +127,7 @@ static void gen_violations(struct jsonw *w, const struct decision *d)
 			gen_strings(w, (const char *const[]){ v->origin->expected }, 1);
 		else
 			gen_strings(w, v->expected, v->n_expected);
-		if (v->kind >= V_QUOTA_SIZE)
+		if (violation_kinds[v->kind].quota)
 			gen_quota(w, v);
 		if (v->exempted)
 			jw_lit(w, ",\"exempted\":true");
@@ -166,7 +166,7 @@ static void gen_origin(struct jsonw *w, const struct origin_expect *e, const cha
 	int verified = listed && actual && !strcmp(actual, e->expected);
 
 	jw_lit(w, ",\"origin\":{\"list\":");
-	jw_cstr(w, e->list_url);
+	jw_cstr(w, e->list_url[0] ? e->list_url : NULL);
 	FIELD(w, "algorithm", sums_algo_name(e->algo));
 	FIELD(w, "expected", listed ? e->expected : NULL);
 	FIELD(w, "actual", actual);

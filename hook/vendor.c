@@ -158,8 +158,8 @@ static int fetch_list(struct vendor *v, const struct origin_ref *ref, struct sum
 		snprintf(signer, ORIGIN_FPR_LEN + 1, "unsigned");
 		rc = 0;
 	} else if ((rc = get(v, ref->sig_url, VENDOR_MAX_SIG, &sig, why, sizeof(why))) != 0) {
-		say(out, rc > 0 ? ORIGIN_SIGNATURE : ORIGIN_UNAVAILABLE, "%s the list's signature: %s",
-		    rc > 0 ? "the vendor publishes no" : "cannot fetch", why);
+		say(out, rc > 0 ? ORIGIN_SIGNATURE : ORIGIN_UNAVAILABLE, "%s: %s",
+		    rc > 0 ? "the vendor's list has no signature" : "cannot fetch the list's signature", why);
 		rc = -1;
 	} else {
 		rc = -1;
@@ -288,4 +288,28 @@ void vendor_expect(struct vendor *v, const struct origin_ref *ref, struct origin
 	}
 	pthread_cond_broadcast(&v->done);
 	pthread_mutex_unlock(&v->lock);
+}
+
+int vendor_expect_source(struct vendor *v, const struct origins *o, const char *image_source, size_t len,
+			 struct origin_expect *out)
+{
+	struct origin_ref ref;
+	char err[512];
+	int m = image_source ? origins_match(o, image_source, &ref, err, sizeof(err)) : 0;
+
+	if (m == 1 && strlen(image_source) != len) {
+		origin_ref_free(&ref);
+		snprintf(err, sizeof(err), "image_source holds a NUL byte, so the vendor's list cannot vouch for it");
+		m = -1;
+	}
+	if (m == 0)
+		return 0;
+	if (m < 0) {
+		memset(out, 0, sizeof(*out));
+		say(out, ORIGIN_UNLISTED, "%s", err);
+		return 1;
+	}
+	vendor_expect(v, &ref, out);
+	origin_ref_free(&ref);
+	return 1;
 }

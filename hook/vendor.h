@@ -27,6 +27,14 @@ void vendor_free(struct vendor *v);
  * silently: always fills out->status (and out->why when not LISTED). */
 void vendor_expect(struct vendor *v, const struct origin_ref *ref, struct origin_expect *out);
 
+/* The same for an image's image_source (len bytes; NULL: none): 0 when it
+ * lies under no origin (nothing to verify), 1 with out filled. One under
+ * an origin that no list could vouch for (origins_match refuses it, or it
+ * holds a NUL) is ORIGIN_UNLISTED with the reason: it must not pass as
+ * unverified. */
+int vendor_expect_source(struct vendor *v, const struct origins *o, const char *image_source, size_t len,
+			 struct origin_expect *out);
+
 /* How many lists were fetched (a cache miss each): for tests. */
 unsigned long vendor_fetches(const struct vendor *v);
 

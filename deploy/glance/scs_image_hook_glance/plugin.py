@@ -2,7 +2,8 @@
 
 Glance runs this task in its import flow after the data is staged and
 before it is written to a store. All the policy lives in the C binary:
-this shim only hands it the image and the caller and acts on the answer.
+this shim only hands it the image, the caller and the staged data's path
+(origin verification reads and hashes it) and acts on the answer.
 
 Glance skips a plugin silently when get_flow raises, so get_flow does
 nothing that can fail; every check happens in execute, and anything that
@@ -42,7 +43,8 @@ scs_image_hook_opts = [
                     'glance-api\'s own log.'),
     cfg.IntOpt('timeout', default=30, min=1,
                help='Seconds a decision may take before the import is '
-                    'refused.'),
+                    'refused. Verifying an origin hashes the staged data '
+                    '(about 2-4 s per GiB): raise it for large images.'),
 ]
 CONF.register_opts(scs_image_hook_opts, group='scs_image_hook')
 
@@ -91,7 +93,7 @@ class _CheckImage(task.Task):
         super(_CheckImage, self).__init__(
             name='%s-ScsImageHook-%s' % (task_type, task_id))
 
-    def _command(self):
+    def _command(self, file_path=None):
         binary = _setting('binary', 'SCS_IMAGE_HOOK_BIN', DEFAULT_BINARY)
         config = _setting('config', 'SCS_IMAGE_HOOK_CONFIG', DEFAULT_CONFIG)
         log = _setting('decision_log', 'SCS_IMAGE_HOOK_LOG')
@@ -111,6 +113,11 @@ class _CheckImage(task.Task):
             cmd += ['--roles', ','.join(ctx.roles)]
         if log:
             cmd += ['--log', log]
+        # The staged data (glance-direct, and what web-download and
+        # glance-download fetched): an image whose image_source lies under
+        # a vendor's origin must be that vendor's file (check --data).
+        if file_path and file_path.startswith('file://'):
+            cmd += ['--data', file_path[len('file://'):]]
         return cmd + ['-']
 
     def _refuse(self, why):
@@ -121,7 +128,7 @@ class _CheckImage(task.Task):
 
     def execute(self, file_path=None):
         try:
-            cmd = self._command()
+            cmd = self._command(file_path)
             doc = _image_document(self.image_repo.get(self.image_id))
             stdin = json.dumps(doc).encode('utf-8')
         except Exception as e:

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# audit --verify-origin against a real Keystone + Glance (tests/stack):
+# images uploaded around the proxy, straight to Glance with the openstack
+# CLI, some with tampered bytes, judged against a vendor mirror built by
+# tests/origin/mkmirror (real gpg signatures) served on loopback and
+# reached through origin.fetch (issue 16).
+SUITE=integration-origin-audit
+. "$(dirname "$0")/../lib.sh"
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+. tests/stack-lib.sh
+. tests/origin/lib.sh
+mirror_up 262144 || { finish; exit 1; }
+stack_up
+trap 'mirror_down; proxy_stop_all; tests/stack/down "$STACK" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+
+good=$MIRROR/ubuntu/releases/noble/release-20261101/$UBUNTU_IMG
+flipped=$MIRROR/tampered/$UBUNTU_IMG
+deb=$MIRROR/debian/images/cloud/trixie/20261101-1234/$DEBIAN_IMG
+head -c 262144 /dev/urandom >"$TMP/other.img"
+up() {  # NAME SOURCE FILE [ARGS...]: an image with data, straight to Glance
+	local name=$1 src=$2 file=$3; shift 3
+	OS_CLOUD=stack-admin openstack image create --public --disk-format qcow2 --container-format bare \
+		--file "$file" --property image_source="$src" "$@" -f value -c id "$name" 2>>"$TMP/seed.log"
+}
+ok_u=$(up "Ubuntu 24.04" "${UBUNTU_DIR}20261101/$UBUNTU_IMG" "$good")
+bad_u=$(up "Ubuntu 24.04" "${UBUNTU_DIR}20261101/$UBUNTU_IMG" "$flipped")
+ok_d=$(up "Debian 13" "$DEBIAN_DIR/$DEBIAN_IMG" "$deb")
+bad_d=$(up "Debian 13" "$DEBIAN_DIR/$DEBIAN_IMG" "$TMP/other.img")
+unl=$(up "Ubuntu 24.04" "${UBUNTU_DIR}20261101/ubuntu-24.04-server-cloudimg-arm64.img" "$good")
+decl=$(up "Debian 13" "$DEBIAN_DIR/$DEBIAN_IMG" "$deb" --property source_sha512sum=$(printf '0%.0s' $(seq 128)))
+check "seeded 6 images straight to Glance" test -n "$ok_u" -a -n "$bad_u" -a -n "$ok_d" -a -n "$bad_d" -a -n "$unl" -a -n "$decl"
+check "Glance hashes with sha512 (so Ubuntu's sha256 list needs --download)" test "$(glance_field "$ok_u" os_hash_algo)" = sha512
+
+{
+	echo "policy: [$ROOT/policy/scs-0104-v2-images.yaml, $ORIGINS]"
+	echo "$ORIGIN_CONFIG"
+} >"$TMP/hook.yaml"
+audit() { "$BIN" audit --os-cloud stack-admin --config "$TMP/hook.yaml" --verify-origin "$@"; }
+
+# -- Glance's own digest where the algorithm is the vendor's (Debian, sha512) --
+expect "without --download: violations -> exit 1" 1 audit
+check "tampered Debian found by os_hash_value: origin/checksum with its id" sh -c "grep -A1 'id=$bad_d' '$TMP/out' | grep -q 'origin/checksum'"
+check "the message names the file, both digests and the list" has "the data is not the vendor's '$DEBIAN_IMG': its sha512 is $(sha512sum "$TMP/other.img" | cut -d' ' -f1), the vendor's list $DEBIAN_DIR/SHA512SUMS gives $(sha512sum "$deb" | cut -d' ' -f1)"
+check "the good Debian image is not reported" sh -c "! grep -q 'id=$ok_d' '$TMP/out'"
+check "unlisted Ubuntu file: origin/unlisted" sh -c "grep -A1 'id=$unl' '$TMP/out' | grep -q 'origin/unlisted'"
+check "declared source_sha512sum that is not the vendor's: origin/declared" sh -c "grep -A1 'id=$decl' '$TMP/out' | grep -q 'origin/declared'"
+check "Ubuntu images are listed as not verified (sha512 against sha256), naming --download" sh -c "
+	grep -A1 'id=$ok_u' '$TMP/out' | grep -q 'os_hash_algo is sha512, the vendor.s list sha256: --download' &&
+	grep -A1 'id=$bad_u' '$TMP/out' | grep -q -- '--download'"
+check "summary line" has "origin: 6 images under an origin: 1 verified, 3 failing origin rules, 2 not verified"
+
+# -- --download: the data read back from Glance ---------------------------------
+expect "--download: violations -> exit 1" 1 audit --download
+check "tampered Ubuntu uploaded around the proxy is found: origin/checksum" sh -c "grep -A1 'id=$bad_u' '$TMP/out' | grep -q 'origin/checksum'"
+check "its message has the vendor's and the stored digest" has "its sha256 is $(sha256sum "$flipped" | cut -d' ' -f1), the vendor's list ${UBUNTU_DIR}20261101/SHA256SUMS gives $(sha256sum "$good" | cut -d' ' -f1)"
+check "the good Ubuntu image is verified and not reported" sh -c "! grep -q 'id=$ok_u' '$TMP/out'"
+check "no progress output when stderr is not a terminal" test ! -s "$TMP/err"
+check "summary: all compared" has "origin: 6 images under an origin: 2 verified, 4 failing origin rules, 0 not verified"
+
+expect "json" 1 audit --download --format json
+check "json: origin counts and the violations" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+o = r["origin"]
+assert o == {"checked": 6, "verified": 2, "failed": 4, "not_verified": []}, o
+bad = {b["id"]: [v["rule"] for v in b["violations"]] for b in r["violations"]}
+assert "origin/checksum" in bad[sys.argv[2]] and "origin/checksum" in bad[sys.argv[3]], bad
+assert sys.argv[4] not in bad and sys.argv[5] not in bad, bad
+' "$TMP/out" "$bad_u" "$bad_d" "$ok_u" "$ok_d"
+expect "scs" 1 audit --download --format scs
+check "scs: the origin line fails" has "scs-image-hook-origin: FAIL"
+check "scs: the ERROR line says why" has "4 image(s) under an origin fail the origin rules" "$TMP/err"
+
+# the tampered images gone: the origin line passes (a test that can fail both ways)
+for id in "$bad_u" "$bad_d" "$unl" "$decl"; do OS_CLOUD=stack-admin openstack image delete "$id" 2>>"$TMP/seed.log"; done
+expect "only the vendor's bytes left: scs origin line passes" 0 audit --download --format scs scs-image-hook-origin
+check "scs: PASS" has "scs-image-hook-origin: PASS"
+
+# -- the mirror unreachable: unavailable, closed refuses -------------------------
+sed "s#$MIRROR_URL#http://127.0.0.1:$(free_port)#g" "$TMP/hook.yaml" >"$TMP/dead.yaml"
+expect "mirror unreachable: origin/unavailable -> exit 1" 1 "$BIN" audit --os-cloud stack-admin --config "$TMP/dead.yaml" --verify-origin
+check "origin/unavailable for the remaining images" test "$(grep -c 'origin/unavailable' "$TMP/out")" -eq 2
+
+expect "--download without --verify-origin is a usage error" 2 "$BIN" audit --os-cloud stack-admin --config "$TMP/hook.yaml" --download
+printf 'policy: [%s]\n' "$ROOT/policy/scs-0104-v2-images.yaml" >"$TMP/noorigins.yaml"
+expect "--verify-origin without origins in the policy is a usage error" 2 "$BIN" audit --os-cloud stack-admin --config "$TMP/noorigins.yaml" --verify-origin
+check "it says what to add" has "scs-origins.yaml" "$TMP/err"
+
+finish

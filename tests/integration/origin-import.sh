@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Origin verification in the Glance import flow (issue 16): the plugin
+# (deploy/glance) hands the staged data to `check --data`, so a
+# glance-direct stage and a web-download whose bytes are not the vendor's
+# file are refused before they reach a store. The vendor is a mirror built
+# by tests/origin/mkmirror, served on loopback; Glance web-downloads from
+# it, the hook fetches the lists from it through origin.fetch.
+SUITE=origin-import
+. "$(dirname "$0")/../lib.sh"
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+. tests/stack-lib.sh
+. tests/origin/lib.sh
+export PATH=/usr/bin:/bin:$PATH
+
+cp -r deploy/glance "$TMP/plugin-src"
+/usr/bin/python3 -m pip install --no-deps --no-build-isolation --no-index --target "$TMP/py" \
+	"$TMP/plugin-src" >"$TMP/pip.log" 2>&1
+check "plugin package installs with pip --target" test -f "$TMP/py/scs_image_hook_glance/plugin.py"
+mirror_up 262144 || { finish; exit 1; }
+
+good=$MIRROR/ubuntu/releases/noble/release-20261101/$UBUNTU_IMG
+flipped=$MIRROR/tampered/$UBUNTU_IMG
+SOURCE=${UBUNTU_DIR}20261101/$UBUNTU_IMG
+cat >"$TMP/hook.yaml" <<EOF
+policy: [$ROOT/policy/scs-0104-v2-images.yaml, $ORIGINS]
+mode: enforce
+visibility: {private: enforce, shared: enforce}
+# the data comes from the test mirror, not from the image_source's host
+import: {download_uri: off}
+$ORIGIN_CONFIG
+EOF
+mkdir -p "$TMP/bin"
+ln -s "$BIN" "$TMP/bin/scs-image-hook"
+DLOG=$TMP/decisions.log
+cat >"$TMP/glance-hook.conf" <<EOF
+[scs_image_hook]
+binary = $TMP/bin/scs-image-hook
+config = $TMP/hook.yaml
+decision_log = $DLOG
+timeout = 20
+EOF
+STACK_IMPORT_PLUGINS=scs_image_hook STACK_PYTHONPATH=$TMP/py STACK_GLANCE_EXTRA_CONF=$TMP/glance-hook.conf stack_up
+trap 'mirror_down; tests/stack/down "$STACK" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+ADMIN_TOKEN=$(token stack-admin)
+ALICE_TOKEN=$(token stack-a)
+
+gl() {
+	OS_AUTH_URL=$KEYSTONE_AUTH_URL OS_USERNAME=alice OS_PASSWORD=$ALICE_PASSWORD OS_PROJECT_NAME=customer-a \
+		OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default OS_REGION_NAME=$STACK_REGION \
+		OS_IMAGE_API_VERSION=2 glance "$@" <&-
+}
+image_id() { sed -nE 's/^\| id +\| ([0-9a-f-]{36}) +\|$/\1/p' "$TMP/out" | head -1; }
+settle() {
+	local i doc
+	[ -n "$1" ] || { echo "(no image)"; return; }
+	for i in $(seq 150); do
+		doc=$(curl -s "$GLANCE_URL/v2/images/$1" -H "X-Auth-Token: $ADMIN_TOKEN")
+		if python3 -c '
+import json, sys
+i = json.loads(sys.argv[1])
+sys.exit(0 if i["status"] == "active" or (i["status"] == "queued" and "os_glance_import_task" not in i) else 1)' "$doc" 2>/dev/null; then
+			break
+		fi
+		sleep 0.2
+	done
+	python3 -c 'import json, sys; print(json.loads(sys.argv[1])["status"])' "$doc"
+}
+task_message() {
+	curl -s "$GLANCE_URL/v2/images/$1/tasks" -H "X-Auth-Token: $ALICE_TOKEN" | python3 -c '
+import json, sys
+ts = sorted(json.load(sys.stdin)["tasks"], key=lambda t: t["created_at"])
+print(ts[-1]["status"] + ": " + (ts[-1]["message"] or "") if ts else "no task")'
+}
+no_stage() { ! ls "$STACK_DIR/glance/staging" | grep -q "$1"; }
+logged() {
+	python3 - "$DLOG" "$1" "$2" <<'PY'
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+rs = [r for r in rs if r["image"]["id"] == sys.argv[2]]
+ok = bool(rs) and eval("(" + sys.argv[3] + ")", {"r": rs[-1]})
+if not ok:
+    print(json.dumps(rs[-1:], indent=1)[:3000], file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
+}
+direct() { # FILE: glance-direct import of FILE, image_source the vendor's file
+	gl image-create-via-import --name "Ubuntu 24.04" --disk-format raw --container-format bare \
+		--property image_source="$SOURCE" --file "$1" --import-method glance-direct
+}
+web() { # URI: web-download import from URI, image_source the vendor's file
+	gl image-create-via-import --name "Ubuntu 24.04" --disk-format raw --container-format bare \
+		--property image_source="$SOURCE" --import-method web-download --uri "$1"
+}
+hex=$(sha256sum "$good" | cut -d' ' -f1)
+bad=$(sha256sum "$flipped" | cut -d' ' -f1)
+
+# ---- glance-direct -----------------------------------------------------------
+expect "glance-direct, the vendor's bytes: import" 0 direct "$good"
+id=$(image_id)
+check "glance-direct, the vendor's bytes: active" test "$(settle "$id")" = active
+check "glance-direct: the record has the verified origin" logged "$id" \
+	'r["decision"] == "allow" and r["origin"]["verified"] and r["origin"]["actual"] == "'"$hex"'" and r["import"]["method"] == "glance-direct"'
+
+expect "glance-direct, a tampered stage: import (asynchronous)" 0 direct "$flipped"
+id=$(image_id)
+check "glance-direct, tampered: refused, image queued" test "$(settle "$id")" = queued
+check "glance-direct, tampered: no staged data left" no_stage "$id"
+check "glance-direct, tampered: the task names file, digests and list" grep -qF \
+	"the data is not the vendor's '$UBUNTU_IMG': its sha256 is $bad, the vendor's list ${UBUNTU_DIR}20261101/SHA256SUMS gives $hex" \
+	<<<"$(task_message "$id")"
+check "glance-direct, tampered: origin/checksum in the decision log" logged "$id" \
+	'r["decision"] == "deny" and [v["rule"] for v in r["violations"]] == ["origin/checksum"] and not r["origin"]["verified"]'
+
+# ---- web-download ------------------------------------------------------------
+expect "web-download of the vendor's file: import" 0 web "$MIRROR_URL/ubuntu/releases/noble/release-20261101/$UBUNTU_IMG"
+id=$(image_id)
+check "web-download, the vendor's bytes: active" test "$(settle "$id")" = active
+check "web-download: verified in the record" logged "$id" 'r["decision"] == "allow" and r["origin"]["verified"]'
+
+expect "web-download of tampered bytes: import (asynchronous)" 0 web "$MIRROR_URL/tampered/$UBUNTU_IMG"
+id=$(image_id)
+check "web-download, tampered: refused, image queued" test "$(settle "$id")" = queued
+check "web-download, tampered: no staged data left" no_stage "$id"
+check "web-download, tampered: the task says origin/checksum's reason" grep -qF "its sha256 is $bad" <<<"$(task_message "$id")"
+check "web-download, tampered: deny logged with the URI and origin/checksum" logged "$id" \
+	'r["decision"] == "deny" and r["import"]["uri"].endswith("/tampered/'"$UBUNTU_IMG"'") and [v["rule"] for v in r["violations"]] == ["origin/checksum"]'
+
+# ---- the mirror's list gone: unavailable, closed refuses -----------------------
+mv "$MIRROR/ubuntu/releases/noble/release-20261101/SHA256SUMS" "$TMP/SHA256SUMS.away"
+expect "list unavailable: import (asynchronous)" 0 direct "$good"
+id=$(image_id)
+check "list unavailable, failure_policy closed: refused" test "$(settle "$id")" = queued
+check "list unavailable: origin/unavailable logged" logged "$id" '[v["rule"] for v in r["violations"]] == ["origin/unavailable"]'
+mv "$TMP/SHA256SUMS.away" "$MIRROR/ubuntu/releases/noble/release-20261101/SHA256SUMS"
+
+finish
