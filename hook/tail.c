@@ -71,27 +71,25 @@ static void hash(struct tail *t, const char *data, size_t len)
 
 int tail_feed(struct tail *t, const char *data, size_t len, tail_push_fn push, void *ctx)
 {
-	int rc;
-
 	hash(t, data, len);
 	t->seen += len;
-	if (t->held_len + len <= TAIL_HOLD) {
-		memcpy(t->held + t->held_len, data, len);
-		t->held_len += len;
-		return 0;
+	while (len) {
+		/* held bytes, then data behind them; all but the last TAIL_HOLD go
+		 * on in one push (one write to Glance per chunk, as without a tail) */
+		size_t k = len < TAIL_SLOT ? len : TAIL_SLOT;
+		memcpy(t->held + t->held_len, data, k);
+		t->held_len += k;
+		data += k;
+		len -= k;
+		if (t->held_len <= TAIL_HOLD)
+			continue;
+		size_t out = t->held_len - TAIL_HOLD;
+		int rc = push(ctx, t->held, out);
+		if (rc)
+			return rc;
+		memmove(t->held, t->held + out, TAIL_HOLD);
+		t->held_len = TAIL_HOLD;
 	}
-	/* what goes on: the oldest held bytes first, then the front of data */
-	size_t out = t->held_len + len - TAIL_HOLD;
-	size_t from_held = out < t->held_len ? out : t->held_len;
-	if (from_held && (rc = push(ctx, t->held, from_held)))
-		return rc;
-	memmove(t->held, t->held + from_held, t->held_len - from_held);
-	t->held_len -= from_held;
-	size_t from_data = out - from_held;
-	if (from_data && (rc = push(ctx, data, from_data)))
-		return rc;
-	memcpy(t->held + t->held_len, data + from_data, len - from_data);
-	t->held_len += len - from_data;
 	return 0;
 }
 
