@@ -21,7 +21,7 @@ static void *hasher(void *arg)
 		digest_update(t->md, t->slot[t->hash_at], t->len[t->hash_at]);
 		pthread_mutex_lock(&t->lock);
 		t->full[t->hash_at] = 0;
-		t->hash_at ^= 1;
+		t->hash_at = (t->hash_at + 1) % TAIL_SLOTS;
 		pthread_cond_broadcast(&t->cond);
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -36,7 +36,7 @@ void tail_begin(struct tail *t, enum sums_algo algo)
 	t->seen = 0;
 	t->fill_at = t->hash_at = 0;
 	t->stop = 0;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < TAIL_SLOTS; i++)
 		t->slot[i] = xcalloc(1, TAIL_SLOT);
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->cond, NULL);
@@ -61,7 +61,7 @@ static void hash(struct tail *t, const char *data, size_t len)
 		pthread_mutex_lock(&t->lock);
 		t->len[t->fill_at] = k;
 		t->full[t->fill_at] = 1;
-		t->fill_at ^= 1;
+		t->fill_at = (t->fill_at + 1) % TAIL_SLOTS;
 		pthread_cond_broadcast(&t->cond);
 		pthread_mutex_unlock(&t->lock);
 		data += k;
@@ -126,7 +126,7 @@ void tail_end(struct tail *t)
 	join(t);
 	digest_free(t->md);
 	t->md = NULL;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < TAIL_SLOTS; i++)
 		free(t->slot[i]);
 	pthread_mutex_destroy(&t->lock);
 	pthread_cond_destroy(&t->cond);

@@ -15,7 +15,8 @@
 #include "sums.h"
 
 #define TAIL_HOLD (64u << 10)
-#define TAIL_SLOT (256u << 10)          /* the hasher's copies: two of them */
+#define TAIL_SLOT (256u << 10)          /* one of the hasher's copies */
+#define TAIL_SLOTS 2                    /* how far the hasher may fall behind (8 measured no better, within noise) */
 
 /* Hands bytes on (to Glance); returns what upstream_push returns: 0 taken,
  * non-zero stops the feed and is passed back. */
@@ -26,14 +27,14 @@ struct tail {
 	char held[TAIL_HOLD + TAIL_SLOT];       /* the end held back, and room for a chunk behind it */
 	size_t held_len;
 	unsigned long long seen;
-	/* the hasher thread and the two copies it takes turns on */
+	/* the hasher thread and the copies it works through in turn */
 	pthread_t thread;
 	int threaded, stop;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	char *slot[2];
-	size_t len[2];
-	int full[2], fill_at, hash_at;
+	char *slot[TAIL_SLOTS];
+	size_t len[TAIL_SLOTS];
+	int full[TAIL_SLOTS], fill_at, hash_at;
 };
 
 void tail_begin(struct tail *t, enum sums_algo algo);    /* tail_end must follow */
