@@ -32,6 +32,7 @@ void tail_begin(struct tail *t, enum sums_algo algo)
 {
 	memset(t->full, 0, sizeof(t->full));
 	t->md = digest_new(algo);
+	t->held = xcalloc(1, TAIL_HOLD + TAIL_SLOT);   /* only for a verified upload, not in every exchange */
 	t->held_len = 0;
 	t->seen = 0;
 	t->fill_at = t->hash_at = 0;
@@ -130,5 +131,7 @@ void tail_end(struct tail *t)
 		free(t->slot[i]);
 	pthread_mutex_destroy(&t->lock);
 	pthread_cond_destroy(&t->cond);
+	free(t->held);
+	t->held = NULL;
 	t->held_len = 0;
 }

@@ -24,7 +24,7 @@ typedef int (*tail_push_fn)(void *ctx, const char *data, size_t len);
 
 struct tail {
 	struct digest *md;
-	char held[TAIL_HOLD + TAIL_SLOT];       /* the end held back, and room for a chunk behind it */
+	char *held;                     /* the end held back, and room for a chunk behind it */
 	size_t held_len;
 	unsigned long long seen;
 	/* the hasher thread and the copies it works through in turn */
