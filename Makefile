@@ -18,7 +18,7 @@ LDLIBS    += $(shell pkg-config --libs $(PKGS)) -pthread
 # files (log writes the decision log); the commands. scripts/layers checks
 # that CORE does no I/O and that no objects use each other in a cycle.
 CORE   := buf ydoc yconf date regex enums spec rules policy meta fleet image patch route hdr violation decide exempt presence testcase jsonw record util tokens quota \
-          usage projects uri sums origins digest
+          usage projects uri sums origins digest tail
 ADAPT  := log clouds config opconf http pgp vendor keystone glance upstream metrics gate admit proxy
 CMDS   := main cli cmd_check cmd_policy cmd_audit cmd_proxy
 OBJ    := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) $(ADAPT) $(CMDS)))

@@ -15,6 +15,7 @@
 #include "record.h"
 #include "tokens.h"
 #include "util.h"
+#include "vendor.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -171,7 +172,7 @@ static int refuse_reserved(struct verdict *v, const char *key)
 /* The image the request would leave behind, as JSON text for image_parse.
  * Neither may touch the hook's reservations. */
 static int future_image(struct admit *ad, struct admit_conn *c, const struct admit_req *r, char **text,
-			struct verdict *v, char *err, size_t errlen)
+			json_t **current, int *relocated, struct verdict *v, char *err, size_t errlen)
 {
 	json_t *doc = NULL;
 	json_error_t jerr;
@@ -208,16 +209,19 @@ static int future_image(struct admit *ad, struct admit_conn *c, const struct adm
 		return rc;
 	if (r->route == ROUTE_PATCH) {
 		json_t *before = json_deep_copy(doc);
-		if (patch_apply(doc, r->body ? r->body : "", r->body_len, (enum patch_format)format, why,
-				sizeof(why)) < 0)
+		int located = patch_apply(doc, r->body ? r->body : "", r->body_len, (enum patch_format)format, why,
+					  sizeof(why));
+		if (located < 0)
 			rc = refuse(v, 400, "%s", why) + 1;
 		else if ((key = reserved_changed(before, doc)))
 			rc = refuse_reserved(v, key) + 1;
-		json_decref(before);
 		if (rc) {
+			json_decref(before);
 			json_decref(doc);
 			return rc;
 		}
+		*current = before;
+		*relocated = located;
 	}
 	*text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
@@ -248,7 +252,8 @@ static void log_record(struct admit *ad, struct admit_conn *c, const struct admi
 {
 	struct record_ctx rc = { .source = "proxy", .request_id = r->request_id, .method = r->method,
 				 .path = r->target, .who = who, .policy = c->policy,
-				 .latency_us = (long)(mono_us() - t0), .decision_id = id, .error = error };
+				 .latency_us = (long)(mono_us() - t0), .decision_id = id, .error = error,
+				 .origin = c->rec_origin, .origin_actual = c->rec_actual };
 	const char *line;
 	size_t len;
 
@@ -400,12 +405,143 @@ static void conclude(struct admit *ad, struct admit_conn *c, const struct admit_
 		v->warn = 1;
 }
 
+/* ---- origin verification: an image_source under a vendor's prefix ------ */
+
+static const char *jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static int differs(const char *a, const char *b)
+{
+	return !a != !b || (a && strcmp(a, b));
+}
+
+
+
+/* The image's own claim of the vendor's digest, for the list's algorithm. */
+static const char *declared_digest(const struct image *img, enum sums_algo algo)
+{
+	return image_prop(img, algo == SUMS_SHA512 ? "source_sha512sum" : "source_sha256sum");
+}
+
+/* What the vendor says about img's image_source: 1 with e, 0 when it lies
+ * under no origin. One under an origin that names no file a list could
+ * vouch for is unlisted: it must not pass as unverified. */
+static int origin_expect_for(struct admit_conn *c, const struct image *img, struct origin_expect *e)
+{
+	struct origin_ref ref;
+	char err[512];
+
+	if (!img->image_source || !c->policy->origins.n)
+		return 0;
+	int m = origins_match(&c->policy->origins, img->image_source, &ref, err, sizeof(err));
+	if (m == 0)
+		return 0;
+	if (m < 0) {
+		memset(e, 0, sizeof(*e));
+		e->status = ORIGIN_UNLISTED;
+		snprintf(e->file, sizeof(e->file), "%s", img->image_source);
+		snprintf(e->why, sizeof(e->why), "%s", err);
+		return 1;
+	}
+	vendor_expect(c->vendor, &ref, e);
+	origin_ref_free(&ref);
+	return 1;
+}
+
+/* The origin part of a decision on an upload, a stage or a patch (before:
+ * Glance's image before the patch). An upload is judged on what the vendor
+ * says now, its bytes at their end (admit_origin_end). A patch that moves
+ * an image with data under an origin, or to another of its files, is
+ * judged on Glance's os_hash_value where Glance hashed with the list's
+ * algorithm; otherwise the data cannot be verified and unverifiable says
+ * why, as for a patch of the locations (data the proxy never sees). A
+ * patch of source_sha256sum/source_sha512sum is held to the list.
+ * 1 when the decision has the origin part (e, and the record's field). */
+static int origin_judge(struct admit_conn *c, const struct admit_req *r, const struct image *img, json_t *before,
+			int relocated,
+			const struct caller *who, int today, struct origin_expect *e, char *unverifiable, size_t len,
+			struct decision *d)
+{
+	const char *actual = NULL;
+
+	if (r->route == ROUTE_PATCH) {
+		const char *status = jstr(before, "status");
+		int moved = differs(jstr(before, "image_source"), img->image_source);
+		int had_data = !status || strcmp(status, "queued");
+		int declares = differs(jstr(before, "source_sha256sum"), image_prop(img, "source_sha256sum")) ||
+			       differs(jstr(before, "source_sha512sum"), image_prop(img, "source_sha512sum"));
+		if (!(moved && had_data) && !relocated && !declares)
+			return 0;       /* no data yet: verified when it is uploaded */
+		if (!origin_expect_for(c, img, e))
+			return 0;
+		if (relocated) {
+			snprintf(unverifiable, len, "the patch changes the locations of an image whose image_source names "
+				 "the vendor's '%s': the proxy cannot verify data Glance reads from a location", e->file);
+		} else if (moved && had_data && e->status == ORIGIN_LISTED) {
+			const char *algo = jstr(before, "os_hash_algo"), *hash = jstr(before, "os_hash_value");
+			if (algo && hash && !strcmp(algo, sums_algo_name(e->algo)))
+				actual = hash;
+			else
+				snprintf(unverifiable, len, "image_source would name the vendor's '%s', but the image's data "
+					 "cannot be verified: Glance holds %s%s%s (status %s) and the vendor's list %s gives "
+					 "%s; upload the data through the proxy instead", e->file,
+					 hash ? "its " : "no digest of it", hash && algo ? algo : "",
+					 hash ? " digest" : "", status ? status : "unknown", e->list_url,
+					 sums_algo_name(e->algo));
+		}
+	} else if (r->route != ROUTE_UPLOAD && r->route != ROUTE_STAGE) {
+		return 0;
+	} else if (!origin_expect_for(c, img, e)) {
+		return 0;
+	}
+	decide_origin(c->policy, img, who, today, e, actual, declared_digest(img, e->algo), d);
+	c->rec_origin = e;
+	c->rec_actual = actual;
+	return 1;
+}
+
+/* Data under an origin that cannot be checked: refused (under enforce),
+ * logged with the reason. */
+static int origin_unverifiable(struct admit *ad, struct admit_conn *c, const struct admit_req *r,
+			       const struct caller *who, const struct image *img, struct decision *d, const char *why,
+			       long long t0, struct verdict *v)
+{
+	char id[37];
+
+	uuid_v4(id);
+	if (d->mode == MODE_ENFORCE)
+		d->action = ACTION_DENY;
+	log_record(ad, c, r, who, img, d, id, why, t0, v);
+	metrics_decision(ad->metrics, d);
+	if (d->action == ACTION_DENY)
+		return refuse(v, 403, "Refused by the image policy: %s [decision %s]", why, id);
+	snprintf(v->message, sizeof(v->message), "Admitted with a warning: %.1900s [decision %s]", why, id);
+	v->warn = d->mode != MODE_DRY_RUN;
+	return 0;
+}
+
+/* An admitted upload whose file the vendor lists: the proxy hashes it. */
+static void verify_upload(struct admit_conn *c, const struct admit_req *r, const struct origin_expect *e,
+			  const char *text, struct verdict *v)
+{
+	if ((r->route != ROUTE_UPLOAD && r->route != ROUTE_STAGE) || e->status != ORIGIN_LISTED)
+		return;
+	c->origin = *e;
+	free(c->origin_image);
+	c->origin_image = xstrdup(text);
+	v->verify = 1;
+	v->verify_algo = e->algo;
+}
+
 static int decide_image(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
-			const char *text, const char *uri, long long t0, struct verdict *v)
+			const char *text, json_t *before, int relocated, const char *uri, long long t0, struct verdict *v)
 {
 	struct image img = { 0 };
 	struct decision d;
-	char err[512];
+	struct origin_expect e;
+	char err[512], unverifiable[2048] = "";
 	int today = (int)(now_s() / 86400);
 
 	if (image_parse(&img, text, strlen(text), err, sizeof(err)) < 0) {
@@ -415,12 +551,20 @@ static int decide_image(struct admit *ad, struct admit_conn *c, const struct adm
 	decide_import(c->policy, &img, uri, who, today, &d);
 	if (r->route == ROUTE_DEACTIVATE)
 		d.action = ACTION_ALLOW;    /* logged with what the image violates, never refused */
+	int origin = origin_judge(c, r, &img, before, relocated, who, today, &e, unverifiable, sizeof(unverifiable), &d);
 	enum action policy_action = d.action;
 	int rc = fair_use(ad, c, r, who, &img, uri, today, &d, v, err, sizeof(err));
-	if (rc < 0)
+	if (rc < 0) {
 		rc = cannot_decide(ad, c, r, who, err, t0, v);
-	else
+	} else if (unverifiable[0]) {
+		rc = origin_unverifiable(ad, c, r, who, &img, &d, unverifiable, t0, v);
+	} else {
 		conclude(ad, c, r, who, &img, &d, policy_action, t0, v);
+		if (origin && !v->status)
+			verify_upload(c, r, &e, text, v);
+	}
+	c->rec_origin = NULL;
+	c->rec_actual = NULL;
 	image_release(&img);
 	return rc;
 }
@@ -455,13 +599,16 @@ static int admit_held(struct admit *ad, struct admit_conn *c, const struct admit
 	}
 	if (r->route == ROUTE_IMPORT && import_uri(r, &uri, v) < 0)
 		return 0;
-	int rc = future_image(ad, c, r, &text, v, err, sizeof(err));
+	json_t *current = NULL;
+	int relocated = 0;
+	int rc = future_image(ad, c, r, &text, &current, &relocated, v, err, sizeof(err));
 	if (rc < 0)
 		rc = cannot_decide(ad, c, r, &who, err, t0, v);
 	else if (rc == 0)
-		rc = decide_image(ad, c, r, &who, text, uri, t0, v);
+		rc = decide_image(ad, c, r, &who, text, current, relocated, uri, t0, v);
 	else
 		rc = 0;
+	json_decref(current);
 	free(text);
 	free(uri);
 	return rc;
@@ -611,6 +758,7 @@ static struct policy_hold *policy_acquire(struct admit *ad)
 
 static void drop(struct policy_hold *h)
 {
+	vendor_free(h->vendor);
 	policy_free(h->p);
 	free(h);
 }
@@ -624,10 +772,15 @@ static void policy_release(struct admit *ad, struct policy_hold *h)
 		drop(h);
 }
 
-void admit_policy_install(struct admit *ad, struct policy *p)
+int admit_policy_install(struct admit *ad, struct policy *p, char *err, size_t errlen)
 {
+	struct vendor *vendor = NULL;
+
+	if (p->origins.n && !(vendor = vendor_new(&p->origin, err, errlen)))
+		return -1;
 	struct policy_hold *h = xcalloc(1, sizeof(*h));
 	h->p = p;
+	h->vendor = vendor;
 	pthread_mutex_lock(&ad->policy_lock);
 	struct policy_hold *old = ad->hold;
 	ad->hold = h;
@@ -635,6 +788,7 @@ void admit_policy_install(struct admit *ad, struct policy *p)
 	pthread_mutex_unlock(&ad->policy_lock);
 	if (unused)
 		drop(old);
+	return 0;
 }
 
 /* A decision runs on the policy in force when it began; a reload swaps in
@@ -643,12 +797,14 @@ static struct policy_hold *hold_policy(struct admit *ad, struct admit_conn *c)
 {
 	struct policy_hold *h = policy_acquire(ad);
 	c->policy = h->p;
+	c->vendor = h->vendor;
 	return h;
 }
 
 static void release_policy(struct admit *ad, struct admit_conn *c, struct policy_hold *h)
 {
 	c->policy = NULL;
+	c->vendor = NULL;
 	policy_release(ad, h);
 }
 
@@ -759,4 +915,116 @@ void admit_end(struct admit *ad, struct admit_conn *c)
 	(void)ad;
 	leave_gate(c);
 	c->reserved = 0;
+	free(c->origin_image);
+	c->origin_image = NULL;
+}
+
+/* ---- origin verification at the body's end ------------------------------ */
+
+static int origin_end_held(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const char *actual,
+			   struct verdict *v)
+{
+	long long t0 = mono_us();
+	struct image img = { 0 };
+	struct decision d;
+	struct caller who = { 0 };
+	char err[512];
+	int today = (int)(now_s() / 86400);
+
+	caller_of(&c->caller, &who);
+	if (!c->origin_image || image_parse(&img, c->origin_image, strlen(c->origin_image), err, sizeof(err)) < 0) {
+		image_release(&img);
+		return refuse(v, 500, "the upload's image could not be decided again on its data");
+	}
+	decide(c->policy, &img, &who, today, &d);
+	decide_origin(c->policy, &img, &who, today, &c->origin, actual, declared_digest(&img, c->origin.algo), &d);
+	c->rec_origin = &c->origin;
+	c->rec_actual = actual;
+	conclude(ad, c, r, &who, &img, &d, d.action, t0, v);
+	c->rec_origin = NULL;
+	c->rec_actual = NULL;
+	image_release(&img);
+	return 0;
+}
+
+int admit_origin_end(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const char *actual,
+		     struct verdict *v)
+{
+	struct policy_hold *h = hold_policy(ad, c);
+	memset(v, 0, sizeof(*v));
+	v->cap = -1;
+	int rc = origin_end_held(ad, c, r, actual, v);
+	release_policy(ad, c, h);
+	return rc;
+}
+
+/* The image's status as Glance holds it now, into st ("" when unknown). */
+static void image_status(struct admit_conn *c, struct glance *g, const char *id, char *st, size_t len, char *err,
+			 size_t errlen)
+{
+	struct http_resp resp = { 0 };
+
+	st[0] = '\0';
+	if (glance_get(g, id, &resp, err, errlen) == 0 && resp.status == 200) {
+		json_t *doc = json_loadb(resp.body, resp.len, 0, NULL);
+		snprintf(st, len, "%s", jstr(doc, "status") ? jstr(doc, "status") : "");
+		json_decref(doc);
+	} else if (resp.status) {
+		snprintf(err, errlen, "Glance answered HTTP %ld", resp.status);
+	}
+	(void)c;
+	http_resp_free(&resp);
+}
+
+void admit_origin_aborted(struct admit *ad, struct admit_conn *c, const struct admit_req *r, struct verdict *v)
+{
+	char token[4096], err[512] = "", st[32] = "", note[700];
+	long long until = mono_us() + ad->cfg->decision_timeout_ms * 1000;
+	struct glance g;
+
+	if (service_token(ad, c, 0, token, sizeof(token), err, sizeof(err)) < 0) {
+		snprintf(note, sizeof(note), "what Glance kept of it could not be checked: %s", err);
+		goto out;
+	}
+	glance_init(&g, &c->http, ad->cfg->upstream, token);
+	/* Glance puts a failed upload or stage back to queued and removes its
+	 * partial data; it does so after it notices the broken connection */
+	do {
+		image_status(c, &g, r->image_id, st, sizeof(st), err, sizeof(err));
+		if (!strcmp(st, "queued")) {
+			snprintf(note, sizeof(note), "the upload to Glance was broken off: the image holds no data (queued)");
+			goto out;
+		}
+		if (strcmp(st, "saving") && strcmp(st, "uploading"))
+			break;
+		usleep(50 * 1000);
+	} while (mono_us() < until);
+	if (glance_delete(&g, r->image_id, err, sizeof(err)) == 0)
+		snprintf(note, sizeof(note), "the upload to Glance was broken off, and as Glance still held the image "
+			 "as '%s' it was deleted", st[0] ? st : "unknown");
+	else
+		snprintf(note, sizeof(note), "the upload to Glance was broken off; Glance holds the image as '%s' and "
+			 "deleting it failed: %s", st[0] ? st : "unknown", err);
+out:
+	snprintf(v->message + strlen(v->message), sizeof(v->message) - strlen(v->message), "; %s", note);
+	fprintf(stderr, "scs-image-hook proxy: image %s: %s\n", r->image_id, note);
+}
+
+int admit_origin_mark(struct admit *ad, struct admit_conn *c, const struct admit_req *r, char *err, size_t errlen)
+{
+	const char *key = c->origin.algo == SUMS_SHA512 ? "source_sha512sum" : "source_sha256sum";
+	char token[4096], why[512];
+	struct glance g;
+
+	if (!ad->cfg->has_keystone) {
+		snprintf(err, errlen, "the data is the vendor's, but %s was not recorded: no keystone credentials", key);
+		return -1;
+	}
+	if (service_token(ad, c, 0, token, sizeof(token), why, sizeof(why)) == 0) {
+		glance_init(&g, &c->http, ad->cfg->upstream, token);
+		if (glance_set_property(&g, r->image_id, key, c->origin.expected, why, sizeof(why)) == 0)
+			return 0;
+	}
+	snprintf(err, errlen, "the data is the vendor's, but recording %s failed: %s", key, why);
+	return -1;
 }

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "http.h"
 #include "metrics.h"
+#include "origins.h"
 #include "policy.h"
 #include "quota.h"
 #include "route.h"
@@ -19,11 +20,14 @@
 struct dlog;
 struct recorder;
 struct token_cache;
+struct vendor;
 
 /* A policy in use: a reload swaps in a new one; the old one is freed
- * when the last decision that holds it is done. */
+ * when the last decision that holds it is done. The vendor lists its
+ * origins name are fetched and cached with it (NULL: no origins). */
 struct policy_hold {
 	struct policy *p;
+	struct vendor *vendor;
 	unsigned refs;
 };
 
@@ -56,6 +60,15 @@ struct admit_conn {
 	enum visibility cap_visibility;
 	int gate;                           /* the project gate held (gate.h) + 1, or 0 */
 	unsigned long long reserved;        /* bytes the upload in progress reserved */
+	struct vendor *vendor;              /* held with policy */
+	/* An upload checked against its vendor's list (origin verification):
+	 * what the vendor said and the image it was decided on, to decide
+	 * again on the data's digest at the body's end. */
+	struct origin_expect origin;
+	char *origin_image;
+	/* the origin part of the record being written, or NULL */
+	const struct origin_expect *rec_origin;
+	const char *rec_actual;
 };
 
 /* A request that creates or changes an image, as admit sees it. */
@@ -78,6 +91,9 @@ struct verdict {
 	const char *record;                 /* the decision record (a JSON line), or NULL */
 	size_t record_len;
 	long long cap;                      /* uploads: bytes allowed before the cut, -1 none */
+	int verify;                         /* uploads: hash the body, hold back its end and call
+					     * admit_origin_end before Glance may have it */
+	enum sums_algo verify_algo;
 };
 
 int admit(struct admit *ad, struct admit_conn *c, const struct admit_req *r, struct verdict *v);
@@ -101,8 +117,25 @@ void admit_refused(struct admit *ad, struct admit_conn *c, const struct admit_re
  * it; v->status 413 means cut it, else it goes on (exempt, warn, dry-run). */
 int admit_cut(struct admit *ad, struct admit_conn *c, const struct admit_req *r, long long received, struct verdict *v);
 
+/* An upload admit decided with v->verify: all of its body is in and its
+ * digest is actual; Glance lacks the end. Decided again with the digest
+ * and logged with the origin field; v->status means break the upload off. */
+int admit_origin_end(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const char *actual,
+		     struct verdict *v);
+/* The upload was broken off: wait until Glance has put the image back
+ * without data (queued), and delete it when Glance keeps data of it (an
+ * image under an origin never holds bytes that are not the vendor's).
+ * What Glance holds is added to v->message. */
+void admit_origin_aborted(struct admit *ad, struct admit_conn *c, const struct admit_req *r, struct verdict *v);
+/* A verified upload Glance took: record the vendor's digest on the image
+ * (source_sha256sum or source_sha512sum) with the hook's own token.
+ * 0, or -1 with err. */
+int admit_origin_mark(struct admit *ad, struct admit_conn *c, const struct admit_req *r, char *err, size_t errlen);
+
 /* Install p as the policy (at start, and on SIGHUP); a decision takes the
- * policy in force when it begins and gives it back at its end. */
-void admit_policy_install(struct admit *ad, struct policy *p);
+ * policy in force when it begins and gives it back at its end. With
+ * origins, their vendor (keyring) is set up first: -1 with err when it
+ * cannot be, and p is not installed. */
+int admit_policy_install(struct admit *ad, struct policy *p, char *err, size_t errlen);
 
 #endif

@@ -110,7 +110,11 @@ static int load(struct proxy *px, const char *config)
 		return -1;
 	}
 	px->config_path = config;
-	admit_policy_install(&px->admit, p);
+	if (admit_policy_install(&px->admit, p, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
+		policy_free(p);
+		return -1;
+	}
 	if (!(px->admit.log = dlog_open(px->cfg.log_file, err, sizeof(err)))) {
 		cli_error("%s", err);
 		return -1;
@@ -150,7 +154,12 @@ static void reload(struct proxy *px)
 		cli_error("reload: %s changed in %s; the running proxy keeps the old values until it is restarted",
 			  changed, px->config_path);
 	config_free(&c);
-	admit_policy_install(&px->admit, p);
+	if (admit_policy_install(&px->admit, p, err, sizeof(err)) < 0) {
+		atomic_fetch_add(&px->metrics.reload_failures, 1);
+		cli_error("reload refused: keeping the policy in force: %s", err);
+		policy_free(p);
+		return;
+	}
 	atomic_fetch_add(&px->metrics.reloads, 1);
 	fprintf(stderr, "scs-image-hook proxy: policy reloaded (sha256 %s)\n", p->sha256);
 }

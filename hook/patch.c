@@ -189,15 +189,16 @@ static int apply_change(json_t *image, json_t *c, enum patch_format f, char *err
 		return -1;
 	}
 	if (depth > 1) {
-		/* Only locations take deeper pointers; they do not change what is decided. */
+		/* Only locations take deeper pointers; they are left as they are
+		 * (no policy reads them) and told to the caller. */
 		if (strcmp(key, "locations")) {
 			snprintf(err, errlen, "nested paths are only valid under /locations");
 			return -1;
 		}
-		return 0;
+		return 1;
 	}
 	if (!strcmp(key, "locations"))
-		return 0;
+		return 1;
 	if (!strcmp(op, "remove"))
 		json_object_del(image, key);
 	else
@@ -216,7 +217,7 @@ int patch_apply(json_t *image, const char *body, size_t len, enum patch_format f
 		snprintf(err, errlen, "the patch is not valid JSON: %s (line %d)", jerr.text, jerr.line);
 		return -1;
 	}
-	int rc = 0;
+	int rc = 0, locations = 0;
 	if (!json_is_array(doc)) {
 		snprintf(err, errlen, "the patch must be a JSON array of operation objects");
 		rc = -1;
@@ -227,7 +228,8 @@ int patch_apply(json_t *image, const char *body, size_t len, enum patch_format f
 	json_array_foreach(doc, i, c) {
 		if (rc < 0 || (rc = apply_change(image, c, f, err, errlen)) < 0)
 			break;
+		locations |= rc;
 	}
 	json_decref(doc);
-	return rc;
+	return rc < 0 ? rc : locations;
 }

@@ -16,8 +16,10 @@ int patch_format_of(const char *content_type);
 /* The media types Glance accepts, for an Accept-Patch header. */
 #define PATCH_ACCEPT "application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch"
 
-/* Apply body to image (an object in Glance's shape). 0, or -1 with the
- * reason in err when the document is not one Glance would accept. */
+/* Apply body to image (an object in Glance's shape). 0; 1 when it also
+ * changes the image's locations, which it leaves as they are (they give
+ * an image data the proxy never sees); or -1 with the reason in err when
+ * the document is not one Glance would accept. */
 int patch_apply(json_t *image, const char *body, size_t len, enum patch_format f, char *err, size_t errlen);
 
 #endif

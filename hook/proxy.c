@@ -9,6 +9,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "record.h"
+#include "tail.h"
 #include "tokens.h"
 #include "upstream.h"
 #include "util.h"
@@ -57,6 +58,8 @@ struct exchange {
 	char pending_message[sizeof(((struct verdict *)0)->message)];
 	struct verdict *cut;        /* the quota decision that cut the upload, for its answer */
 	long long cap, sent;        /* uploads: the byte cap (-1 none), and bytes forwarded */
+	int verify;                 /* an upload checked against its vendor's digest (admit.h) */
+	struct tail tail;           /* ... hashed, its end held back until compared */
 };
 
 
@@ -285,7 +288,7 @@ static enum MHD_Result start_transfer(struct exchange *ex, struct MHD_Connection
 {
 	struct upstream_req r = { .method = method, .url = ex->url, .headers = (const char *const *)ex->headers,
 				  .body_mode = mode, .body = ex->body, .body_len = ex->body_len,
-				  .stream_len = ex->hdrs.content_length, .tls = &ex->c->a.http,
+				  .stream_len = ex->verify ? -1 : ex->hdrs.content_length, .tls = &ex->c->a.http,
 				  .connect_timeout_ms = ex->px->cfg.connect_timeout_ms,
 				  .idle_timeout_ms = ex->px->cfg.upstream_timeout_ms };
 	if (!ex->url || upstream_start(ex->c->up, &r) < 0)
@@ -339,6 +342,10 @@ static enum MHD_Result judge(struct exchange *ex, struct MHD_Connection *mc, con
 	if (v.warn)
 		set_warning(ex, v.message);
 	ex->cap = v.cap;
+	if (v.verify) {
+		tail_begin(&ex->tail, v.verify_algo);
+		ex->verify = 1;
+	}
 	return MHD_YES;
 }
 
@@ -442,6 +449,11 @@ static enum MHD_Result drain(struct exchange *ex, int status, const char *messag
 	return MHD_YES;
 }
 
+static int push(void *up, const char *data, size_t n)
+{
+	return upstream_push(up, data, n);
+}
+
 static enum MHD_Result body_chunk(struct exchange *ex, const char *data, size_t n)
 {
 	if (ex->body_state == BODY_BUFFER) {
@@ -468,7 +480,7 @@ static enum MHD_Result body_chunk(struct exchange *ex, const char *data, size_t 
 	if (ex->cap >= 0 && after > ex->cap && cap_crossed(ex, n))
 		return MHD_YES;
 	ex->sent = after;
-	int rc = upstream_push(ex->c->up, data, n);
+	int rc = ex->verify ? tail_feed(&ex->tail, data, n, push, ex->c->up) : upstream_push(ex->c->up, data, n);
 	if (rc == 1)
 		return drain(ex, 0, NULL);          /* Glance answered before the end */
 	if (rc < 0)
@@ -560,6 +572,8 @@ static enum MHD_Result recheck_data(struct exchange *ex, struct MHD_Connection *
 		upstream_finish(ex->c->up);
 		return reply(ex, mc, v.status, v.message, &v);
 	}
+	if (ex->verify && admit_origin_mark(&ex->px->admit, &ex->c->a, &r, v.message, sizeof(v.message)) < 0)
+		set_warning(ex, v.message);
 	return relay(ex, mc, method);
 }
 
@@ -593,6 +607,35 @@ static enum MHD_Result forward_decided(struct exchange *ex, struct MHD_Connectio
 	return relay(ex, mc, method);
 }
 
+/* The whole body is in and hashed; Glance still lacks its end. The
+ * digest decides: the end goes on (0), or the upload to Glance is broken
+ * off, which Glance takes as a failed upload (chunked, so a cut body is
+ * never a short complete one), and the client is answered (1, or -1 when
+ * that failed). */
+static int compare(struct exchange *ex, struct MHD_Connection *mc, const char *method)
+{
+	struct admit_req r = { .route = ex->route.kind, .image_id = ex->route.image_id, .method = method,
+			       .target = ex->route.path, .request_id = ex->request_id, .token = ex->token };
+	char actual[SUMS_MAX_HEX + 1];
+	struct verdict v;
+
+	tail_digest(&ex->tail, actual);
+	admit_origin_end(&ex->px->admit, &ex->c->a, &r, actual, &v);
+	if (!v.status) {
+		if (v.warn)
+			set_warning(ex, v.message);
+		int rc = tail_release(&ex->tail, push, ex->c->up);
+		if (rc == 0 || rc == 1)
+			return 0;       /* the answer (early or not) comes next */
+		return reply(ex, mc, upstream_timed_out(ex->c->up) ? 504 : 502, upstream_error(ex->c->up), NULL) ==
+		       MHD_YES ? 1 : -1;
+	}
+	upstream_finish(ex->c->up);
+	ex->transfer = 0;
+	admit_origin_aborted(&ex->px->admit, &ex->c->a, &r, &v);
+	return reply(ex, mc, v.status, v.message, &v) == MHD_YES ? 1 : -1;
+}
+
 static enum MHD_Result finish(struct exchange *ex, struct MHD_Connection *mc, const char *method)
 {
 	if (ex->body_state == BODY_DRAIN && ex->pending == 0)
@@ -609,6 +652,11 @@ static enum MHD_Result finish(struct exchange *ex, struct MHD_Connection *mc, co
 		if (lock)
 			pthread_mutex_unlock(lock);
 		return rc;
+	}
+	if (ex->verify) {
+		int rc = compare(ex, mc, method);
+		if (rc != 0)
+			return rc > 0 ? MHD_YES : MHD_NO;
 	}
 	if (upstream_wait_answer(ex->c->up) < 0)
 		return upstream_failed(ex, mc);
@@ -673,6 +721,8 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **req_ctx,
 		return;
 	if (ex->transfer && ex->c)
 		upstream_finish(ex->c->up);     /* an unfinished upload is aborted here */
+	if (ex->verify)
+		tail_end(&ex->tail);
 	if (ex->c)
 		admit_end(&ex->px->admit, &ex->c->a);
 	for (size_t i = 0; i < ex->n_headers; i++)

@@ -126,6 +126,7 @@ int main(void)
 	srunner_add_suite(sr, suite_pgp());
 	srunner_add_suite(sr, suite_meta());
 	srunner_add_suite(sr, suite_testcase());
+	srunner_add_suite(sr, suite_tail());
 	srunner_add_suite(sr, suite_vendor());
 	/* last: the clouds target sets HOME and OS_* for the rest of a CK_FORK=no run */
 	srunner_add_suite(sr, suite_fuzz());

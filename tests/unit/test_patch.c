@@ -66,6 +66,21 @@ START_TEST(pointers_as_glance_reads_them)
 }
 END_TEST
 
+/* Locations are left as they are, and told: the origin check refuses
+ * them under an origin (data the proxy never sees). */
+START_TEST(locations_are_told)
+{
+	json_t *img = patched("{\"name\":\"x\"}", "[{\"op\":\"add\",\"path\":\"/locations/-\",\"value\":{\"url\":\"http://h/f\",\"metadata\":{}}},"
+			      "{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"y\"}]", PATCH_V21, 1);
+	ck_assert_str_eq(str(img, "name"), "y");
+	ck_assert_ptr_null(json_object_get(img, "locations"));
+	json_decref(img);
+	json_decref(patched("{}", "[{\"op\":\"replace\",\"path\":\"/locations\",\"value\":[]}]", PATCH_V21, 1));
+	json_decref(patched("{}", "[{\"replace\":\"/locations\",\"value\":[]}]", PATCH_V20, 1));
+	json_decref(patched("{}", "[{\"op\":\"add\",\"path\":\"/name\",\"value\":\"n\"}]", PATCH_V21, 0));
+}
+END_TEST
+
 START_TEST(malformed_documents_are_refused)
 {
 	const char *bad[] = {
@@ -88,6 +103,7 @@ Suite *suite_patch(void)
 	tcase_add_test(tc, v21_ops);
 	tcase_add_test(tc, v20_ops);
 	tcase_add_test(tc, pointers_as_glance_reads_them);
+	tcase_add_test(tc, locations_are_told);
 	tcase_add_test(tc, malformed_documents_are_refused);
 	suite_add_tcase(s, tc);
 	return s;

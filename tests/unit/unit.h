@@ -30,6 +30,7 @@ Suite *suite_origins(void);
 Suite *suite_pgp(void);
 Suite *suite_meta(void);
 Suite *suite_testcase(void);
+Suite *suite_tail(void);
 Suite *suite_vendor(void);
 
 /* Upstream SCS files (their byte-identical copies in policy/) and our own policy files. */
