@@ -83,4 +83,5 @@ check "list unavailable, failure_policy closed: refused" test "$(settle "$id")" 
 check "list unavailable: origin/unavailable logged" logged "$id" '[v["rule"] for v in r["violations"]] == ["origin/unavailable"]'
 mv "$TMP/SHA256SUMS.away" "$MIRROR/ubuntu/releases/noble/release-20261101/SHA256SUMS"
 
+records_valid "every decision record matches docs/decision-record.schema.json" "$DLOG"
 finish

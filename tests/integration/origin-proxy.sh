@@ -269,4 +269,5 @@ for i in json.load(urllib.request.urlopen(req))["images"]:
 sys.exit(1 if bad else 0)
 PY
 check "the proxies survived" kill -0 "${PROXY_PIDS[@]}"
+records_valid "every decision record matches docs/decision-record.schema.json" "${PROXY_LOGS[@]}"
 finish
