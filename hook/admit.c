@@ -450,6 +450,21 @@ static int origin_expect_for(struct admit_conn *c, const struct image *img, stru
 	return 1;
 }
 
+/* Glance's digest of an image's data where it is of the list's algorithm;
+ * else NULL, and why says the data cannot be verified and what Glance holds. */
+static const char *glance_digest(const char *algo, const char *hash, const char *status,
+				 const struct origin_expect *e, const char *lead, const char *what, const char *tail,
+				 char *why, size_t len)
+{
+	if (algo && hash && !strcmp(algo, sums_algo_name(e->algo)))
+		return hash;
+	snprintf(why, len, "%s the vendor's '%s', but %s cannot be verified: Glance holds %s%s%s (status %s) and the "
+		 "vendor's list %s gives %s%s", lead, e->file, what, hash ? "its " : "no digest of it",
+		 hash && algo ? algo : "", hash ? " digest" : "", status ? status : "unknown", e->list_url,
+		 sums_algo_name(e->algo), tail);
+	return NULL;
+}
+
 /* The origin part of a decision on an upload, a stage or a patch (before:
  * Glance's image before the patch). An upload is judged on what the vendor
  * says now, its bytes at their end (admit_origin_end). A patch that moves
@@ -481,15 +496,8 @@ static int origin_judge(struct admit_conn *c, const struct admit_req *r, const s
 				 "the vendor's '%s': the proxy cannot verify data Glance reads from a location", e->file);
 		} else if (moved && had_data && e->status == ORIGIN_LISTED) {
 			const char *algo = jstr(before, "os_hash_algo"), *hash = jstr(before, "os_hash_value");
-			if (algo && hash && !strcmp(algo, sums_algo_name(e->algo)))
-				actual = hash;
-			else
-				snprintf(unverifiable, len, "image_source would name the vendor's '%s', but the image's data "
-					 "cannot be verified: Glance holds %s%s%s (status %s) and the vendor's list %s gives "
-					 "%s; upload the data through the proxy instead", e->file,
-					 hash ? "its " : "no digest of it", hash && algo ? algo : "",
-					 hash ? " digest" : "", status ? status : "unknown", e->list_url,
-					 sums_algo_name(e->algo));
+			actual = glance_digest(algo, hash, status, e, "image_source would name", "the image's data",
+					       "; upload the data through the proxy instead", unverifiable, len);
 		}
 	} else if (r->route != ROUTE_UPLOAD && r->route != ROUTE_STAGE) {
 		return 0;
@@ -535,6 +543,21 @@ static void verify_upload(struct admit_conn *c, const struct admit_req *r, const
 	v->verify_algo = e->algo;
 }
 
+static void patch_forget(struct admit_conn *c)
+{
+	free(c->patch_source);
+	c->patch_source = NULL;
+	c->patched = 0;
+}
+
+/* The answer to a patch is judged against what it was decided on. */
+static void patch_remember(struct admit_conn *c, const char *source)
+{
+	patch_forget(c);
+	c->patched = 1;
+	c->patch_source = source ? xstrdup(source) : NULL;
+}
+
 static int decide_image(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
 			const char *text, json_t *before, int relocated, const char *uri, long long t0, struct verdict *v)
 {
@@ -552,6 +575,8 @@ static int decide_image(struct admit *ad, struct admit_conn *c, const struct adm
 	if (r->route == ROUTE_DEACTIVATE)
 		d.action = ACTION_ALLOW;    /* logged with what the image violates, never refused */
 	int origin = origin_judge(c, r, &img, before, relocated, who, today, &e, unverifiable, sizeof(unverifiable), &d);
+	if (r->route == ROUTE_PATCH)
+		patch_remember(c, jstr(before, "image_source"));
 	enum action policy_action = d.action;
 	int rc = fair_use(ad, c, r, who, &img, uri, today, &d, v, err, sizeof(err));
 	if (rc < 0) {
@@ -705,6 +730,50 @@ failed:
 	refuse(v, 503, "The image policy could not be checked (%s); try again later [decision %s]", why, id);
 }
 
+/* Data in Glance under an origin that no decision verified: an upload or
+ * stage this connection did not verify against what the vendor lists for
+ * the image_source Glance holds now (verified), or a patch whose answer
+ * shows image_source moved from where it was decided while the image has
+ * data. Both are races with a patch decided while the image was queued
+ * (the patch is judged as having no data, the upload as under no origin). */
+static int data_moved(struct admit_conn *c, const struct admit_req *r, const struct image *img)
+{
+	const char *status = image_prop(img, "status");
+
+	if (r->route == ROUTE_UPLOAD || r->route == ROUTE_STAGE)
+		return 1;
+	return r->route == ROUTE_PATCH && c->patched && differs(c->patch_source, img->image_source) &&
+	       (!status || strcmp(status, "queued"));
+}
+
+static int verified(struct admit_conn *c, const struct admit_req *r, const struct origin_expect *e)
+{
+	return (r->route == ROUTE_UPLOAD || r->route == ROUTE_STAGE) && c->origin_image &&
+	       e->status == ORIGIN_LISTED && c->origin.algo == e->algo && !strcmp(c->origin.expected, e->expected);
+}
+
+/* The origin part of a recheck: unchecked data is judged on Glance's
+ * digest of it; one that cannot be compared leaves why (refused under
+ * enforce, as origin_unverifiable does). e holds the record's field. */
+static void origin_recheck(struct admit_conn *c, const struct admit_req *r, const struct image *img,
+			  const struct caller *who, int today, struct origin_expect *e, char *why, size_t len,
+			  struct decision *d)
+{
+	const char *algo = image_prop(img, "os_hash_algo"), *hash = image_prop(img, "os_hash_value");
+	const char *actual = NULL, *status = image_prop(img, "status");
+
+	if (!data_moved(c, r, img) || !origin_expect_for(c, img, e) || verified(c, r, e))
+		return;
+	if (e->status == ORIGIN_LISTED)
+		actual = glance_digest(algo, hash, status, e, "image_source names", "data that reached Glance "
+				       "unverified (a concurrent change moved image_source)", "", why, len);
+	decide_origin(c->policy, img, who, today, e, actual, declared_digest(img, e->algo), d);
+	if (e->status == ORIGIN_LISTED && !actual && d->mode == MODE_ENFORCE)
+		d->action = ACTION_DENY;
+	c->rec_origin = e;
+	c->rec_actual = actual;
+}
+
 /* Glance's own answer to a create or patch, decided again: another proxy
  * node may have changed the image between our decision and Glance's
  * write. A violation found here is hidden at once and refused with 409;
@@ -715,8 +784,10 @@ static int recheck_held(struct admit *ad, struct admit_conn *c, const struct adm
 	long long t0 = mono_us();
 	struct image img = { 0 };
 	struct decision d;
+	struct origin_expect e;
 	struct caller who = { 0 };
-	char err[512], why[700], id[37];
+	char err[512], why[3400], id[37], unverifiable[2048] = "";
+	int today = (int)(now_s() / 86400);
 
 	memset(v, 0, sizeof(*v));
 	if (unchecked || !answer)
@@ -727,13 +798,15 @@ static int recheck_held(struct admit *ad, struct admit_conn *c, const struct adm
 		return recheck_failed(ad, c, r, why, t0, v);
 	}
 	caller_of(&c->caller, &who);
-	decide(c->policy, &img, &who, (int)(now_s() / 86400), &d);
+	decide(c->policy, &img, &who, today, &d);
+	origin_recheck(c, r, &img, &who, today, &e, unverifiable, sizeof(unverifiable), &d);
 	if (d.action != ACTION_DENY && img.id && r->route == ROUTE_CREATE && c->policy->quota)
 		count_again(ad, c, r, &who, &img, t0, v);
 	else if (d.action == ACTION_DENY && img.id) {
 		uuid_v4(id);
 		int hidden = hide(ad, c, img.id, err, sizeof(err)) == 0;
-		snprintf(why, sizeof(why), "Glance's answer violates the policy (changed by a concurrent request); %s%s",
+		snprintf(why, sizeof(why), "Glance's answer violates the policy (changed by a concurrent request)%s%s; %s%s",
+			 unverifiable[0] ? ": " : "", unverifiable,
 			 hidden ? "the image was hidden" : "hiding it failed: ", hidden ? "" : err);
 		log_record(ad, c, r, &who, &img, &d, id, why, t0, v);
 		metrics_decision(ad->metrics, &d);
@@ -741,6 +814,8 @@ static int recheck_held(struct admit *ad, struct admit_conn *c, const struct adm
 		snprintf(v->message + strlen(v->message), sizeof(v->message) - strlen(v->message), "; %s", why);
 		v->status = 409;
 	}
+	c->rec_origin = NULL;
+	c->rec_actual = NULL;
 	image_release(&img);
 	return 0;
 }
@@ -917,6 +992,7 @@ void admit_end(struct admit *ad, struct admit_conn *c)
 	c->reserved = 0;
 	free(c->origin_image);
 	c->origin_image = NULL;
+	patch_forget(c);
 }
 
 /* ---- origin verification at the body's end ------------------------------ */

@@ -66,6 +66,10 @@ struct admit_conn {
 	 * again on the data's digest at the body's end. */
 	struct origin_expect origin;
 	char *origin_image;
+	/* A PATCH: image_source as Glance held it when the patch was decided
+	 * (NULL: none), to see in Glance's answer whether it moved. */
+	int patched;
+	char *patch_source;
 	/* the origin part of the record being written, or NULL */
 	const struct origin_expect *rec_origin;
 	const char *rec_actual;

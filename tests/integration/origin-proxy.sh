@@ -253,6 +253,48 @@ for i in 0 1 2 3 4 5; do
 done
 : "$wait_race"
 
+# ---- concurrency: an upload under no origin and a patch moving it under one -----------------
+# The patch is decided while the image is queued (no data to verify) and
+# the upload while image_source is under no origin (nothing to verify);
+# whichever Glance applies last, the image must not end up visible and
+# active under Debian's origin with other bytes. The rounds vary which
+# starts first and the body's size, so Glance applies the patch before
+# the upload began, during it, or after it ended.
+head -c 65536 /dev/urandom >"$TMP/small.raw"
+RACE_ROUNDS=${RACE_ROUNDS:-16}
+rids=()
+for i in $(seq 0 $((RACE_ROUNDS - 1))); do
+	rid=$(create "$TA" '{"name":"move-race-'$i'","disk_format":"raw","container_format":"bare"}')
+	rids+=("$rid")
+	f=$TMP/other.raw; [ $((i % 2)) = 1 ] && f=$TMP/small.raw
+	delay=0.0$((i % 4 * 2))
+	(curl -s -o /dev/null -w '%{http_code}' -X PUT "$PROXY_URL/v2/images/$rid/file" -H "X-Auth-Token: $TA" 		-H 'Content-Type: application/octet-stream' --data-binary @"$f" >"$TMP/mrace-put-$i") &
+	p1=$!
+	(sleep "$delay"; curl -s -o /dev/null -w '%{http_code}' -X PATCH "$PROXY_URL/v2/images/$rid" -H "X-Auth-Token: $TA" 		-H "Content-Type: $PATCH21" --data-binary '[{"op":"add","path":"/image_source","value":"'"$D/$DEB"'"}]' 		>"$TMP/mrace-patch-$i") &
+	wait "$p1" "$!"
+done
+printf '%s\n' "${rids[@]}" >"$TMP/mrace-ids"
+check "move race: no image is visible and active under the origin with other bytes" python3 - "$GLANCE_URL" "$TADMIN" "$DEB_SHA512" "$D/$DEB" "$TMP/mrace-ids" "$PROXY_LOG" <<'PY'
+import json, sys, urllib.request
+url, tok, deb, src, ids, log = sys.argv[1:]
+recs = [json.loads(l) for l in open(log)]
+hits, open_ = 0, []
+for i in open(ids).read().split():
+    req = urllib.request.Request(url + "/v2/images/" + i, headers={"X-Auth-Token": tok})
+    im = json.load(urllib.request.urlopen(req))
+    if im["status"] != "active" or im.get("image_source") != src or im["os_hash_value"] == deb:
+        continue
+    hits += 1
+    # the proxy caught it: hidden, and a deny record with the origin part and the reason
+    caught = [r for r in recs if (r.get("image") or {}).get("id") == i and r["decision"] == "deny"
+              and r.get("origin") and r["origin"]["expected"] == deb and r["origin"]["verified"] is False
+              and "concurrent" in (r.get("error") or "")]
+    if not im["os_hidden"] or not caught:
+        open_.append(i)
+print("move race: %d of %d rounds ended active under the origin with other bytes; %d visible or unlogged"
+      % (hits, len(open(ids).read().split()), len(open_)), file=sys.stderr)
+sys.exit(1 if open_ else 0)
+PY
 check "Glance: no active image under the origin has other bytes than the vendor's" python3 - "$GLANCE_URL" "$TADMIN" "$GOOD_SHA256" "$DEB_SHA512" <<'PY'
 import json, sys, urllib.request
 url, tok, good, deb = sys.argv[1:]
