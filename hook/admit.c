@@ -730,18 +730,32 @@ failed:
 	refuse(v, 503, "The image policy could not be checked (%s); try again later [decision %s]", why, id);
 }
 
+/* This connection verified the upload against img's image_source (no
+ * need to ask the vendor again, which might now be unreachable). */
+static int verified_here(struct admit_conn *c, const struct image *img)
+{
+	struct image was = { 0 };
+	char err[512];
+	int same = c->origin_image &&
+		   image_parse(&was, c->origin_image, strlen(c->origin_image), err, sizeof(err)) == 0 &&
+		   !differs(was.image_source, img->image_source);
+
+	image_release(&was);
+	return same;
+}
+
 /* Data in Glance under an origin that no decision verified: an upload or
- * stage this connection did not verify against what the vendor lists for
- * the image_source Glance holds now (verified), or a patch whose answer
- * shows image_source moved from where it was decided while the image has
- * data. Both are races with a patch decided while the image was queued
+ * stage this connection did not verify for the image_source Glance holds
+ * now (nor against the same vendor's entry: verified), or a patch whose
+ * answer shows image_source moved from where it was decided while the
+ * image has data. Both are races with a patch decided while the image was queued
  * (the patch is judged as having no data, the upload as under no origin). */
 static int data_moved(struct admit_conn *c, const struct admit_req *r, const struct image *img)
 {
 	const char *status = image_prop(img, "status");
 
 	if (r->route == ROUTE_UPLOAD || r->route == ROUTE_STAGE)
-		return 1;
+		return !verified_here(c, img);
 	return r->route == ROUTE_PATCH && c->patched && differs(c->patch_source, img->image_source) &&
 	       (!status || strcmp(status, "queued"));
 }
