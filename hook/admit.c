@@ -412,17 +412,10 @@ static const char *jstr(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-static int differs(const char *a, const char *b)
-{
-	return !a != !b || (a && strcmp(a, b));
-}
-
-
-
 /* The image's own claim of the vendor's digest, for the list's algorithm. */
 static const char *declared_digest(const struct image *img, enum sums_algo algo)
 {
-	return image_prop(img, algo == SUMS_SHA512 ? "source_sha512sum" : "source_sha256sum");
+	return image_prop(img, sums_source_key(algo));
 }
 
 /* What the vendor says about img's image_source: 1 with e, 0 when it lies
@@ -483,10 +476,10 @@ static int origin_judge(struct admit_conn *c, const struct admit_req *r, const s
 
 	if (r->route == ROUTE_PATCH) {
 		const char *status = jstr(before, "status");
-		int moved = differs(jstr(before, "image_source"), img->image_source);
+		int moved = str_differs(jstr(before, "image_source"), img->image_source);
 		int had_data = !status || strcmp(status, "queued");
-		int declares = differs(jstr(before, "source_sha256sum"), image_prop(img, "source_sha256sum")) ||
-			       differs(jstr(before, "source_sha512sum"), image_prop(img, "source_sha512sum"));
+		int declares = str_differs(jstr(before, "source_sha256sum"), image_prop(img, "source_sha256sum")) ||
+			       str_differs(jstr(before, "source_sha512sum"), image_prop(img, "source_sha512sum"));
 		if (!(moved && had_data) && !relocated && !declares)
 			return 0;       /* no data yet: verified when it is uploaded */
 		if (!origin_expect_for(c, img, e))
@@ -738,7 +731,7 @@ static int verified_here(struct admit_conn *c, const struct image *img)
 	char err[512];
 	int same = c->origin_image &&
 		   image_parse(&was, c->origin_image, strlen(c->origin_image), err, sizeof(err)) == 0 &&
-		   !differs(was.image_source, img->image_source);
+		   !str_differs(was.image_source, img->image_source);
 
 	image_release(&was);
 	return same;
@@ -756,7 +749,7 @@ static int data_moved(struct admit_conn *c, const struct admit_req *r, const str
 
 	if (r->route == ROUTE_UPLOAD || r->route == ROUTE_STAGE)
 		return !verified_here(c, img);
-	return r->route == ROUTE_PATCH && c->patched && differs(c->patch_source, img->image_source) &&
+	return r->route == ROUTE_PATCH && c->patched && str_differs(c->patch_source, img->image_source) &&
 	       (!status || strcmp(status, "queued"));
 }
 
@@ -1102,7 +1095,7 @@ out:
 
 int admit_origin_mark(struct admit *ad, struct admit_conn *c, const struct admit_req *r, char *err, size_t errlen)
 {
-	const char *key = c->origin.algo == SUMS_SHA512 ? "source_sha512sum" : "source_sha256sum";
+	const char *key = sums_source_key(c->origin.algo);
 	char token[4096], why[512];
 	struct glance g;
 

@@ -227,11 +227,6 @@ int config_load_root(struct config *c, struct yconf *y, const struct ynode *root
 	return 0;
 }
 
-static int str_differs(const char *a, const char *b)
-{
-	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
-}
-
 static int addr_differs(const struct listen_addr *a, const struct listen_addr *b)
 {
 	return a->port != b->port || str_differs(a->host, b->host);

@@ -250,7 +250,7 @@ void decide_origin(const struct policy *p, const struct image *img, const struct
 		if (actual && strcmp(actual, e->expected))
 			add_origin(d, e, V_ORIGIN_CHECKSUM, "data", actual);
 		if (declared && strcasecmp(declared, e->expected))
-			add_origin(d, e, V_ORIGIN_DECLARED, e->algo == SUMS_SHA512 ? "source_sha512sum" : "source_sha256sum", declared);
+			add_origin(d, e, V_ORIGIN_DECLARED, sums_source_key(e->algo), declared);
 		break;
 	}
 	settle(p, who, today, d);

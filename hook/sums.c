@@ -8,16 +8,21 @@
 #include <string.h>
 
 static const struct {
-	const char *name, *tag, *file;
+	const char *name, *tag, *file, *source_key;
 	size_t hex;
 } algos[] = {
-	[SUMS_SHA256] = { "sha256", "SHA256", "SHA256SUMS", 64 },
-	[SUMS_SHA512] = { "sha512", "SHA512", "SHA512SUMS", 128 },
+	[SUMS_SHA256] = { "sha256", "SHA256", "SHA256SUMS", "source_sha256sum", 64 },
+	[SUMS_SHA512] = { "sha512", "SHA512", "SHA512SUMS", "source_sha512sum", 128 },
 };
 
 const char *sums_algo_name(enum sums_algo algo)
 {
 	return algos[algo].name;
+}
+
+const char *sums_source_key(enum sums_algo algo)
+{
+	return algos[algo].source_key;
 }
 
 size_t sums_hex_len(enum sums_algo algo)

@@ -38,6 +38,8 @@ const struct sums_entry *sums_find(const struct sums *s, const char *name);
 void sums_free(struct sums *s);
 
 const char *sums_algo_name(enum sums_algo algo);    /* "sha256", as Glance's os_hash_algo */
+/* The image property that records the vendor's digest: "source_sha256sum". */
+const char *sums_source_key(enum sums_algo algo);
 size_t sums_hex_len(enum sums_algo algo);
 /* The algorithm a list is named for: SHA256SUMS or SHA512SUMS. 0, or -1. */
 int sums_algo_of_file(const char *file, enum sums_algo *out);

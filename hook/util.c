@@ -86,6 +86,11 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+int str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
+
 /* A random (v4) UUID. xorshift seeded from the kernel: ids need to be
  * unique, not secret, and getrandom per record would cost a syscall. */
 long long mono_us(void)

@@ -26,6 +26,8 @@ int grow(void *items, size_t *cap, size_t n, size_t sz);
 __attribute__((noreturn)) void oom(void);
 void *xcalloc(size_t n, size_t sz);
 char *xstrdup(const char *s);
+/* Two strings that may be NULL differ (NULL equals only NULL). */
+int str_differs(const char *a, const char *b);
 
 /* Microseconds on the monotonic clock: for durations, never for dates. */
 long long mono_us(void);
