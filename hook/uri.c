@@ -18,13 +18,15 @@ static int hexval(int c)
 }
 
 /* Percent-decoding of unreserved characters and upper-case escapes,
- * refusing what no canonical form may hold. 0, or -1 with why. */
+ * refusing what no canonical form may hold. 0, or -1 with why. Room is
+ * checked per byte written, so that every canonical form shorter than
+ * outlen reads back (an escape stays three bytes, a byte stays one). */
 static int unescape(const char *in, char *out, size_t outlen, const char **why)
 {
 	size_t o = 0;
 
 	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-		if (o + 4 > outlen)
+		if (o + 2 > outlen)
 			return *why = "longer than the hook reads", -1;
 		if (*p <= 0x20 || *p >= 0x7f)
 			return *why = "holds a space, a control character or a byte that is not ASCII", -1;
@@ -44,6 +46,8 @@ static int unescape(const char *in, char *out, size_t outlen, const char **why)
 			return *why = "has an encoded slash or backslash (%2F, %5C)", -1;
 		if (unreserved(c)) {
 			out[o++] = (char)c;
+		} else if (o + 4 > outlen) {
+			return *why = "longer than the hook reads", -1;
 		} else {
 			o += (size_t)snprintf(out + o, outlen - o, "%%%02X", c);
 		}
