@@ -15,26 +15,29 @@
 #include "sums.h"
 
 #define TAIL_HOLD (64u << 10)
-#define TAIL_SLOT (256u << 10)          /* one of the hasher's copies */
-#define TAIL_SLOTS 2                    /* how far the hasher may fall behind (8 measured no better, within noise) */
+#define TAIL_RING (1u << 20)            /* bytes between the forwarding and the hasher */
+#define TAIL_BATCH (TAIL_RING / 4)      /* the hasher's step, and what wakes either side */
+/* a feed waiting for room must be woken by the hasher alone */
+_Static_assert(TAIL_HOLD + TAIL_BATCH <= TAIL_RING, "the held end and a step fit in the ring");
 
 /* Hands bytes on (to Glance); returns what upstream_push returns: 0 taken,
  * non-zero stops the feed and is passed back. */
 typedef int (*tail_push_fn)(void *ctx, const char *data, size_t len);
 
+/* The body is copied once, into a ring: the feed pushes from it all but
+ * the last TAIL_HOLD bytes, the hasher hashes from it behind the feed.
+ * Positions count bytes from the start of the body; a byte's place in the
+ * ring is its position modulo TAIL_RING, free again once pushed and
+ * hashed. */
 struct tail {
 	struct digest *md;
-	char *held;                     /* the end held back, and room for a chunk behind it */
-	size_t held_len;
-	unsigned long long seen;
-	/* the hasher thread and the copies it works through in turn */
+	char *ring;
+	unsigned long long seen, pushed;        /* the feed's; written under lock */
+	unsigned long long hashed;              /* the hasher's, under lock */
 	pthread_t thread;
-	int threaded, stop;
+	int threaded, stop, hasher_idle, feed_waits;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	char *slot[TAIL_SLOTS];
-	size_t len[TAIL_SLOTS];
-	int full[TAIL_SLOTS], fill_at, hash_at;
+	pthread_cond_t more, room;              /* bytes for the hasher; room for the feed */
 };
 
 void tail_begin(struct tail *t, enum sums_algo algo);    /* tail_end must follow */

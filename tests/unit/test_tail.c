@@ -36,7 +36,8 @@ static void one_shot(const EVP_MD *md, const char *data, size_t len, char *hex)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 }
 
-static void stream(enum sums_algo algo, size_t total, unsigned seed)
+/* total bytes in random chunks of 1 .. max_chunk */
+static void stream_chunked(enum sums_algo algo, size_t total, size_t max_chunk, unsigned seed)
 {
 	char *body = malloc(total + 1), hex[SUMS_MAX_HEX + 1], want[SUMS_MAX_HEX + 1];
 	struct sink s = { .buf = malloc(total + 1), .cap = total };
@@ -46,15 +47,16 @@ static void stream(enum sums_algo algo, size_t total, unsigned seed)
 	for (size_t i = 0; i < total; i++)
 		body[i] = (char)rand();
 	tail_begin(&t, algo);
-	for (size_t off = 0; off < total;) {
-		size_t n = (size_t)rand() % (3 * TAIL_HOLD / 2) + 1;
+	for (size_t off = 0, checked = 0; off < total;) {
+		size_t n = (size_t)rand() % max_chunk + 1;
 		if (n > total - off)
 			n = total - off;
 		ck_assert_int_eq(tail_feed(&t, body + off, n, push, &s), 0);
 		off += n;
 		/* never more than all but the last TAIL_HOLD bytes so far */
 		ck_assert_uint_eq(s.len, off > TAIL_HOLD ? off - TAIL_HOLD : 0);
-		ck_assert_int_eq(memcmp(s.buf, body, s.len), 0);
+		ck_assert_int_eq(memcmp(s.buf + checked, body + checked, s.len - checked), 0);
+		checked = s.len;
 	}
 	tail_digest(&t, hex);
 	one_shot(algo == SUMS_SHA512 ? EVP_sha512() : EVP_sha256(), body, total, want);
@@ -68,6 +70,11 @@ static void stream(enum sums_algo algo, size_t total, unsigned seed)
 	free(s.buf);
 }
 
+static void stream(enum sums_algo algo, size_t total, unsigned seed)
+{
+	stream_chunked(algo, total, 3 * TAIL_HOLD / 2, seed);
+}
+
 START_TEST(any_chunking_holds_back_the_end)
 {
 	for (unsigned seed = 1; seed <= 20; seed++)
@@ -75,6 +82,17 @@ START_TEST(any_chunking_holds_back_the_end)
 	stream(SUMS_SHA256, 1, 99);
 	stream(SUMS_SHA256, TAIL_HOLD, 98);
 	stream(SUMS_SHA256, TAIL_HOLD + 1, 97);
+}
+END_TEST
+
+/* Several rings' worth: bytes wrap around the ring, and a feed faster
+ * than the hasher waits for room; chunks small (as uploads arrive) and
+ * larger than the ring. */
+START_TEST(bodies_longer_than_the_ring)
+{
+	stream_chunked(SUMS_SHA512, 5 * TAIL_RING + 12345, 32 << 10, 7);
+	stream_chunked(SUMS_SHA256, 3 * TAIL_RING + 1, 3 * TAIL_RING / 2, 8);
+	stream_chunked(SUMS_SHA256, TAIL_RING + TAIL_HOLD + 1, 3, 9);
 }
 END_TEST
 
@@ -110,6 +128,7 @@ Suite *suite_tail(void)
 	Suite *s = suite_create("tail");
 	TCase *tc = tcase_create("tail");
 	tcase_add_test(tc, any_chunking_holds_back_the_end);
+	tcase_add_test(tc, bodies_longer_than_the_ring);
 	tcase_add_test(tc, empty_body);
 	tcase_add_test(tc, a_failed_push_stops_the_feed);
 	suite_add_tcase(s, tc);
