@@ -412,12 +412,6 @@ static const char *jstr(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* The image's own claim of the vendor's digest, for the list's algorithm. */
-static const char *declared_digest(const struct image *img, enum sums_algo algo)
-{
-	return image_prop(img, sums_source_key(algo));
-}
-
 /* What the vendor says about img's image_source: 1 with e, 0 when it lies
  * under no origin. One under an origin that names no file a list could
  * vouch for is unlisted: it must not pass as unverified. */
@@ -497,7 +491,7 @@ static int origin_judge(struct admit_conn *c, const struct admit_req *r, const s
 	} else if (!origin_expect_for(c, img, e)) {
 		return 0;
 	}
-	decide_origin(c->policy, img, who, today, e, actual, declared_digest(img, e->algo), d);
+	decide_origin(c->policy, img, who, today, e, actual, d);
 	c->rec_origin = e;
 	c->rec_actual = actual;
 	return 1;
@@ -774,7 +768,7 @@ static void origin_recheck(struct admit_conn *c, const struct admit_req *r, cons
 	if (e->status == ORIGIN_LISTED)
 		actual = glance_digest(algo, hash, status, e, "image_source names", "data that reached Glance "
 				       "unverified (a concurrent change moved image_source)", "", why, len);
-	decide_origin(c->policy, img, who, today, e, actual, declared_digest(img, e->algo), d);
+	decide_origin(c->policy, img, who, today, e, actual, d);
 	if (e->status == ORIGIN_LISTED && !actual && d->mode == MODE_ENFORCE)
 		d->action = ACTION_DENY;
 	c->rec_origin = e;
@@ -1020,7 +1014,7 @@ static int origin_end_held(struct admit *ad, struct admit_conn *c, const struct 
 		return refuse(v, 500, "the upload's image could not be decided again on its data");
 	}
 	decide(c->policy, &img, &who, today, &d);
-	decide_origin(c->policy, &img, &who, today, &c->origin, actual, declared_digest(&img, c->origin.algo), &d);
+	decide_origin(c->policy, &img, &who, today, &c->origin, actual, &d);
 	c->rec_origin = &c->origin;
 	c->rec_actual = actual;
 	conclude(ad, c, r, &who, &img, &d, d.action, t0, v);

@@ -295,8 +295,7 @@ static void verify_origin(struct audit *a, const struct image *img, const struct
 	a->origin_checked++;
 	if (e->status == ORIGIN_LISTED)
 		actual = stored_digest(a, img, e, seen->hex);
-	const char *declared = image_prop(img, sums_source_key(e->algo));
-	decide_origin(a->policy, img, who, a->today, e, actual, declared, d);
+	decide_origin(a->policy, img, who, a->today, e, actual, d);
 	int failed = 0;
 	for (size_t i = before; i < d->n; i++)
 		failed |= !d->v[i].exempted;

@@ -317,8 +317,7 @@ static int check_data(struct check_run *r, const struct image *img, const struct
 			return -1;
 		dc->actual = dc->hex;
 	}
-	const char *declared = image_prop(img, sums_source_key(e->algo));
-	decide_origin(r->policy, img, who, r->o->today, e, dc->actual, declared, d);
+	decide_origin(r->policy, img, who, r->o->today, e, dc->actual, d);
 	return 0;
 }
 

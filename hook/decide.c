@@ -228,8 +228,9 @@ static void add_origin(struct decision *d, const struct origin_expect *e, enum v
 }
 
 void decide_origin(const struct policy *p, const struct image *img, const struct caller *who, int today,
-		   const struct origin_expect *e, const char *actual, const char *declared, struct decision *d)
+		   const struct origin_expect *e, const char *actual, struct decision *d)
 {
+	const char *declared = image_prop(img, sums_source_key(e->algo));     /* the image's own claim */
 	size_t before = d->n;
 	enum mode scoped = p->scope[img->visibility];
 

@@ -29,12 +29,12 @@ void decide_import(const struct policy *p, const struct image *img, const char *
  * img, who, today): the violations of what the vendor said (e, from
  * vendor.c), then the action again. actual: lowercase hex digest of the
  * bytes, or NULL when not (yet) known (then only unlisted, signature and
- * unavailable are judged). declared: the image's source_sha256sum or
- * source_sha512sum (the one of e->algo), or NULL. origin/unavailable
+ * unavailable are judged). The image's own source_sha256sum or
+ * source_sha512sum (the one of e->algo) is compared too. origin/unavailable
  * refuses under failure_policy closed and only warns under open. The
  * violations point into e: keep it while d is used. */
 void decide_origin(const struct policy *p, const struct image *img, const struct caller *who, int today,
-		   const struct origin_expect *e, const char *actual, const char *declared, struct decision *d);
+		   const struct origin_expect *e, const char *actual, struct decision *d);
 
 /* Audit's addition to a decision: metadata dates later than now (seconds),
  * which decide leaves out as it has no clock. */

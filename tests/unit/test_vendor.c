@@ -315,14 +315,21 @@ static struct origin_expect made(enum origin_status st)
 #define PUBLIC_IMG "{\"id\":\"i1\",\"name\":\"x\",\"visibility\":\"public\",\"owner\":\"p1\"," \
 		   "\"image_source\":\"" UBUNTU "20261101/" IMG "\"}"
 
-/* Decide PUBLIC_IMG (or json) then add the origin judgement. */
+/* Decide PUBLIC_IMG (or json), with source_sha256sum declared when not
+ * NULL, then add the origin judgement. */
 static struct decision judge(const struct policy *p, const char *json, const struct origin_expect *e,
 			     const char *actual, const char *declared)
 {
 	struct image img = { 0 };
-	struct decision d = decide_json(p, json ? json : PUBLIC_IMG, &img);
+	char with[1024];
+	const char *base = json ? json : PUBLIC_IMG;
+
+	if (declared)
+		snprintf(with, sizeof(with), "%.*s,\"source_sha256sum\":\"%s\"}", (int)strlen(base) - 1, base,
+			 declared);
+	struct decision d = decide_json(p, declared ? with : base, &img);
 	struct caller who = { .project_id = "p1" };
-	decide_origin(p, &img, &who, date_parse("2026-11-21"), e, actual, declared, &d);
+	decide_origin(p, &img, &who, date_parse("2026-11-21"), e, actual, &d);
 	image_release(&img);
 	return d;
 }
