@@ -122,7 +122,7 @@ static int current_image(struct admit *ad, struct admit_conn *c, const struct ad
 }
 
 /* The web-download URI of an import body, or NULL for other methods. */
-static int import_uri(const struct admit_req *r, char **uri, struct verdict *v)
+static int import_uri(const struct admit_req *r, char **uri, char **sent, struct verdict *v)
 {
 	json_error_t jerr;
 	json_t *doc = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &jerr);
@@ -143,7 +143,10 @@ static int import_uri(const struct admit_req *r, char **uri, struct verdict *v)
 		}
 		*uri = xstrdup(u);
 	}
+	*sent = json_dumps(doc, PATCH_SENT_JSON);
 	json_decref(doc);
+	if (!*sent)
+		oom();
 	return 0;
 }
 
@@ -169,10 +172,11 @@ static int refuse_reserved(struct verdict *v, const char *key)
 		      "'" QUOTA_MARKER_NS "'", key);
 }
 
-/* The image the request would leave behind, as JSON text for image_parse.
- * Neither may touch the hook's reservations. */
+/* The image the request would leave behind, as JSON text for image_parse,
+ * and for a create or patch the body Glance gets instead of the client's
+ * (sent). Neither may touch the hook's reservations. */
 static int future_image(struct admit *ad, struct admit_conn *c, const struct admit_req *r, char **text,
-			json_t **current, int *relocated, struct verdict *v, char *err, size_t errlen)
+			char **sent, json_t **current, int *relocated, struct verdict *v, char *err, size_t errlen)
 {
 	json_t *doc = NULL;
 	json_error_t jerr;
@@ -190,12 +194,12 @@ static int future_image(struct admit *ad, struct admit_conn *c, const struct adm
 			json_decref(doc);
 			return 1;
 		}
+		/* decided as sent: both are the proxy's own writing of its parse */
+		*text = json_dumps(doc, PATCH_SENT_JSON);
 		json_decref(doc);
-		*text = malloc(r->body_len + 1);
 		if (!*text)
-			return refuse(v, 500, "out of memory"), 1;
-		memcpy(*text, r->body ? r->body : "", r->body_len);
-		(*text)[r->body_len] = '\0';
+			oom();
+		*sent = xstrdup(*text);
 		return 0;
 	}
 	int format = -1;
@@ -209,8 +213,8 @@ static int future_image(struct admit *ad, struct admit_conn *c, const struct adm
 		return rc;
 	if (r->route == ROUTE_PATCH) {
 		json_t *before = json_deep_copy(doc);
-		int located = patch_apply(doc, r->body ? r->body : "", r->body_len, (enum patch_format)format, why,
-					  sizeof(why));
+		int located = patch_apply(doc, r->body ? r->body : "", r->body_len, (enum patch_format)format, sent,
+					  why, sizeof(why));
 		if (located < 0)
 			rc = refuse(v, 400, "%s", why) + 1;
 		else if ((key = reserved_changed(before, doc)))
@@ -593,7 +597,7 @@ static int admit_held(struct admit *ad, struct admit_conn *c, const struct admit
 	long long t0 = mono_us();
 	struct token_info *ti = &c->caller;
 	struct caller who = { 0 };
-	char err[1024], *text = NULL, *uri = NULL;
+	char err[1024], *text = NULL, *uri = NULL, *sent = NULL;
 
 	memset(v, 0, sizeof(*v));
 	v->cap = -1;
@@ -609,20 +613,27 @@ static int admit_held(struct admit *ad, struct admit_conn *c, const struct admit
 			return cannot_decide(ad, c, r, &who, err, t0, v);
 		caller_of(ti, &who);
 	}
-	if (r->route == ROUTE_IMPORT && import_uri(r, &uri, v) < 0)
+	if (r->route == ROUTE_IMPORT && import_uri(r, &uri, &sent, v) < 0)
 		return 0;
 	json_t *current = NULL;
 	int relocated = 0;
-	int rc = future_image(ad, c, r, &text, &current, &relocated, v, err, sizeof(err));
+	int rc = future_image(ad, c, r, &text, r->route == ROUTE_IMPORT ? NULL : &sent, &current, &relocated, v, err,
+			      sizeof(err));
 	if (rc < 0)
 		rc = cannot_decide(ad, c, r, &who, err, t0, v);
 	else if (rc == 0)
 		rc = decide_image(ad, c, r, &who, text, current, relocated, uri, t0, v);
 	else
 		rc = 0;
+	if (!v->status && sent) {
+		v->body = sent;         /* the proxy forwards it, and frees it */
+		v->body_len = strlen(sent);
+		sent = NULL;
+	}
 	json_decref(current);
 	free(text);
 	free(uri);
+	free(sent);
 	return rc;
 }
 

@@ -95,6 +95,10 @@ struct verdict {
 	const char *record;                 /* the decision record (a JSON line), or NULL */
 	size_t record_len;
 	long long cap;                      /* uploads: bytes allowed before the cut, -1 none */
+	char *body;                         /* creates, patches, imports: the body Glance gets, the
+					     * proxy's writing of what was decided (PATCH_SENT_JSON);
+					     * the caller frees it */
+	size_t body_len;
 	int verify;                         /* uploads: hash the body, hold back its end and call
 					     * admit_origin_end before Glance may have it */
 	enum sums_algo verify_algo;

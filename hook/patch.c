@@ -206,7 +206,8 @@ static int apply_change(json_t *image, json_t *c, enum patch_format f, char *err
 	return 0;
 }
 
-int patch_apply(json_t *image, const char *body, size_t len, enum patch_format f, char *err, size_t errlen)
+int patch_apply(json_t *image, const char *body, size_t len, enum patch_format f, char **sent, char *err,
+		size_t errlen)
 {
 	json_error_t jerr;
 	size_t i;
@@ -229,6 +230,10 @@ int patch_apply(json_t *image, const char *body, size_t len, enum patch_format f
 		if (rc < 0 || (rc = apply_change(image, c, f, err, errlen)) < 0)
 			break;
 		locations |= rc;
+	}
+	if (rc >= 0 && sent && !(*sent = json_dumps(doc, PATCH_SENT_JSON))) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
 	}
 	json_decref(doc);
 	return rc < 0 ? rc : locations;

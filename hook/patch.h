@@ -16,10 +16,19 @@ int patch_format_of(const char *content_type);
 /* The media types Glance accepts, for an Accept-Patch header. */
 #define PATCH_ACCEPT "application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch"
 
+/* How the proxy writes a JSON body it forwards to Glance (a patch, a new
+ * image, an import): from its own parse, compact and ASCII only (\u
+ * escapes), so Glance reads the characters that were decided on and none
+ * of the client's spelling. */
+#define PATCH_SENT_JSON (JSON_COMPACT | JSON_ENSURE_ASCII)
+
 /* Apply body to image (an object in Glance's shape). 0; 1 when it also
  * changes the image's locations, which it leaves as they are (they give
  * an image data the proxy never sees); or -1 with the reason in err when
- * the document is not one Glance would accept. */
-int patch_apply(json_t *image, const char *body, size_t len, enum patch_format f, char *err, size_t errlen);
+ * the document is not one Glance would accept. sent (when not NULL): the
+ * operations applied, as the proxy forwards them (PATCH_SENT_JSON;
+ * malloc'd, the caller frees), on success only. */
+int patch_apply(json_t *image, const char *body, size_t len, enum patch_format f, char **sent, char *err,
+		size_t errlen);
 
 #endif

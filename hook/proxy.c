@@ -339,6 +339,12 @@ static enum MHD_Result judge(struct exchange *ex, struct MHD_Connection *mc, con
 	admit(&ex->px->admit, &ex->c->a, &r, &v);
 	if (v.status)
 		return reply(ex, mc, v.status, v.message, &v);
+	if (v.body) {
+		/* send the parse that was decided, not the client's bytes */
+		free(ex->body);
+		ex->body = v.body;
+		ex->body_len = v.body_len;
+	}
 	if (v.warn)
 		set_warning(ex, v.message);
 	ex->cap = v.cap;

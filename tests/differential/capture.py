@@ -33,6 +33,8 @@ from glance.common import wsgi as gwsgi
 import actions
 
 PASTE = "/usr/share/glance-common/glance-api-paste.ini"
+# The actions whose JSON body Glance's deserializer reads (kept to compare).
+JSON_BODIES = ("images.create", "images.update", "images.import_image")
 IMAGE_DEFAULTS = {
     "name": "diff-image", "disk_format": "raw", "container_format": "bare", "visibility": "private",
     "protected": False, "os_hidden": False, "status": "queued", "tags": [], "min_disk": 0, "min_ram": 0,
@@ -235,6 +237,8 @@ class Capture:
         finally:
             input_.read = read
             rec["body_read"] = sum(len(c) for c in chunks)
+            if rec.get("reached") in JSON_BODIES and rec["body_read"] <= 65536:
+                rec["json_body"] = b"".join(chunks).decode("latin-1")   # the bytes as Glance read them
             rec["mutating"] = rec.get("reached") in actions.MUTATING
 
 

@@ -19,6 +19,7 @@ import concurrent.futures
 import hashlib
 import json
 import os
+import re
 import socket
 import sys
 import time
@@ -178,10 +179,49 @@ def check(plan, sent, captured, decisions, elapsed):
             tally = collections.Counter(known_class(sent[n][2], c, why) if n is not None else "no case"
                                         for n, c, why in fs)
             print("     by kind: " + ", ".join("%s %d" % kv for kv in tally.most_common()))
+    sent_as_parsed(plan, captured)
     slow = sorted(sent, key=lambda x: -x[4])[:3]
     print("slowest: " + "; ".join("%.1fs %s" % (x[4], x[1]) for x in slow))
     print("SUMMARY cases=%d reached_mutating=%d findings=%d proxy_own_requests=%d seconds=%.1f"
           % (len(plan), sum(reached.values()), total, own, elapsed))
+
+
+# A JSON string, or white space outside one.
+JSON_TOKEN_SPACE = re.compile(r'"(?:[^"\\]|\\.)*"|(\s)')
+
+
+def proxy_written(body):
+    """Compact ASCII JSON, as the proxy writes a body it forwards from its
+    own parse (PATCH_SENT_JSON); a client's spelling rarely is."""
+    try:
+        body.encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    return not any(m.group(1) for m in JSON_TOKEN_SPACE.finditer(body))
+
+
+def sent_as_parsed(plan, captured):
+    """Every JSON body Glance read through the proxy is the proxy's own
+    writing, not the client's bytes; the one sent around the proxy (in
+    json.dumps' spelling, with spaces) must be told apart, or the check
+    could not fail."""
+    through, bad, control = 0, [], None
+    for c in captured:
+        if c.get("json_body") is None or own_request(c):
+            continue
+        n = g.case_of(c.get("request_id"))
+        if n is not None and n < len(plan) and plan[n][0] == CONTROL_AROUND:
+            control = proxy_written(c["json_body"])
+            continue
+        through += 1
+        if not proxy_written(c["json_body"]):
+            bad.append(c)
+    ok = not bad and control is False and through > 0
+    print("%s sent as parsed: %d JSON bodies Glance read through the proxy, %d not in the proxy's writing; "
+          "the one around it %s" % ("PASS" if ok else "FAIL", through, len(bad),
+                                    "told apart" if control is False else "NOT told apart" if control else "missing"))
+    for c in bad[:EXAMPLES]:
+        print("     - %s %s: %s" % (c.get("method"), c.get("path"), shorten(c["json_body"].encode("latin-1"))))
 
 
 def unrechecked(c, answer, hides):

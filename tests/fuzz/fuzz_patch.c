@@ -1,6 +1,7 @@
 /* Fuzz target: a Glance JSON-patch document applied to an image, as the
  * proxy does for PATCH /v2/images/{id}: the result must still be a JSON
- * image that can be dumped, read back, decided and recorded. The first
+ * image that can be dumped, read back, decided and recorded, and what the
+ * proxy sends on must mean the same to the same engine. The first
  * byte picks the media type and the image; the rest is the body. */
 #include "fuzz.h"
 #include "patch.h"
@@ -31,12 +32,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum patch_format f = data[0] & 1 ? PATCH_V21 : PATCH_V20;
 	json_t *doc = json_loads(fpat_bases[(data[0] >> 1) & 1], 0, &jerr);
 	FUZZ_CHECK(doc, "base image: %s", jerr.text);
-	if (patch_apply(doc, (const char *)data + 1, size - 1, f, err, sizeof(err)) < 0) {
+	char *sent = NULL;
+	if (patch_apply(doc, (const char *)data + 1, size - 1, f, &sent, err, sizeof(err)) < 0) {
 		FUZZ_CHECK_ERR(err);
+		FUZZ_CHECK(!sent, "a refused patch left text to send");
 		json_decref(doc);
 		return 0;
 	}
 	FUZZ_CHECK(json_is_object(doc), "the patched image is no object");
+	/* what the proxy sends means what was decided: ASCII, and applied to
+	 * the same image it leaves the same image */
+	FUZZ_CHECK(sent, "an applied patch has no text to send");
+	for (const char *b = sent; *b; b++)
+		FUZZ_CHECK((unsigned char)*b >= 0x20 && (unsigned char)*b < 0x80, "a sent byte not ASCII: %s", sent);
+	json_t *resent = json_loads(fpat_bases[(data[0] >> 1) & 1], 0, &jerr);
+	FUZZ_CHECK(patch_apply(resent, sent, strlen(sent), f, NULL, err, sizeof(err)) >= 0, "the sent patch is refused: %s",
+		   err);
+	FUZZ_CHECK(json_equal(doc, resent), "the sent patch leaves another image: %s", sent);
+	json_decref(resent);
+	free(sent);
 	/* as admit.c hands it on: compact text, read back by the image reader */
 	char *text = json_dumps(doc, JSON_COMPACT);
 	FUZZ_CHECK(text, "the patched image cannot be dumped");

@@ -94,6 +94,16 @@ check "PATCH with application/json: 415 with Accept-Patch" test "$(patch "$TADMI
 check "PATCH 415: Accept-Patch lists Glance's types" grep -qi "^Accept-Patch: .*v2.1-json-patch" "$TMP/hdr"
 check "PATCH of a missing image: Glance's 404" test "$(patch "$TADMIN" 00000000-0000-0000-0000-000000000000 $PATCH21 '[]')" = 404
 
+# Glance gets the proxy's writing of what it decided (compact ASCII JSON),
+# not the client's bytes: escapes, white space and UTF-8 arrive as decided.
+code=$(post "$TA" $'{ "n\\u0061me" :\t"scs-sent \u00fc\\u00e9",\n "disk_format": "raw", "container_format": "bare", "visibility": "private" }')
+sent_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("id", ""))' "$TMP/body" 2>/dev/null || true)
+check "create in a client's spelling: 201" test "$code" = 201
+check "create in a client's spelling: Glance holds the name decided" test "$(glance_field "$sent_id" name)" = "scs-sent üé"
+check "create in a client's spelling: the record has that name" last_record 'r["image"]["name"] == "scs-sent üé"' POST
+check "patch in a client's spelling: 200" test "$(patch "$TA" "$sent_id" $PATCH21 $'[ {"op":"add", "path" : "/os_d\\u0069stro",\n"value":"\u00fcbuntu"} ]')" = 200
+check "patch in a client's spelling: Glance holds the property decided" test "$(glance_field "$sent_id" os_distro)" = "übuntu"
+
 # -- upload, stage, import ----------------------------------------------------------------------
 queued_bad=$(glance_create "$TADMIN" '{"name":"Ubuntu 24.04","visibility":"public","disk_format":"raw","container_format":"bare","image_source":"'$BAD'"}')
 head -c 4096 /dev/urandom >"$TMP/small.img"

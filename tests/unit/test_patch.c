@@ -6,7 +6,7 @@ static json_t *patched(const char *image, const char *body, enum patch_format f,
 {
 	char err[256] = "";
 	json_t *img = json_loads(image, 0, NULL);
-	int rc = patch_apply(img, body, strlen(body), f, err, sizeof(err));
+	int rc = patch_apply(img, body, strlen(body), f, NULL, err, sizeof(err));
 	ck_assert_msg(rc == want_rc, "%s: rc %d (%s)", body, rc, err);
 	return img;
 }
@@ -95,6 +95,30 @@ START_TEST(malformed_documents_are_refused)
 }
 END_TEST
 
+/* What the proxy sends is its own writing of the operations it applied:
+ * compact, ASCII only, none of the client's spelling; applied again it
+ * leaves the same image. */
+START_TEST(sent_is_the_parse)
+{
+	static const char body[] = "[ {\"op\" : \"add\", \"path\": \"/n\\u0061me\", \"value\": \"Ubuntu \xc3\xa9\\u2028\"},\n"
+				   "  {\"op\": \"replace\", \"path\": \"/min_ram\", \"value\": 1.50} ]";
+	char err[256] = "", *sent = NULL;
+	json_t *img = json_loads("{\"name\":\"a\"}", 0, NULL), *again = json_loads("{\"name\":\"a\"}", 0, NULL);
+
+	ck_assert_int_eq(patch_apply(img, body, strlen(body), PATCH_V21, &sent, err, sizeof(err)), 0);
+	ck_assert_str_eq(sent, "[{\"op\":\"add\",\"path\":\"/name\",\"value\":\"Ubuntu \\u00E9\\u2028\"},"
+			       "{\"op\":\"replace\",\"path\":\"/min_ram\",\"value\":1.5}]");
+	ck_assert_int_eq(patch_apply(again, sent, strlen(sent), PATCH_V21, NULL, err, sizeof(err)), 0);
+	ck_assert(json_equal(img, again));
+	free(sent);
+	sent = NULL;
+	ck_assert_int_eq(patch_apply(img, "[{\"op\":\"copy\"}]", 17, PATCH_V21, &sent, err, sizeof(err)), -1);
+	ck_assert_ptr_null(sent);
+	json_decref(img);
+	json_decref(again);
+}
+END_TEST
+
 Suite *suite_patch(void)
 {
 	Suite *s = suite_create("patch");
@@ -105,6 +129,7 @@ Suite *suite_patch(void)
 	tcase_add_test(tc, pointers_as_glance_reads_them);
 	tcase_add_test(tc, locations_are_told);
 	tcase_add_test(tc, malformed_documents_are_refused);
+	tcase_add_test(tc, sent_is_the_parse);
 	suite_add_tcase(s, tc);
 	return s;
 }
