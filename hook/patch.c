@@ -238,3 +238,18 @@ int patch_apply(json_t *image, const char *body, size_t len, enum patch_format f
 	json_decref(doc);
 	return rc < 0 ? rc : locations;
 }
+
+char *patch_sent_with(const char *sent, enum patch_format f, const char *key, const char *value)
+{
+	char path[256];
+	json_t *ops = json_loads(sent, 0, NULL), *op = NULL;
+	char *out = NULL;
+
+	if (json_is_array(ops) && (size_t)snprintf(path, sizeof(path), "/%s", key) < sizeof(path) && !strpbrk(key, "/~"))
+		op = f == PATCH_V21 ? json_pack("{s:s, s:s, s:s}", "op", "add", "path", path, "value", value)
+				    : json_pack("{s:s, s:s}", "add", path, "value", value);
+	if (op && json_array_append_new(ops, op) == 0)
+		out = json_dumps(ops, PATCH_SENT_JSON);
+	json_decref(ops);
+	return out;
+}

@@ -31,4 +31,9 @@ int patch_format_of(const char *content_type);
 int patch_apply(json_t *image, const char *body, size_t len, enum patch_format f, char **sent, char *err,
 		size_t errlen);
 
+/* sent (operations as patch_apply hands them back) with one more that
+ * adds the property key (a plain name) with value, in format f: a new
+ * string (PATCH_SENT_JSON), or NULL when sent is not such a list. */
+char *patch_sent_with(const char *sent, enum patch_format f, const char *key, const char *value);
+
 #endif

@@ -50,6 +50,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   err);
 	FUZZ_CHECK(json_equal(doc, resent), "the sent patch leaves another image: %s", sent);
 	json_decref(resent);
+	/* with the vendor's digest added (a verified patch): that and no other change */
+	char *with = patch_sent_with(sent, f, "source_sha256sum", "ab");
+	FUZZ_CHECK(with, "no digest could be added to: %s", sent);
+	resent = json_loads(fpat_bases[(data[0] >> 1) & 1], 0, &jerr);
+	FUZZ_CHECK(patch_apply(resent, with, strlen(with), f, NULL, err, sizeof(err)) >= 0, "refused: %s", err);
+	json_t *want = json_deep_copy(doc);
+	json_object_set_new(want, "source_sha256sum", json_string("ab"));
+	FUZZ_CHECK(json_equal(want, resent), "the digest changed more: %s", with);
+	json_decref(want);
+	json_decref(resent);
+	free(with);
 	free(sent);
 	/* as admit.c hands it on: compact text, read back by the image reader */
 	char *text = json_dumps(doc, JSON_COMPACT);

@@ -208,6 +208,8 @@ put "$TA" "$dplain" "$DEB_FILE" >/dev/null
 check "patch: the vendor's bytes moved under Debian's origin: verified by os_hash_value (200)" \
 	test "$(patch "$dplain" '[{"op":"add","path":"/image_source","value":"'"$D/$DEB"'"}]')" = 200
 check "record: the patch verified with Glance's digest" last_record 'r["origin"]["verified"] and r["origin"]["actual"] == "'"$DEB_SHA512"'"' PATCH
+check "Glance: the verified patch put the vendor's digest on the image (source_sha512sum)" \
+	test "$(field "$dplain" source_sha512sum)" = "$DEB_SHA512"
 oplain=$(create "$TA" '{"name":"oplain","disk_format":"raw","container_format":"bare"}')
 put "$TA" "$oplain" "$TMP/other.raw" >/dev/null
 check "patch: other bytes moved under Debian's origin: origin/checksum (403)" \

@@ -119,6 +119,28 @@ START_TEST(sent_is_the_parse)
 }
 END_TEST
 
+/* The vendor's digest added to a verified patch, in the patch's format. */
+START_TEST(sent_with_a_property)
+{
+	char err[256] = "", *with;
+	json_t *img = json_loads("{}", 0, NULL);
+
+	with = patch_sent_with("[{\"op\":\"add\",\"path\":\"/image_source\",\"value\":\"u\"}]", PATCH_V21,
+			       "source_sha512sum", "ab");
+	ck_assert_str_eq(with, "[{\"op\":\"add\",\"path\":\"/image_source\",\"value\":\"u\"},"
+			       "{\"op\":\"add\",\"path\":\"/source_sha512sum\",\"value\":\"ab\"}]");
+	ck_assert_int_eq(patch_apply(img, with, strlen(with), PATCH_V21, NULL, err, sizeof(err)), 0);
+	ck_assert_str_eq(str(img, "source_sha512sum"), "ab");
+	free(with);
+	with = patch_sent_with("[]", PATCH_V20, "source_sha256sum", "cd");
+	ck_assert_str_eq(with, "[{\"add\":\"/source_sha256sum\",\"value\":\"cd\"}]");
+	free(with);
+	ck_assert_ptr_null(patch_sent_with("{}", PATCH_V21, "k", "v"));
+	ck_assert_ptr_null(patch_sent_with("[]", PATCH_V21, "a/b", "v"));
+	json_decref(img);
+}
+END_TEST
+
 Suite *suite_patch(void)
 {
 	Suite *s = suite_create("patch");
@@ -130,6 +152,7 @@ Suite *suite_patch(void)
 	tcase_add_test(tc, locations_are_told);
 	tcase_add_test(tc, malformed_documents_are_refused);
 	tcase_add_test(tc, sent_is_the_parse);
+	tcase_add_test(tc, sent_with_a_property);
 	suite_add_tcase(s, tc);
 	return s;
 }
