@@ -549,11 +549,24 @@ static void patch_remember(struct admit_conn *c, const char *source)
 	c->patch_source = source ? xstrdup(source) : NULL;
 }
 
-/* mark: set (status LISTED) when a forwarded patch moved data the vendor's
- * list vouches for, by Glance's digest: its digest goes on the image. */
+/* The vendor's digest added to the patch Glance gets (sent), as after a
+ * verified upload. */
+static void mark_patch(const struct admit_req *r, const struct origin_expect *e, char **sent)
+{
+	char *with = patch_sent_with(*sent, (enum patch_format)patch_format_of(r->content_type),
+				     sums_source_key(e->algo), e->expected);
+	if (!with)
+		oom();
+	free(*sent);
+	*sent = with;
+}
+
+/* sent: the body Glance gets; a forwarded patch that moved data the
+ * vendor's list vouches for, by Glance's digest, also puts that digest on
+ * the image. */
 static int decide_image(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
 			const char *text, json_t *before, int relocated, const char *uri, long long t0, struct verdict *v,
-			struct origin_expect *mark)
+			char **sent)
 {
 	struct image img = { 0 };
 	struct decision d;
@@ -581,9 +594,9 @@ static int decide_image(struct admit *ad, struct admit_conn *c, const struct adm
 		conclude(ad, c, r, who, &img, &d, policy_action, t0, v);
 		if (origin && !v->status)
 			verify_upload(c, r, &e, text, v);
-		if (origin && !v->status && r->route == ROUTE_PATCH && e.status == ORIGIN_LISTED && c->rec_actual &&
-		    !strcmp(c->rec_actual, e.expected) && !image_prop(&img, sums_source_key(e.algo)))
-			*mark = e;
+		if (origin && !v->status && r->route == ROUTE_PATCH && *sent && e.status == ORIGIN_LISTED &&
+		    c->rec_actual && !strcmp(c->rec_actual, e.expected) && !image_prop(&img, sums_source_key(e.algo)))
+			mark_patch(r, &e, sent);
 	}
 	c->rec_origin = NULL;
 	c->rec_actual = NULL;
@@ -623,24 +636,13 @@ static int admit_held(struct admit *ad, struct admit_conn *c, const struct admit
 		return 0;
 	json_t *current = NULL;
 	int relocated = 0;
-	struct origin_expect mark = { .status = ORIGIN_UNAVAILABLE };
-	int rc = future_image(ad, c, r, &text, r->route == ROUTE_IMPORT ? NULL : &sent, &current, &relocated, v, err,
-			      sizeof(err));
+	int rc = future_image(ad, c, r, &text, &sent, &current, &relocated, v, err, sizeof(err));
 	if (rc < 0)
 		rc = cannot_decide(ad, c, r, &who, err, t0, v);
 	else if (rc == 0)
-		rc = decide_image(ad, c, r, &who, text, current, relocated, uri, t0, v, &mark);
+		rc = decide_image(ad, c, r, &who, text, current, relocated, uri, t0, v, &sent);
 	else
 		rc = 0;
-	if (!v->status && sent && mark.status == ORIGIN_LISTED) {
-		/* as after a verified upload: the vendor's digest on the image */
-		char *with = patch_sent_with(sent, (enum patch_format)patch_format_of(r->content_type),
-					     sums_source_key(mark.algo), mark.expected);
-		if (!with)
-			oom();
-		free(sent);
-		sent = with;
-	}
 	if (!v->status && sent) {
 		v->body = sent;         /* the proxy forwards it, and frees it */
 		v->body_len = strlen(sent);
