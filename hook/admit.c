@@ -250,6 +250,16 @@ static void summarize(const struct decision *d, const char *id, struct verdict *
 		snprintf(v->message + off, sizeof(v->message) - off, " [decision %s]", id);
 }
 
+_Static_assert(V_COUNT <= 32, "decided_kinds holds a bit per kind of violation");
+
+static unsigned kinds_of(const struct decision *d)
+{
+	unsigned k = 0;
+	for (size_t i = 0; i < d->n; i++)
+		k |= 1u << d->v[i].kind;
+	return k;
+}
+
 static void log_record(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
 		       const struct image *img, const struct decision *d, const char *id, const char *error,
 		       long long t0, struct verdict *v)
@@ -261,6 +271,7 @@ static void log_record(struct admit *ad, struct admit_conn *c, const struct admi
 	const char *line;
 	size_t len;
 
+	c->decided_kinds |= kinds_of(d);
 	if (recorder_render(c->rec, &rc, img, d, &line, &len) == 0) {
 		dlog_write(ad->log, line, len);
 		v->record = line;
@@ -620,6 +631,7 @@ static int admit_held(struct admit *ad, struct admit_conn *c, const struct admit
 
 	memset(v, 0, sizeof(*v));
 	v->cap = -1;
+	c->decided_kinds = 0;
 	memset(ti, 0, sizeof(*ti));
 	if (!r->token || !r->token[0])
 		return refuse(v, 401, "This server could not verify that you are authorized to access the "
@@ -804,6 +816,47 @@ static void origin_recheck(struct admit_conn *c, const struct admit_req *r, cons
 	c->rec_actual = actual;
 }
 
+/* Glance's answer violates (under enforce): the image is hidden at once
+ * and the client gets 409. */
+static void hide_answer(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
+			const struct image *img, const struct decision *d, const char *unverifiable, long long t0,
+			struct verdict *v)
+{
+	char err[512], why[3400], id[37];
+
+	uuid_v4(id);
+	int hidden = hide(ad, c, img->id, err, sizeof(err)) == 0;
+	snprintf(why, sizeof(why), "Glance's answer violates the policy (changed by a concurrent request)%s%s; %s%s",
+		 unverifiable[0] ? ": " : "", unverifiable, hidden ? "the image was hidden" : "hiding it failed: ",
+		 hidden ? "" : err);
+	log_record(ad, c, r, who, img, d, id, why, t0, v);
+	metrics_decision(ad->metrics, d);
+	summarize(d, id, v);
+	snprintf(v->message + strlen(v->message), sizeof(v->message) - strlen(v->message), "; %s", why);
+	v->status = 409;
+}
+
+/* Not refused (warn, dry-run, or only advisory rules), but Glance's answer
+ * violates in ways the decision did not see (a concurrent change): logged,
+ * so the log holds every violation that reached Glance; under warn the
+ * client is told as well. */
+static void unseen_logged(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
+			  const struct image *img, const struct decision *d, long long t0, struct verdict *v)
+{
+	char id[37];
+	const char *why = "Glance's answer violates the policy in ways the decision did not see "
+			  "(changed by a concurrent request); not refused in this mode";
+
+	uuid_v4(id);
+	log_record(ad, c, r, who, img, d, id, why, t0, v);
+	metrics_decision(ad->metrics, d);
+	if (d->action != ACTION_WARN)
+		return;
+	summarize(d, id, v);
+	snprintf(v->message + strlen(v->message), sizeof(v->message) - strlen(v->message), "; %s", why);
+	v->warn = 1;
+}
+
 /* Glance's own answer to a create or patch, decided again: another proxy
  * node may have changed the image between our decision and Glance's
  * write. A violation found here is hidden at once and refused with 409;
@@ -816,7 +869,7 @@ static int recheck_held(struct admit *ad, struct admit_conn *c, const struct adm
 	struct decision d;
 	struct origin_expect e;
 	struct caller who = { 0 };
-	char err[512], why[3400], id[37], unverifiable[2048] = "";
+	char err[512], why[700], unverifiable[2048] = "";
 	int today = (int)(now_s() / 86400);
 
 	memset(v, 0, sizeof(*v));
@@ -830,20 +883,12 @@ static int recheck_held(struct admit *ad, struct admit_conn *c, const struct adm
 	caller_of(&c->caller, &who);
 	decide(c->policy, &img, &who, today, &d);
 	origin_recheck(c, r, &img, &who, today, &e, unverifiable, sizeof(unverifiable), &d);
-	if (d.action != ACTION_DENY && img.id && r->route == ROUTE_CREATE && c->policy->quota)
+	if (d.action == ACTION_DENY && img.id)
+		hide_answer(ad, c, r, &who, &img, &d, unverifiable, t0, v);
+	else if (img.id && r->route == ROUTE_CREATE && c->policy->quota)
 		count_again(ad, c, r, &who, &img, t0, v);
-	else if (d.action == ACTION_DENY && img.id) {
-		uuid_v4(id);
-		int hidden = hide(ad, c, img.id, err, sizeof(err)) == 0;
-		snprintf(why, sizeof(why), "Glance's answer violates the policy (changed by a concurrent request)%s%s; %s%s",
-			 unverifiable[0] ? ": " : "", unverifiable,
-			 hidden ? "the image was hidden" : "hiding it failed: ", hidden ? "" : err);
-		log_record(ad, c, r, &who, &img, &d, id, why, t0, v);
-		metrics_decision(ad->metrics, &d);
-		summarize(&d, id, v);
-		snprintf(v->message + strlen(v->message), sizeof(v->message) - strlen(v->message), "; %s", why);
-		v->status = 409;
-	}
+	if (!v->status && d.action != ACTION_DENY && (kinds_of(&d) & ~c->decided_kinds))
+		unseen_logged(ad, c, r, &who, &img, &d, t0, v);
 	c->rec_origin = NULL;
 	c->rec_actual = NULL;
 	image_release(&img);

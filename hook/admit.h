@@ -70,6 +70,9 @@ struct admit_conn {
 	 * (NULL: none), to see in Glance's answer whether it moved. */
 	int patched;
 	char *patch_source;
+	/* The kinds of violation (a bit per enum vkind) this request's records
+	 * named: a recheck that finds others under warn logs them. */
+	unsigned decided_kinds;
 	/* the origin part of the record being written, or NULL */
 	const struct origin_expect *rec_origin;
 	const char *rec_actual;

@@ -557,6 +557,8 @@ static enum MHD_Result recheck(struct exchange *ex, struct MHD_Connection *mc, c
 	if (unchecked)
 		atomic_fetch_add(&ex->px->metrics.upstream_errors, 1);
 	admit_recheck(&ex->px->admit, &ex->c->a, &r, buf, len, unchecked, &v);
+	if (v.warn)
+		set_warning(ex, v.message);
 	enum MHD_Result rc = v.status ? reply(ex, mc, v.status, v.message, &v)
 				      : pass_answer(ex, mc, MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_COPY));
 	free(buf);
@@ -578,6 +580,8 @@ static enum MHD_Result recheck_data(struct exchange *ex, struct MHD_Connection *
 		upstream_finish(ex->c->up);
 		return reply(ex, mc, v.status, v.message, &v);
 	}
+	if (v.warn)
+		set_warning(ex, v.message);
 	if (ex->verify && admit_origin_mark(&ex->px->admit, &ex->c->a, &r, v.message, sizeof(v.message)) < 0)
 		set_warning(ex, v.message);
 	return relay(ex, mc, method);

@@ -38,7 +38,7 @@ proxy_start() {
 		echo "policy: [${PROXY_POLICIES:-$ROOT/policy/scs-0104-v1-images-v5.yaml, $ROOT/policy/scs-0104-v2-images.yaml}]"
 		echo "listen: 127.0.0.1:$port"
 		echo "admin_listen: 127.0.0.1:$admin"
-		echo "upstream: $GLANCE_URL"
+		echo "upstream: ${PROXY_UPSTREAM:-$GLANCE_URL}"
 		echo "keystone: {cloud: stack-service}"
 		echo "log: {file: $TMP/$name.log}"
 		for line in "$@"; do echo "$line"; done

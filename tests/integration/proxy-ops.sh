@@ -52,6 +52,58 @@ id=$(glance_create "$TADMIN" '{"name":"Ubuntu 24.04","visibility":"public","imag
 PROXY_LOG=$ONE_LOG
 check "a PATCH whose result violates is refused (403)" test "$(patch_to "$ONE" "$id" '[{"op":"add","path":"/description","value":"x"}]')" = 403
 
+# The race made certain: tests/integration/hold_patch.py holds a harmless
+# PATCH (a description) for 2 s at Glance's door after the hook decided on
+# a compliant private image; meanwhile the image gets a bad source and goes
+# public straight at Glance, so only Glance's answer shows the violation.
+python3 tests/integration/hold_patch.py "$TMP/hold.port" "$GLANCE_URL" hold-me 2 &
+PROXY_PIDS+=("$!")
+for _ in $(seq 50); do [ -s "$TMP/hold.port" ] && break; sleep 0.1; done
+HOLD=http://127.0.0.1:$(cat "$TMP/hold.port")
+PROXY_UPSTREAM=$HOLD proxy_start held-enforce "mode: enforce"
+HELD_ENFORCE=$PROXY_URL
+PROXY_UPSTREAM=$HOLD proxy_start held-warn "mode: warn"
+HELD_WARN=$PROXY_URL
+PROXY_UPSTREAM=$HOLD proxy_start held-dry-run "mode: dry-run"
+HELD_DRY=$PROXY_URL
+# held_race MODE URL: the image's id into $id; the PATCH's code, headers, body in $TMP/held-MODE.*
+held_race() {
+	local pid
+	id=$(glance_create "$TADMIN" '{"name":"Ubuntu 24.04","visibility":"private","image_source":"'$GOOD'"}')
+	curl -s -o "$TMP/held-$1.body" -D "$TMP/held-$1.hdr" -w '%{http_code}' -X PATCH "$2/v2/images/$id" \
+		-H "X-Auth-Token: $TADMIN" -H "Content-Type: $PATCH21" \
+		--data '[{"op":"add","path":"/description","value":"hold-me"}]' >"$TMP/held-$1.code" &
+	pid=$!
+	sleep 1
+	patch_to "$GLANCE_URL" "$id" '[{"op":"replace","path":"/image_source","value":"'$BAD'"},{"op":"replace","path":"/visibility","value":"public"}]' >/dev/null
+	wait "$pid"
+}
+held_race enforce "$HELD_ENFORCE"
+PROXY_LOG=$TMP/held-enforce.log
+check "held race, enforce: Glance's answer violates, the client gets 409 (got $(cat "$TMP/held-enforce.code"))" \
+	test "$(cat "$TMP/held-enforce.code")" = 409
+check "held race, enforce: the image is hidden" test "$(glance_field "$id" os_hidden)" = True
+check "held race, enforce: the record names the rule and the concurrent change" last_record \
+	'r["decision"] == "deny" and r["image"]["id"] == "'"$id"'" and "concurrent" in r["error"] and any(v["rule"] == "scs-0104/source" for v in r["violations"])' PATCH
+held_race warn "$HELD_WARN"
+PROXY_LOG=$TMP/held-warn.log
+check "held race, warn: the PATCH goes through (got $(cat "$TMP/held-warn.code"))" test "$(cat "$TMP/held-warn.code")" = 200
+check "held race, warn: the client gets a Warning naming what the decision did not see" \
+	grep -qi '^Warning: 299 scs-image-hook ".*scs-0104/source.*did not see' "$TMP/held-warn.hdr"
+check "held race, warn: the violation Glance's answer shows is logged" last_record \
+	'r["decision"] == "warn" and r["image"]["id"] == "'"$id"'" and "did not see" in r["error"] and any(v["rule"] == "scs-0104/source" for v in r["violations"])' PATCH
+check "held race, warn: the admission record came first (nothing seen then)" python3 -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1]) if sys.argv[2] in l]
+sys.exit(0 if len(rs) == 2 and not rs[0]["violations"] and rs[1]["violations"] else 1)' "$PROXY_LOG" "$id"
+held_race dry-run "$HELD_DRY"
+PROXY_LOG=$TMP/held-dry-run.log
+check "held race, dry-run: the PATCH goes through, no Warning (got $(cat "$TMP/held-dry-run.code"))" \
+	sh -c "test \"\$(cat '$TMP/held-dry-run.code')\" = 200 && ! grep -qi '^Warning:' '$TMP/held-dry-run.hdr'"
+check "held race, dry-run: the violation Glance's answer shows is logged" last_record \
+	'r["decision"] == "allow" and r["mode"] == "dry-run" and r["image"]["id"] == "'"$id"'" and "did not see" in r["error"] and any(v["rule"] == "scs-0104/source" for v in r["violations"])' PATCH
+PROXY_LOG=$ONE_LOG
+
 # -- observability ------------------------------------------------------------------------------
 curl -s "$ONE_ADMIN/metrics" >"$TMP/metrics"
 check "/healthz answers ok" test "$(curl -s "$ONE_ADMIN/healthz")" = ok
