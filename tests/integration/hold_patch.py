@@ -1,11 +1,14 @@
-"""A reverse proxy between scs-image-hook and Glance that holds back
-PATCHes whose body contains MARK for SECONDS before passing them on, for
-tests/integration/proxy-ops.sh: it makes a race deterministic (the hook has
-decided, Glance has not yet applied; meanwhile the test changes the image).
+"""A reverse proxy between scs-image-hook and Glance that holds back a
+request whose body contains MARK (a PATCH, an upload) for SECONDS before
+passing it on, for tests/integration/proxy-ops.sh and origin-proxy.sh: it
+makes a race certain (the hook has decided, Glance has not yet applied;
+meanwhile the test changes the image straight at Glance).
 
   hold_patch.py PORTFILE UPSTREAM MARK SECONDS
 
 Writes the port it listens on to PORTFILE. Everything else passes at once.
+Bodies are read whole (chunked or Content-Length) and sent on with a
+Content-Length: it is for test-sized bodies.
 """
 import http.client
 import http.server
@@ -16,16 +19,29 @@ import urllib.parse
 
 portfile, upstream, mark, seconds = sys.argv[1], sys.argv[2], sys.argv[3].encode(), float(sys.argv[4])
 up = urllib.parse.urlsplit(upstream)
-HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-connection", "content-length"}
+HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-connection", "content-length", "expect"}
 
 
 class Relay(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def relay(self):
+    def body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            parts = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if not size:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(parts)
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()
         n = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(n) if n else None
-        if self.command == "PATCH" and body and mark in body:
+        return self.rfile.read(n) if n else None
+
+    def relay(self):
+        body = self.body()
+        if body and mark in body:
             time.sleep(seconds)
         conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
