@@ -859,8 +859,9 @@ static void unseen_logged(struct admit *ad, struct admit_conn *c, const struct a
 
 /* Glance's own answer to a create or patch, decided again: another proxy
  * node may have changed the image between our decision and Glance's
- * write. A violation found here is hidden at once and refused with 409;
- * an answer that cannot be parsed is treated as one (502). */
+ * write. A violation found here is hidden at once and refused with 409
+ * (under warn or dry-run: logged, if the decision did not see it); an
+ * answer that cannot be parsed is treated as one (502). */
 static int recheck_held(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const char *answer,
 			size_t len, const char *unchecked, struct verdict *v)
 {
