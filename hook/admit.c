@@ -816,23 +816,34 @@ static void origin_recheck(struct admit_conn *c, const struct admit_req *r, cons
 	c->rec_actual = actual;
 }
 
+/* A recheck's finding: logged and counted, and named in the message the
+ * client gets (if it gets one), with why. */
+static void recheck_record(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
+			   const struct image *img, const struct decision *d, const char *why, long long t0,
+			   struct verdict *v)
+{
+	char id[37];
+
+	uuid_v4(id);
+	log_record(ad, c, r, who, img, d, id, why, t0, v);
+	metrics_decision(ad->metrics, d);
+	summarize(d, id, v);
+	snprintf(v->message + strlen(v->message), sizeof(v->message) - strlen(v->message), "; %s", why);
+}
+
 /* Glance's answer violates (under enforce): the image is hidden at once
  * and the client gets 409. */
 static void hide_answer(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
 			const struct image *img, const struct decision *d, const char *unverifiable, long long t0,
 			struct verdict *v)
 {
-	char err[512], why[3400], id[37];
+	char err[512], why[3400];
 
-	uuid_v4(id);
 	int hidden = hide(ad, c, img->id, err, sizeof(err)) == 0;
 	snprintf(why, sizeof(why), "Glance's answer violates the policy (changed by a concurrent request)%s%s; %s%s",
 		 unverifiable[0] ? ": " : "", unverifiable, hidden ? "the image was hidden" : "hiding it failed: ",
 		 hidden ? "" : err);
-	log_record(ad, c, r, who, img, d, id, why, t0, v);
-	metrics_decision(ad->metrics, d);
-	summarize(d, id, v);
-	snprintf(v->message + strlen(v->message), sizeof(v->message) - strlen(v->message), "; %s", why);
+	recheck_record(ad, c, r, who, img, d, why, t0, v);
 	v->status = 409;
 }
 
@@ -843,18 +854,10 @@ static void hide_answer(struct admit *ad, struct admit_conn *c, const struct adm
 static void unseen_logged(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
 			  const struct image *img, const struct decision *d, long long t0, struct verdict *v)
 {
-	char id[37];
-	const char *why = "Glance's answer violates the policy in ways the decision did not see "
-			  "(changed by a concurrent request); not refused in this mode";
-
-	uuid_v4(id);
-	log_record(ad, c, r, who, img, d, id, why, t0, v);
-	metrics_decision(ad->metrics, d);
-	if (d->action != ACTION_WARN)
-		return;
-	summarize(d, id, v);
-	snprintf(v->message + strlen(v->message), sizeof(v->message) - strlen(v->message), "; %s", why);
-	v->warn = 1;
+	recheck_record(ad, c, r, who, img, d,
+		       "Glance's answer violates the policy in ways the decision did not see "
+		       "(changed by a concurrent request); not refused in this mode", t0, v);
+	v->warn = d->action == ACTION_WARN;
 }
 
 /* Glance's own answer to a create or patch, decided again: another proxy
