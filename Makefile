@@ -10,39 +10,50 @@ TEST_PKGS := check yajl
 CC        ?= cc
 OPT       ?= -O2 -g
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
-CFLAGS    += $(OPT) -std=gnu11 $(WARN) -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
+CFLAGS    += $(OPT) -std=gnu11 $(WARN) -Ihook -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
              -DSYSCONFDIR='"$(SYSCONFDIR)"' $(shell pkg-config --cflags $(PKGS))
 LDLIBS    += $(shell pkg-config --libs $(PKGS)) -pthread
 
-# The pure core and what it writes; the adapters that talk to services and
-# files (log writes the decision log); the commands. scripts/layers checks
-# that CORE does no I/O and that no objects use each other in a cycle.
-CORE   := buf ydoc yconf date regex enums spec rules policy meta fleet image patch route hdr violation decide exempt presence testcase jsonw record util tokens quota \
-          usage projects uri sums origins digest tail
-ADAPT  := log clouds config opconf http pgp vendor keystone glance upstream metrics gate admit proxy
-CMDS   := main cli cmd_check cmd_policy cmd_audit cmd_proxy
-OBJ    := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) $(ADAPT) $(CMDS)))
+# hook/ has one folder per layer, and the folder a source lives in is its
+# layer: core (pure: computes on what it is given, no I/O), io (the adapters
+# that talk to files, services and clients), cmd (the commands: options,
+# wiring, output). A lower layer never calls a higher one; scripts/layers
+# holds that true from the built objects, and that the core does no I/O.
+LAYERS := core io cmd
+SRC    := $(foreach l,$(LAYERS),$(wildcard hook/$(l)/*.c))
+HDR    := $(foreach l,$(LAYERS),$(wildcard hook/$(l)/*.h))
+# A glob that finds nothing must fail the build, not pass it: every layer
+# has sources, every source under hook/ is in a layer's folder, and no two
+# share a basename (objects and tools name them by it).
+$(foreach l,$(LAYERS),$(if $(wildcard hook/$(l)/*.c),,$(error hook/$(l)/ has no sources)))
+ifneq ($(words $(SRC)),$(words $(shell find hook -name '*.c')))
+$(error hook/ has sources outside the layer folders $(LAYERS))
+endif
+ifneq ($(words $(notdir $(SRC))),$(words $(sort $(notdir $(SRC)))))
+$(error two sources under hook/ share a basename)
+endif
+OBJ    := $(patsubst hook/%.c,$(BUILD)/%.o,$(SRC))
+CORE   := $(basename $(notdir $(wildcard hook/core/*.c)))
 # The unit tests link the core and the adapters they test without services
 # (vendor and http: a loopback mirror in the test process).
-CORE_OBJ := $(addprefix $(BUILD)/,$(addsuffix .o,$(CORE) clouds config opconf pgp http vendor))
+UNIT_ADAPT := clouds config opconf pgp http vendor
+CORE_OBJ := $(filter $(BUILD)/core/%,$(OBJ)) $(addprefix $(BUILD)/io/,$(addsuffix .o,$(UNIT_ADAPT)))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 BIN    := $(BUILD)/scs-image-hook
 
 .PHONY: all deps check layers unit asan valgrind install install-man uninstall demo bench clean
 all: $(BIN)
 
-$(BUILD)/%.o: hook/%.c $(wildcard hook/*.h) | $(BUILD)
+$(BUILD)/%.o: hook/%.c $(HDR)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BIN): $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit-tests: $(UNIT_SRC) $(CORE_OBJ) $(wildcard tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)
-	$(CC) $(CFLAGS) -Ihook $(shell pkg-config --cflags $(TEST_PKGS)) $(LDFLAGS) -o $@ \
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) $(LDFLAGS) -o $@ \
 		$(UNIT_SRC) $(CORE_OBJ) $(LDLIBS) $(shell pkg-config --libs $(TEST_PKGS))
-
-$(BUILD):
-	mkdir -p $@
 
 # Debian packages for the build, the tests and the test stack (idempotent).
 deps:
@@ -53,9 +64,10 @@ RSS_LIMIT_MIB ?= 64
 check: layers $(BIN) $(BUILD)/unit-tests
 	RSS_LIMIT_MIB=$(RSS_LIMIT_MIB) BIN=$(abspath $(BIN)) UNIT=$(abspath $(BUILD)/unit-tests) tests/run
 
-# No cycles between objects, no I/O in CORE (scripts/layers says how it judges).
+# No upward calls, no cycles between objects, no I/O in the core
+# (scripts/layers says how it judges).
 layers: $(BIN)
-	BUILD=$(BUILD) CORE="$(CORE)" scripts/layers
+	BUILD=$(BUILD) LAYERS="$(LAYERS)" scripts/layers
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
@@ -102,6 +114,6 @@ valgrind: $(BIN) $(BUILD)/unit-tests
 		>/dev/null || [ $$? -eq 1 ]
 include tests/fuzz/fuzz.mk
 
-# For scripts/layers: the layer lists, named once, above.
+# For scripts: the variables, named once, above.
 print-%:
 	@echo $($*)

@@ -1,10 +1,10 @@
 /* bench/pgp: what verifying a vendor's detached signature costs with
- * librnp (through hook/pgp.c, in-process) and with GPGME (which runs gpg
+ * librnp (through hook/io/pgp.c, in-process) and with GPGME (which runs gpg
  * for every operation), over a mirror from tests/origin/mkmirror: time to
  * load a keyring of one key (binary and armored), time per verification,
  * peak RSS. Usage: pgp MIRROR N */
-#include "pgp.h"
-#include "util.h"
+#include "io/pgp.h"
+#include "core/util.h"
 
 #include <gpgme.h>
 #include <stdio.h>

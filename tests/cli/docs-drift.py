@@ -2,12 +2,12 @@
 """docs-drift: the man pages against the code (tests/cli/docs.sh runs it).
 
   options BIN MAN1   each command's options three ways: its getopt table
-                     (hook/cmd_NAME.c), its `help NAME` text and its .SS
+                     (hook/cmd/cmd_NAME.c), its `help NAME` text and its .SS
                      section of scs-image-hook(1) must name the same options.
                      The page may name more only where a comment line
                      `.\\" drift-pending: CMD --opt...` says they are coming.
   keys MAN5          every key a loader accepts (the tables handed to yc_keys
-                     in hook/*.c) is a bold term of scs-image-hook.yaml(5);
+                     in hook/**/*.c) is a bold term of scs-image-hook.yaml(5);
                      the config's top-level keys in the page are ones the
                      loader accepts, or `.\\" drift-pending: KEY`.
 
@@ -23,6 +23,15 @@ import sys
 
 HOOK = os.environ.get("HOOK_DIR") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "hook")
 findings = []
+
+
+def hook_files(pattern):
+    """Files under hook/ (every layer's folder) whose name matches pattern.
+    Finding none is a broken extraction, never a pass."""
+    out = sorted(glob.glob(os.path.join(HOOK, "**", pattern), recursive=True))
+    if not out:
+        find("no hook/**/%s found under %s" % (pattern, HOOK))
+    return out
 
 
 def find(msg):
@@ -151,16 +160,15 @@ def man_options(lines):
 def check_options(binary, man1):
     page = open(man1).read()
     sections = man_sections(page)
-    cmds = sorted(os.path.basename(p)[4:-2] for p in glob.glob(os.path.join(HOOK, "cmd_*.c")))
-    if not cmds:
-        find("no hook/cmd_*.c found")
+    paths = {os.path.basename(p)[4:-2]: p for p in hook_files("cmd_*.c")}
+    cmds = sorted(paths)
     main_help = subprocess.run([binary, "--help"], capture_output=True, text=True).stdout
     listed = re.findall(r"^  ([a-z]+) ", main_help.split("commands:", 1)[-1], re.M)
     for c in sorted(set(cmds) | set(listed)):
         if c not in sections:
             find("scs-image-hook(1) has no .SS section for the command '%s'" % c)
     for c in cmds:
-        src_l, src_s = source_options(os.path.join(HOOK, "cmd_%s.c" % c))
+        src_l, src_s = source_options(paths[c])
         h = subprocess.run([binary, "help", c], capture_output=True, text=True)
         if h.returncode != 0:
             find("`help %s` exits %d" % (c, h.returncode))
@@ -188,7 +196,7 @@ def check_options(binary, man1):
 def macros():
     """#define NAME "a", "b", ... of the headers: key lists such as POLICY_SERVICE_KEYS."""
     out = {}
-    for h in glob.glob(os.path.join(HOOK, "*.h")):
+    for h in hook_files("*.h"):
         text = open(h).read().replace("\\\n", " ")
         for name, body in re.findall(r"^#define\s+([A-Z_]+)\s+(\".*)$", text, re.M):
             if re.fullmatch(r'\s*"[^"]*"(\s*,\s*"[^"]*")*\s*', body):
@@ -237,9 +245,9 @@ def expand(body, defs):
 
 
 def key_tables():
-    """(file, line, what, keys) for every yc_keys call in hook/*.c."""
+    """(file, line, what, keys) for every yc_keys call in hook/**/*.c."""
     defs, tables = macros(), []
-    for path in sorted(glob.glob(os.path.join(HOOK, "*.c"))):
+    for path in hook_files("*.c"):
         text = open(path).read()
         for m in re.finditer(r"\byc_keys\s*\(", text):
             if re.match(r"int\s", text[max(0, m.start() - 4):m.start()]):
@@ -298,7 +306,7 @@ def check_keys(man5):
     terms = bold_terms(page)
     tables = key_tables()
     if len(tables) < 20:
-        find("only %d key tables found in hook/*.c: the extraction is broken" % len(tables))
+        find("only %d key tables found in hook/**/*.c: the extraction is broken" % len(tables))
     n = 0
     for where, what, keys in tables:
         for k in keys:

@@ -36,9 +36,9 @@ check "options drift: it names check --user" has "check --user: accepted, not in
 sed 's/^\.B \\-\\-all\\-visibilities$/.B \\-\\-all\\-the\\-things/' "$MAN1" >"$TMP/extra.1"
 expect "options drift: an option the command lacks is found" 1 python3 "$DRIFT" options "$BIN" "$TMP/extra.1"
 check "options drift: it names audit --all-the-things" has "audit --all-the-things: in the man page, not accepted" "$TMP/out"
-mkdir -p "$TMP/hook"
-cp hook/*.c hook/*.h "$TMP/hook/"
-sed -i 's/{ "quiet", no_argument, NULL, .q. },/& { "shiny", no_argument, NULL, 1 },/' "$TMP/hook/cmd_check.c"
+fresh_hook() { rm -rf "$TMP/hook" && cp -r hook "$TMP/hook"; }
+fresh_hook
+sed -i 's/{ "quiet", no_argument, NULL, .q. },/& { "shiny", no_argument, NULL, 1 },/' "$TMP/hook/cmd/cmd_check.c"
 expect "options drift: a new getopt option without help or man is found" 1 \
 	env HOOK_DIR="$TMP/hook" python3 "$DRIFT" options "$BIN" "$MAN1"
 check "options drift: it names check --shiny for help and man" \
@@ -48,17 +48,21 @@ check "options drift: it names check --shiny for help and man" \
 expect "keys: every key the loaders accept is in the page" 0 python3 "$DRIFT" keys "$MAN5"
 check "keys: the tables were found" grep -qE '^keys: [0-9]{3,} keys of [0-9]{2,} tables' "$TMP/out"
 
-cp hook/*.c hook/*.h "$TMP/hook/"
+fresh_hook
 sed -i 's/"connect", "upstream", "decision", "client", NULL/"connect", "upstream", "decision", "client", "linger", NULL/' \
-	"$TMP/hook/config.c"
+	"$TMP/hook/io/config.c"
 expect "keys drift: a new key in a loader table is found" 1 env HOOK_DIR="$TMP/hook" python3 "$DRIFT" keys "$MAN5"
 check "keys drift: it names timeouts' linger with file and line" has "key 'linger' of timeouts is not a bold term" "$TMP/out"
-cp hook/*.c hook/*.h "$TMP/hook/"
+fresh_hook
 sed -i 's/POLICY_SERVICE_KEYS "listen", "admin_listen",/POLICY_SERVICE_KEYS "listen", "metrics_listen", "admin_listen",/' \
-	"$TMP/hook/policy.h"
+	"$TMP/hook/core/policy.h"
 expect "keys drift: a key added through POLICY_SERVICE_KEYS is found" 1 \
 	env HOOK_DIR="$TMP/hook" python3 "$DRIFT" keys "$MAN5"
 check "keys drift: it names metrics_listen" has "key 'metrics_listen' of the config" "$TMP/out"
+mkdir -p "$TMP/nohook"
+expect "keys drift: a hook/ with no sources fails, not passes" 1 env HOOK_DIR="$TMP/nohook" python3 "$DRIFT" keys "$MAN5"
+check "keys drift: it says nothing was found" has "no hook/**/*.c found" "$TMP/out"
+expect "options drift: a hook/ with no commands fails" 1 env HOOK_DIR="$TMP/nohook" python3 "$DRIFT" options "$BIN" "$MAN1"
 sed 's/^\.B failure_policy$/.B failure_mode/' "$MAN5" >"$TMP/renamed.5"
 expect "keys drift: a config key renamed in the page is found both ways" 1 python3 "$DRIFT" keys "$TMP/renamed.5"
 check "keys drift: failure_policy missing" has "key 'failure_policy' of the config is not a bold term" "$TMP/out"
@@ -187,9 +191,10 @@ PY
 check "docs/architecture.md names every source file of hook/" python3 - <<'PY'
 import glob, os, sys
 doc = open("docs/architecture.md").read()
-missing = [os.path.basename(f) for f in glob.glob("hook/*.c") if "`%s`" % os.path.basename(f) not in doc]
-print(" ".join(missing), file=sys.stderr)
-sys.exit(1 if missing else 0)
+srcs = glob.glob("hook/**/*.c", recursive=True)
+missing = [os.path.basename(f) for f in srcs if "`%s`" % os.path.basename(f) not in doc]
+print(" ".join(missing) or "no sources found under hook/", file=sys.stderr)
+sys.exit(1 if missing or len(srcs) < 40 else 0)
 PY
 
 # ---- make install puts the man pages where man finds them ---------------------------------------

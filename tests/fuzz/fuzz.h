@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "decide.h"
-#include "image.h"
-#include "opconf.h"
-#include "policy.h"
-#include "record.h"
+#include "core/decide.h"
+#include "core/image.h"
+#include "io/opconf.h"
+#include "core/policy.h"
+#include "core/record.h"
 
 #ifndef FUZZ_POLICY_DIR
 #define FUZZ_POLICY_DIR "policy"    /* the unit tests run from the repository root */

@@ -6,7 +6,7 @@
  * openstacksdk parses them (ydoc's OPENSTACK flavour: anchors, aliases,
  * merge keys, their expansion bounded), so the seeds have those too. */
 #include "fuzz.h"
-#include "clouds.h"
+#include "io/clouds.h"
 
 extern char **environ;
 

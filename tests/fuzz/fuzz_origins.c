@@ -5,8 +5,8 @@
  * prefix, 40-hex uppercase keys, signature and keys together), and a
  * match leads into the image_source's own directory under the origin. */
 #include "fuzz.h"
-#include "origins.h"
-#include "util.h"
+#include "core/origins.h"
+#include "core/util.h"
 
 #include <strings.h>
 

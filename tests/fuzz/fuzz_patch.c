@@ -4,7 +4,7 @@
  * proxy sends on must mean the same to the same engine. The first
  * byte picks the media type and the image; the rest is the body. */
 #include "fuzz.h"
-#include "patch.h"
+#include "core/patch.h"
 
 static const char *const fpat_bases[] = {
 	("{\"id\":\"11111111-0000-4000-8000-000000000001\",\"name\":\"Ubuntu 24.04\",\"visibility\":\"private\","

@@ -3,7 +3,7 @@
  * decisions on a few fixed images so that fuzzed regexes, release tables
  * and metadata date formats are exercised too. */
 #include "fuzz.h"
-#include "presence.h"
+#include "core/presence.h"
 
 static const char *const fpol_images[] = {
 	("{\"name\":\"Ubuntu 24.04\",\"visibility\":\"public\",\"image_source\":\"https://cloud-images.ubuntu.com/releases/noble/x.img\","

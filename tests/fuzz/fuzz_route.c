@@ -9,8 +9,8 @@
  * mutating image action the proxy passed undecided. Kept header fields
  * are clean and unique, and framing is never ambiguous. */
 #include "fuzz.h"
-#include "hdr.h"
-#include "route.h"
+#include "core/hdr.h"
+#include "core/route.h"
 
 #include <strings.h>
 

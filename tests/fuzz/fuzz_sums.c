@@ -6,7 +6,7 @@
  * length, finds each of its entries, and reads back the same when
  * written out in the other line style. */
 #include "fuzz.h"
-#include "sums.h"
+#include "core/sums.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

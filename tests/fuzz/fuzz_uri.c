@@ -3,7 +3,7 @@
  * %5C, userinfo or fragment, and starts with http:// or https://; a
  * refusal says why. */
 #include "fuzz.h"
-#include "uri.h"
+#include "core/uri.h"
 
 #include <strings.h>
 

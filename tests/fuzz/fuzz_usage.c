@@ -3,7 +3,7 @@
  * network cuts answers anywhere): the same images and the same failure
  * either way, and every image counts without overflow or a reach past it. */
 #include "fuzz.h"
-#include "usage.h"
+#include "core/usage.h"
 
 struct fusage_seen {
 	struct quota_usage u;

@@ -1,5 +1,5 @@
 #include "unit.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * what every refusal says. Each test runs in a fresh temporary directory
  * that is also $HOME and the working directory, with no OS_* variables. */
 #include "unit.h"
-#include "clouds.h"
+#include "io/clouds.h"
 
 #include <ftw.h>
 #include <limits.h>

@@ -2,7 +2,7 @@
  * proxy's service keys, with errors that name file:line:col, and one
  * validation for proxy start, --check, SIGHUP, policy lint and check. */
 #include "unit.h"
-#include "config.h"
+#include "io/config.h"
 
 #include <limits.h>
 #include <stdio.h>

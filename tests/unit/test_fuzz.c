@@ -3,7 +3,7 @@
  * points: `make check` covers them without clang, and a fix that is
  * undone fails here. The targets abort on a broken invariant. */
 #include "unit.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <dirent.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* The record writer: whatever bytes it is given, the output parses as
  * JSON (checked with yajl) and valid UTF-8 comes back unchanged. */
 #include "unit.h"
-#include "jsonw.h"
+#include "core/jsonw.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,8 @@
  * the official test's edge cases, the loader's errors, and decisions. The
  * expected dates were printed by Python's time.strptime + calendar.timegm
  * (the official test's parse_date) for exactly these strings. */
-#include "fleet.h"
-#include "meta.h"
+#include "core/fleet.h"
+#include "core/meta.h"
 #include "unit.h"
 
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* origins: the shipped policy/scs-origins.yaml, every key checked, and
  * the lookup from image_source to the vendor's list, signature and file. */
 #include "unit.h"
-#include "origins.h"
-#include "util.h"
+#include "core/origins.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

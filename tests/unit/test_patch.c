@@ -1,6 +1,6 @@
 /* patch: the image a Glance JSON-patch leaves behind, in both formats. */
 #include "unit.h"
-#include "patch.h"
+#include "core/patch.h"
 
 static json_t *patched(const char *image, const char *body, enum patch_format f, int want_rc)
 {

@@ -4,9 +4,9 @@
  * signer, a tampered list, no signature; and the whole path a list takes:
  * verified, parsed, the image's digest compared. */
 #include "unit.h"
-#include "pgp.h"
-#include "sums.h"
-#include "util.h"
+#include "io/pgp.h"
+#include "core/sums.h"
+#include "core/util.h"
 
 #include <openssl/evp.h>
 #include <pthread.h>

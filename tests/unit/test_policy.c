@@ -1,7 +1,7 @@
 /* Loading: both upstream SCS files, the v2 rules, configs, and every kind
  * of broken file with the file:line:column it must name. */
 #include "unit.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* Which releases the v2 presence rules ask for, by date. */
 #include "unit.h"
-#include "presence.h"
+#include "core/presence.h"
 
 static void expect(const struct policy *p, size_t rule, const char *day, const char *latest, const char *previous)
 {

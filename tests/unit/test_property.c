@@ -1,6 +1,6 @@
 /* Property: for random SCS spec files, random operator configs and random
  * images, decide() agrees with a plain reference implementation of the
- * SCS-0104 v1 semantics written here, independently of hook/decide.c:
+ * SCS-0104 v1 semantics written here, independently of hook/core/decide.c:
  *   - no name_scheme: the name equals the entry's name exactly;
  *   - name_scheme: the regex matches at the start of the name, not
  *     necessarily to its end (Python's re.match). Here: an unanchored

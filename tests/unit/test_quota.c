@@ -1,8 +1,8 @@
 /* quota: limits with units, overrides and exemptions; the decision on
  * usage; the byte cap a streaming upload is cut at. */
 #include "unit.h"
-#include "quota.h"
-#include "projects.h"
+#include "core/quota.h"
+#include "core/projects.h"
 
 #include <limits.h>
 #include <stdio.h>

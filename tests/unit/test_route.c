@@ -2,8 +2,8 @@
  * or passed with a canonical path and query; everything else is refused
  * before Glance is asked. hdr: header hygiene and the allowlist. */
 #include "unit.h"
-#include "hdr.h"
-#include "route.h"
+#include "core/hdr.h"
+#include "core/route.h"
 
 static enum route_kind kind(const char *method, const char *target)
 {

@@ -1,7 +1,7 @@
 /* sums: the vendors' checksum lists in their three line styles, and the
  * hostile lists that must be refused whole. */
 #include "unit.h"
-#include "sums.h"
+#include "core/sums.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * last TAIL_HOLD bytes, the release pushes exactly those, and the digest
  * is that of the whole body (compared with OpenSSL's one-shot digest). */
 #include "unit.h"
-#include "tail.h"
+#include "core/tail.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>

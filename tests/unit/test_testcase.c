@@ -2,8 +2,8 @@
  * the upstream spec files and our v2 rules: the compliance runner matches
  * these names, so a change here breaks certificates. */
 #include "unit.h"
-#include "presence.h"
-#include "testcase.h"
+#include "core/presence.h"
+#include "core/testcase.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* tokens: the cache never answers past a token's expiry or its ttl, and
  * never confuses two tokens. */
 #include "unit.h"
-#include "tokens.h"
+#include "core/tokens.h"
 
 START_TEST(hit_until_ttl_or_expiry)
 {

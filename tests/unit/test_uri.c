@@ -1,6 +1,6 @@
 /* uri: canonical forms (RFC 3986 section 6) and what has none. */
 #include "unit.h"
-#include "uri.h"
+#include "core/uri.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* usage: Glance's image list read as a stream into what a quota decision
  * needs; the reservation marker; how each image counts. */
 #include "unit.h"
-#include "usage.h"
+#include "core/usage.h"
 
 #include <stdio.h>
 #include <stdlib.h>

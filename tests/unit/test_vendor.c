@@ -3,10 +3,10 @@
  * process (libmicrohttpd) that counts the requests, reached through
  * origin.fetch as an operator would configure it. */
 #include "unit.h"
-#include "digest.h"
-#include "record.h"
-#include "util.h"
-#include "vendor.h"
+#include "core/digest.h"
+#include "core/record.h"
+#include "core/util.h"
+#include "io/vendor.h"
 
 #include <microhttpd.h>
 #include <pthread.h>

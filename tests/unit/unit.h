@@ -4,10 +4,10 @@
 
 #include <check.h>
 
-#include "decide.h"
-#include "image.h"
-#include "opconf.h"
-#include "policy.h"
+#include "core/decide.h"
+#include "core/image.h"
+#include "io/opconf.h"
+#include "core/policy.h"
 
 Suite *suite_policy(void);
 Suite *suite_decide(void);

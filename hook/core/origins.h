@@ -1,0 +1,97 @@
+/* origins: the vendors whose image files can be verified (policy file
+ * `origins:`, shipped as policy/scs-origins.yaml) and the operator's
+ * `origin:` config, read with yconf; and the pure lookup from an image's
+ * image_source to the vendor's checksum list, its signature and the file
+ * name to look up there. No I/O: fetching is the caller's job. */
+#ifndef SCS_ORIGINS_H
+#define SCS_ORIGINS_H
+
+#include <stddef.h>
+
+#include "core/sums.h"
+#include "core/yconf.h"
+
+#define ORIGIN_FPR_LEN 40               /* an OpenPGP v4 fingerprint in hex */
+
+struct origin {
+	char *prefix;                   /* https://host/path/ as written (canonical) */
+	char *checksums;                /* list file name, in the image file's directory */
+	enum sums_algo algo;            /* told by the list's name */
+	char *signature;                /* detached signature file name; NULL: unsigned */
+	char (*keys)[ORIGIN_FPR_LEN + 1];       /* accepted signers, uppercase, no spaces */
+	size_t n_keys;
+	const char *file;               /* the origins file (points into policy->files) */
+	unsigned line;
+};
+
+struct origins {
+	struct origin *o;
+	size_t n;
+};
+
+/* Where the hook fetches a vendor's files: a prefix swapped for another
+ * (air-gapped clouds, tests). */
+struct origin_fetch {
+	char *from, *to;
+};
+
+/* The operator config's `origin:`. */
+struct origin_config {
+	char *keyring;                  /* OpenPGP public keys, binary or armored */
+	struct origin_fetch *fetch;
+	size_t n_fetch;
+	long cache_ms;                  /* reuse a verified list this long; 0: not set */
+	/* From the same config's service keys (opconf.c copies them, so that
+	 * the pure judgement and the vendor need no struct config): */
+	int fail_open;                  /* failure_policy: open */
+	long timeout_ms;                /* timeouts.decision; 0: not set */
+};
+
+/* `origins:` of a policy file's top mapping (other top keys refused).
+ * 0, or -1 with y->err; o holds what was read, for origins_free. */
+int origins_load(struct yconf *y, const struct ynode *root, struct origins *o);
+void origins_free(struct origins *o);
+int origin_config_load(struct yconf *y, const struct ynode *n, struct origin_config *c);
+void origin_config_free(struct origin_config *c);
+
+/* What verifying one image_source needs. */
+struct origin_ref {
+	const struct origin *origin;
+	char *list_url;                 /* the file's directory + checksums */
+	char *sig_url;                  /* the file's directory + signature; NULL: unsigned */
+	char *file;                     /* the name to look up in the list */
+};
+
+/* The origin image_source lies under (the scheme and host compared
+ * without case, the path byte for byte): 1 with ref filled, 0 when under
+ * none. -1 with err when it lies under one but names no file the list
+ * could vouch for (a query, a fragment, credentials, percent-encoding,
+ * dot segments, a directory): such an image_source cannot be verified,
+ * so it must not pass as unverified either. */
+int origins_match(const struct origins *o, const char *image_source, struct origin_ref *ref, char *err,
+		  size_t errlen);
+void origin_ref_free(struct origin_ref *ref);
+
+/* What the vendor says about one file (vendor.c fills it in, decide.c
+ * judges it, record.c writes it). */
+enum origin_status {
+	ORIGIN_LISTED,          /* expected digest known, list verified (or unsigned origin) */
+	ORIGIN_UNLISTED,        /* list has no entry for the file  -> origin/unlisted */
+	ORIGIN_SIGNATURE,       /* signature missing/invalid/not by keys -> origin/signature */
+	ORIGIN_UNAVAILABLE,     /* list or signature could not be fetched/parsed -> origin/unavailable */
+};
+
+struct origin_expect {
+	enum origin_status status;
+	enum sums_algo algo;
+	char expected[SUMS_MAX_HEX + 1];        /* lowercase hex; "" unless LISTED */
+	char list_url[1024];                    /* the vendor's URL (not the fetch-mapped one) */
+	char signer[ORIGIN_FPR_LEN + 1];        /* fingerprint, "unsigned" (the origin signs nothing), or "" */
+	char file[256];
+	char why[512];                          /* a sentence when not LISTED */
+};
+
+/* url with a `fetch` prefix swapped (a new string), or a copy of url. */
+char *origin_fetch_url(const struct origin_config *c, const char *url);
+
+#endif

@@ -1,0 +1,139 @@
+/* uri: canonical URIs; see uri.h. */
+#include "core/uri.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int unreserved(int c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+static int hexval(int c)
+{
+	return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
+}
+
+/* Percent-decoding of unreserved characters and upper-case escapes,
+ * refusing what no canonical form may hold. 0, or -1 with why. Room is
+ * checked per byte written, so that every canonical form shorter than
+ * outlen reads back (an escape stays three bytes, a byte stays one). */
+static int unescape(const char *in, char *out, size_t outlen, const char **why)
+{
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+		if (o + 2 > outlen)
+			return *why = "longer than the hook reads", -1;
+		if (*p <= 0x20 || *p >= 0x7f)
+			return *why = "holds a space, a control character or a byte that is not ASCII", -1;
+		if (*p == '\\')
+			return *why = "holds a backslash", -1;
+		if (*p == '#')
+			return *why = "has a fragment", -1;
+		if (*p != '%') {
+			out[o++] = (char)*p;
+			continue;
+		}
+		int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+		if (hi < 0 || lo < 0)
+			return *why = "has a malformed percent escape", -1;
+		int c = hi * 16 + lo;
+		if (c == '/' || c == '\\')
+			return *why = "has an encoded slash or backslash (%2F, %5C)", -1;
+		if (unreserved(c)) {
+			out[o++] = (char)c;
+		} else if (o + 4 > outlen) {
+			return *why = "longer than the hook reads", -1;
+		} else {
+			o += (size_t)snprintf(out + o, outlen - o, "%%%02X", c);
+		}
+		p += 2;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static int printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* A part that must not be there. */
+static int present(CURLU *u, CURLUPart part)
+{
+	char *v = NULL;
+	int has = curl_url_get(u, part, &v, 0) == CURLUE_OK && v;
+	curl_free(v);
+	return has;
+}
+
+static int normalise(CURLU *u, const char **why)
+{
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	int rc = -1;
+
+	if (present(u, CURLUPART_USER) || present(u, CURLUPART_PASSWORD) || present(u, CURLUPART_OPTIONS))
+		*why = "has userinfo (user@ or user:password@)";
+	else if (present(u, CURLUPART_FRAGMENT))
+		*why = "has a fragment";
+	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) || (strcmp(scheme, "http") && strcmp(scheme, "https")))
+		*why = "is not an http or https URL";
+	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) || !*host)
+		*why = "has no host";
+	else if (!printable(host))
+		*why = "has a host that is not printable ASCII (libcurl decodes escapes in host names)";
+	else
+		rc = 0;
+	if (rc == 0) {
+		for (char *h = host; *h; h++)
+			*h = (char)tolower((unsigned char)*h);
+		if (curl_url_set(u, CURLUPART_HOST, host, 0) != CURLUE_OK)
+			rc = -1, *why = "has a host libcurl cannot take";
+	}
+	if (rc == 0 && curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK && port &&
+	    !strcmp(port, strcmp(scheme, "http") ? "443" : "80"))
+		curl_url_set(u, CURLUPART_PORT, NULL, 0);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	return rc;
+}
+
+int uri_canonical(const char *in, char *out, size_t outlen, const char **why)
+{
+	char buf[URI_MAX];
+	char *text = NULL;
+	int rc = -1;
+
+	*why = NULL;
+	if (!in || !*in)
+		return *why = "is empty", -1;
+	if (unescape(in, buf, sizeof(buf), why) < 0)
+		return -1;
+	CURLU *u = curl_url();
+	if (!u)
+		return *why = "could not be parsed (out of memory)", -1;
+	/* curl_url removes dot segments as it parses (RFC 3986 5.2.4) */
+	if (curl_url_set(u, CURLUPART_URL, buf, 0) != CURLUE_OK)
+		*why = "is not a URL libcurl can parse";
+	else if (normalise(u, why) == 0 && curl_url_get(u, CURLUPART_URL, &text, 0) == CURLUE_OK)
+		rc = 0;
+	else if (!*why)
+		*why = "could not be put in canonical form";
+	if (rc == 0 && strlen(text) >= outlen)
+		rc = -1, *why = "longer than the hook reads";
+	else if (rc == 0 && !printable(text))
+		rc = -1, *why = "holds a byte that is not printable ASCII";
+	if (rc == 0)
+		snprintf(out, outlen, "%s", text);
+	curl_free(text);
+	curl_url_cleanup(u);
+	return rc;
+}

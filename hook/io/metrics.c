@@ -1,0 +1,118 @@
+/* metrics: see metrics.h. */
+#include "io/metrics.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Upper bounds of the request duration buckets, in microseconds. */
+static const long long bounds[METRICS_BUCKETS] = { 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
+						    250000, 1000000, 5000000, 30000000 };
+
+void metrics_decision(struct metrics *m, const struct decision *d)
+{
+	atomic_fetch_add(&m->decisions[d->action], 1);
+	for (size_t i = 0; i < d->n; i++)
+		atomic_fetch_add(&m->violations[d->v[i].kind], 1);
+}
+
+void metrics_request(struct metrics *m, long long us)
+{
+	size_t b = 0;
+	while (b < METRICS_BUCKETS && us > bounds[b])
+		b++;
+	atomic_fetch_add(&m->duration[b], 1);
+	atomic_fetch_add(&m->duration_count, 1);
+	atomic_fetch_add(&m->duration_sum_us, (unsigned long long)us);
+}
+
+struct out {
+	char *buf;
+	size_t len, off;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	if (o->off >= o->len)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(o->buf + o->off, o->len - o->off, fmt, ap);
+	va_end(ap);
+	o->off += n > 0 ? (size_t)n : 0;
+}
+
+/* Is kind k the first of its metrics label? Labels show in that order. */
+static int first_of_label(size_t k)
+{
+	for (size_t j = 0; j < k; j++)
+		if (!strcmp(violation_kinds[j].metric, violation_kinds[k].metric))
+			return 0;
+	return 1;
+}
+
+/* The violations counted under kind k's label. */
+static unsigned long long by_label(const struct metrics *m, size_t k)
+{
+	unsigned long long n = 0;
+	for (size_t j = k; j < V_COUNT; j++)
+		if (!strcmp(violation_kinds[j].metric, violation_kinds[k].metric))
+			n += m->violations[j];
+	return n;
+}
+
+static void counter(struct out *o, const char *name, const char *help, unsigned long long v)
+{
+	put(o, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, v);
+}
+
+size_t metrics_render(const struct metrics *m, unsigned long long token_hits, unsigned long long token_misses,
+		      char *buf, size_t len)
+{
+	struct out o = { buf, len, 0 };
+	unsigned long long cum = 0;
+
+	put(&o, "# HELP scs_image_hook_decisions_total Decisions by action.\n"
+		"# TYPE scs_image_hook_decisions_total counter\n");
+	for (int a = 0; a < 3; a++)
+		put(&o, "scs_image_hook_decisions_total{action=\"%s\"} %llu\n", action_name((enum action)a),
+		    (unsigned long long)m->decisions[a]);
+	put(&o, "# HELP scs_image_hook_violations_total Violations found, by rule.\n"
+		"# TYPE scs_image_hook_violations_total counter\n");
+	for (size_t k = 0; k < V_COUNT; k++)
+		if (first_of_label(k))
+			put(&o, "scs_image_hook_violations_total{rule=\"%s\"} %llu\n", violation_kinds[k].metric,
+			    by_label(m, k));
+	put(&o, "# HELP scs_image_hook_request_duration_seconds Time to decide and forward a request "
+		"(to Glance's answer).\n# TYPE scs_image_hook_request_duration_seconds histogram\n");
+	for (int b = 0; b < METRICS_BUCKETS; b++) {
+		cum += m->duration[b];
+		put(&o, "scs_image_hook_request_duration_seconds_bucket{le=\"%g\"} %llu\n", bounds[b] / 1e6, cum);
+	}
+	cum += m->duration[METRICS_BUCKETS];
+	put(&o, "scs_image_hook_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
+	put(&o, "scs_image_hook_request_duration_seconds_sum %.6f\n", (double)m->duration_sum_us / 1e6);
+	put(&o, "scs_image_hook_request_duration_seconds_count %llu\n", (unsigned long long)m->duration_count);
+	counter(&o, "scs_image_hook_upstream_errors_total", "Requests Glance did not answer (502/504).",
+		m->upstream_errors);
+	counter(&o, "scs_image_hook_keystone_errors_total", "Decisions Keystone or Glance could not inform.",
+		m->keystone_errors);
+	counter(&o, "scs_image_hook_token_cache_hits_total", "Token validations answered from the cache.",
+		token_hits);
+	counter(&o, "scs_image_hook_token_cache_misses_total", "Token validations that asked Keystone.",
+		token_misses);
+	counter(&o, "scs_image_hook_policy_reloads_total", "Policy reloads that took effect (SIGHUP).",
+		m->reloads);
+	counter(&o, "scs_image_hook_policy_reload_failures_total", "Reloads refused: the old policy stays.",
+		m->reload_failures);
+	counter(&o, "scs_image_hook_shed_total", "Connections refused with 503 beyond max_connections.",
+		m->shed);
+	put(&o, "# HELP scs_image_hook_connections Open client connections.\n"
+		"# TYPE scs_image_hook_connections gauge\nscs_image_hook_connections %u\n",
+	    (unsigned)m->connections);
+	put(&o, "# HELP scs_image_hook_requests_in_flight Requests being served.\n"
+		"# TYPE scs_image_hook_requests_in_flight gauge\nscs_image_hook_requests_in_flight %u\n",
+	    (unsigned)m->in_flight);
+	return o.off < len ? o.off : len - 1;
+}

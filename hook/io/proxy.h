@@ -1,0 +1,30 @@
+/* proxy: the admission proxy in front of glance-api. proxy.c serves HTTP
+ * (libmicrohttpd, a thread per connection) and streams to Glance
+ * (upstream.c); admit.c decides the requests that create or change an
+ * image; cmd_proxy.c starts it all. */
+#ifndef SCS_PROXY_H
+#define SCS_PROXY_H
+
+#include <stddef.h>
+
+#include "io/admit.h"
+#include "io/config.h"
+#include "io/metrics.h"
+#include "core/policy.h"
+#include "core/route.h"
+
+#define PROXY_MAX_JSON_BODY (64u << 10)     /* POST/PATCH bodies are buffered up to this */
+
+struct proxy {
+	struct config cfg;
+	const char *config_path;
+	struct admit admit;                 /* the decisions (admit.h) */
+	struct metrics metrics;
+
+	void *daemon, *admin;               /* struct MHD_Daemon * */
+};
+
+int proxy_start(struct proxy *px, char *err, size_t errlen);
+void proxy_stop(struct proxy *px);
+
+#endif
