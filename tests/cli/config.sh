@@ -36,7 +36,7 @@ check "lint names the listener and the upstream" has "; proxy: 127.0.0.1:9393 to
 expect "a good proxy config: proxy --check ok" 0 "$BIN" proxy --check --config "$TMP/good.yaml"
 check "--check says so" has "config and policy are valid"
 
-# The three that lint used to accept and the proxy refused (issue 13).
+# The three that lint used to accept and the proxy refused.
 cfg badport "listen: not-a-port" "upstream: http://127.0.0.1:9292"
 agree badport "2:9: listen must be HOST:PORT with a port from 1 to 65535, not 'not-a-port'"
 cfg banana "listen: 9393" "upstream: http://127.0.0.1:9292" "timeouts: {connect: banana}"

@@ -171,7 +171,7 @@ for o in [{"list": u, "algorithm": "sha256", "expected": "ab" * 32, "actual": "a
     r["origin"] = o
     print(json.dumps(r))
 PY
-records_valid "schema accepts the origin object of issue 16 (verified, mismatch, unavailable)" "$TMP/origins.jsonl"
+records_valid "schema accepts the origin object (verified, mismatch, unavailable)" "$TMP/origins.jsonl"
 
 # ---- README and the links between the documents -----------------------------------------------
 check "README.md is the short entry point (<= 150 lines, $(wc -l <README.md))" test "$(wc -l <README.md)" -le 150

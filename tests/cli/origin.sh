@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # check --data: an image file verified against its vendor's checksum list,
-# as an upload of it would be (issue 16). The vendor is a mirror built by
+# as an upload of it would be. The vendor is a mirror built by
 # tests/origin/mkmirror (real gpg signatures) served on loopback and
 # reached through origin.fetch, as an air-gapped cloud would configure it.
 SUITE=cli-origin

@@ -1,6 +1,6 @@
 """The one list of Glance v2 controller actions that mutate an image in the
 policy's sense: they create an image, or change its name, visibility,
-os_hidden, properties, data or status (issue 13, item 2). Names are
+os_hidden, properties, data or status. Names are
 "<glance.api.v2 module>.<action>", as glance.api.v2.router maps them.
 
 Every request that reaches one of these at Glance must carry a proxy

@@ -219,7 +219,7 @@ def legacy_task():
 
 cases.append(("legacy tasks API import", legacy_task))
 
-# -- closed by construction (issue 13): the route table and header hygiene ---------------------
+# -- closed by construction: the route table and header hygiene ---------------------
 # Each of these must be refused by the proxy itself (expect), and leave
 # Glance as it was (the judge below, or the case's own look at Glance).
 

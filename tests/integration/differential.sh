@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The differential suite (issue 13): requests generated from the edges of
+# The differential suite: requests generated from the edges of
 # Glance's v2 grammar go through the proxy to a capture upstream that
 # parses them with Glance's own stack (tests/differential/capture.py) and
 # records the controller action Glance would run. Every request that

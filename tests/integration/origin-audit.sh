@@ -3,7 +3,7 @@
 # images uploaded around the proxy, straight to Glance with the openstack
 # CLI, some with tampered bytes, judged against a vendor mirror built by
 # tests/origin/mkmirror (real gpg signatures) served on loopback and
-# reached through origin.fetch (issue 16).
+# reached through origin.fetch.
 SUITE=integration-origin-audit
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."

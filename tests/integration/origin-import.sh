@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Origin verification in the Glance import flow (issue 16): the plugin
+# Origin verification in the Glance import flow: the plugin
 # (deploy/glance) hands the staged data to `check --data`, so a
 # glance-direct stage and a web-download whose bytes are not the vendor's
 # file are refused before they reach a store. The vendor is a mirror built

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Origin verification in the proxy (issue 16): uploads and stages of an
+# Origin verification in the proxy: uploads and stages of an
 # image whose image_source names a vendor's file, checked as they stream
 # against the vendor's checksum list from a loopback mirror
 # (tests/origin/mkmirror, reached through origin.fetch), with the real

@@ -96,7 +96,7 @@ START_TEST(errors_name_the_place)
 }
 END_TEST
 
-/* What `policy lint` accepted and the proxy refused (issue 13): every
+/* What `policy lint` accepted and the proxy refused: every
  * reader now refuses it, with the same words and the same place. */
 START_TEST(every_reader_agrees)
 {
