@@ -1,4 +1,4 @@
-/* admit: the proxy's decisions (admit.c): what they share and what each
+/* admit: the proxy's decisions (admit*.c): what they share and what each
  * connection holds for them, the request as admit sees it, the verdict
  * proxy.c carries out, and the policy in use. admit knows nothing of
  * the proxy (struct proxy) that embeds it. */
@@ -111,7 +111,7 @@ int admit(struct admit *ad, struct admit_conn *c, const struct admit_req *r, str
 /* The request admit decided has ended (answered, failed or aborted):
  * give back what its decision holds. */
 void admit_end(struct admit *ad, struct admit_conn *c);
-/* Decide Glance's 2xx answer to a create or patch again (see admit.c).
+/* Decide Glance's 2xx answer to a create or patch again (see admit_recheck.c).
  * unchecked: why the answer could not be read (answer NULL), or NULL. */
 int admit_recheck(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const char *answer, size_t len,
 		  const char *unchecked, struct verdict *v);

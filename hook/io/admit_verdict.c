@@ -1,0 +1,91 @@
+/* admit_verdict: a decision made into what leaves the proxy. The record
+ * in the decision log (one per decision, naming the kinds of violation it
+ * saw), the count on /metrics, and the verdict proxy.c carries out: a
+ * refusal's status and words, or a warning. One place for it, as the
+ * request flow, fair use, origin verification and the rechecks all end
+ * in it. */
+#include "io/admit_int.h"
+#include "io/log.h"
+#include "io/metrics.h"
+#include "core/record.h"
+#include "core/util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+int admit_verdict_refuse(struct verdict *v, int status, const char *fmt, ...)
+{
+	va_list ap;
+	v->status = status;
+	va_start(ap, fmt);
+	vsnprintf(v->message, sizeof(v->message), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+void admit_verdict_summarize(const struct decision *d, const char *id, struct verdict *v)
+{
+	char msg[1024];
+	size_t off = 0, shown = 0;
+
+	off += (size_t)snprintf(v->message, sizeof(v->message), "%s by the image policy: ",
+				d->action == ACTION_DENY ? "Refused" : "Admitted with a warning");
+	for (size_t i = 0; i < d->n && off < sizeof(v->message); i++) {
+		if (d->v[i].exempted)
+			continue;
+		violation_message(&d->v[i], msg, sizeof(msg));
+		off += (size_t)snprintf(v->message + off, sizeof(v->message) - off, "%s%s (%s)",
+					shown++ ? "; " : "", msg, d->v[i].rule);
+	}
+	if (off < sizeof(v->message))
+		snprintf(v->message + off, sizeof(v->message) - off, " [decision %s]", id);
+}
+
+_Static_assert(V_COUNT <= 32, "decided_kinds holds a bit per kind of violation");
+
+unsigned admit_verdict_kinds(const struct decision *d)
+{
+	unsigned k = 0;
+	for (size_t i = 0; i < d->n; i++)
+		k |= 1u << d->v[i].kind;
+	return k;
+}
+
+void admit_verdict_record(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
+			  const struct image *img, const struct decision *d, const char *id, const char *error,
+			  long long t0, struct verdict *v)
+{
+	struct record_ctx rc = { .source = "proxy", .request_id = r->request_id, .method = r->method,
+				 .path = r->target, .who = who, .policy = c->policy,
+				 .latency_us = (long)(mono_us() - t0), .decision_id = id, .error = error,
+				 .origin = c->rec_origin, .origin_actual = c->rec_actual };
+	const char *line;
+	size_t len;
+
+	c->decided_kinds |= admit_verdict_kinds(d);
+	if (recorder_render(c->rec, &rc, img, d, &line, &len) == 0) {
+		dlog_write(ad->log, line, len);
+		v->record = line;
+		v->record_len = len;
+	}
+}
+
+/* Log d, count it, and turn it into the verdict: 403 for the image
+ * policy, 413 when only fair use refuses (Glance's status for quotas). */
+void admit_verdict_conclude(struct admit *ad, struct admit_conn *c, const struct admit_req *r,
+			    const struct caller *who, const struct image *img, const struct decision *d,
+			    enum action policy_action, long long t0, struct verdict *v)
+{
+	char id[37];
+
+	uuid_v4(id);
+	admit_verdict_record(ad, c, r, who, img, d, id, NULL, t0, v);
+	metrics_decision(ad->metrics, d);
+	if (d->action == ACTION_ALLOW)
+		return;
+	admit_verdict_summarize(d, id, v);
+	if (d->action == ACTION_DENY)
+		v->status = policy_action == ACTION_DENY ? 403 : 413;
+	else
+		v->warn = 1;
+}
