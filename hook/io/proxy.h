@@ -1,7 +1,8 @@
 /* proxy: the admission proxy in front of glance-api. proxy.c serves HTTP
- * (libmicrohttpd, a thread per connection) and streams to Glance
- * (upstream.c); admit.c decides the requests that create or change an
- * image; cmd_proxy.c starts it all. */
+ * (libmicrohttpd, a thread per connection); exchange.c carries each
+ * request through and streams it to Glance (upstream.c); admit.c decides
+ * the requests that create or change an image; cmd_proxy.c starts it all.
+ * This is the interface cmd_proxy.c uses; exchange.h is the proxy's own. */
 #ifndef SCS_PROXY_H
 #define SCS_PROXY_H
 
