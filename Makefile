@@ -36,7 +36,7 @@ OBJ    := $(patsubst hook/%.c,$(BUILD)/%.o,$(SRC))
 CORE   := $(basename $(notdir $(wildcard hook/core/*.c)))
 # The unit tests link the core and the adapters they test without services
 # (vendor and http: a loopback mirror in the test process).
-UNIT_ADAPT := clouds config opconf pgp http vendor
+UNIT_ADAPT := clouds clouds_entry config opconf pgp http vendor
 CORE_OBJ := $(filter $(BUILD)/core/%,$(OBJ)) $(addprefix $(BUILD)/io/,$(addsuffix .o,$(UNIT_ADAPT)))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 BIN    := $(BUILD)/scs-image-hook

@@ -11,7 +11,7 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-
                -std=gnu11 $(WARN) -Ihook -D_GNU_SOURCE -DVERSION='"$(VERSION)"' -DSYSCONFDIR='"$(SYSCONFDIR)"' \
                $(shell pkg-config --cflags $(PKGS))
 FUZZ_CORE_OBJ := $(patsubst hook/%.c,$(FUZZ_BUILD)/%.o,$(wildcard hook/core/*.c)) \
-                 $(addprefix $(FUZZ_BUILD)/io/,$(addsuffix .o,clouds config opconf))
+                 $(addprefix $(FUZZ_BUILD)/io/,$(addsuffix .o,clouds clouds_entry config opconf))
 FUZZ_BINS     := $(addprefix $(FUZZ_BUILD)/fuzz_,$(FUZZ_TARGETS))
 
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-clean
