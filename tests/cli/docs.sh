@@ -193,7 +193,7 @@ import glob, os, sys
 doc = open("docs/architecture.md").read()
 srcs = glob.glob("hook/**/*.c", recursive=True)
 missing = [os.path.basename(f) for f in srcs if "`%s`" % os.path.basename(f) not in doc]
-print(" ".join(missing) or "no sources found under hook/", file=sys.stderr)
+print(" ".join(missing) if srcs else "no sources found under hook/", file=sys.stderr)
 sys.exit(1 if missing or len(srcs) < 40 else 0)
 PY
 

@@ -2,11 +2,12 @@
 # The house: every tracked file lies where docs/architecture.md's layout
 # block says files go, no fuzzer output is tracked outside the kept
 # regression inputs, shipped text speaks of the product and not of its
-# issue tracker. Each check is also
+# issue tracker, and no source file is over 700 lines. Each check is also
 # shown to fail on a tree that breaks it.
 SUITE=cli-house
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
+MAX_LINES=700
 
 if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	fail "the tree is a git checkout (these checks read what git tracks)"
@@ -90,5 +91,17 @@ else
 fi
 printf 'fixed in issue 16\nsee Issue #8\nissues 3 and 4\nopenstack-image-manager #1206\n' >"$TMP/issues.txt"
 check "issue numbers: the pattern finds each spelling" test "$(grep -ciE "$ISSUE_RE" "$TMP/issues.txt")" -eq 3
+
+# ---- rooms of a readable size --------------------------------------------------------------------
+big() { awk -v max="$MAX_LINES" 'FNR == 1 && NR > 1 && n > max { print prev " (" n " lines)" }
+	{ n = FNR; prev = FILENAME } END { if (n > max) print prev " (" n " lines)" }' "$@"; }
+mapfile -t sources < <(grep -E '^hook/.*\.[ch]$' "$TMP/tracked")
+check "sources found under hook/" test "${#sources[@]}" -ge 40
+big "${sources[@]}" >"$TMP/out"
+if [ -s "$TMP/out" ]; then fail "no source file over $MAX_LINES lines" "$(tr '\n' ' ' <"$TMP/out")"
+else pass "no source file over $MAX_LINES lines (${#sources[@]} files)"; fi
+seq 701 >"$TMP/long.c"; seq 700 >"$TMP/ok.c"
+big "$TMP/ok.c" "$TMP/long.c" "$TMP/ok.c" >"$TMP/out"
+check "size: a file of 701 lines is found, one of 700 is not" test "$(cat "$TMP/out")" = "$TMP/long.c (701 lines)"
 
 finish
