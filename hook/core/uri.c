@@ -106,7 +106,75 @@ static int normalise(CURLU *u, const char **why)
 	return rc;
 }
 
+/* The bytes a plain URI may hold: in its host, lower-case letters,
+ * digits and hyphens (and dots between labels); in its path, RFC 3986's
+ * unreserved characters. A table, as this runs for every image decided. */
+enum { PLAIN_HOST = 1, PLAIN_PATH = 2 };
+static const unsigned char plain_bytes[256] = {
+	['a' ... 'z'] = PLAIN_HOST | PLAIN_PATH, ['0' ... '9'] = PLAIN_HOST | PLAIN_PATH,
+	['-'] = PLAIN_HOST | PLAIN_PATH, ['A' ... 'Z'] = PLAIN_PATH, ['.'] = PLAIN_PATH, ['_'] = PLAIN_PATH,
+	['~'] = PLAIN_PATH,
+};
+
+static int plain(const char *p, int what)
+{
+	return plain_bytes[(unsigned char)*p] & what;
+}
+
+/* The host of a plain URI: dot-separated labels of plain host bytes, no
+ * label empty or starting or ending with a hyphen, the last starting
+ * with a letter (so libcurl cannot read the host as an IPv4 number and
+ * rewrite it, as it does 127.1). Where the host ends, or NULL. */
+static const char *plain_host(const char *p)
+{
+	const char *label;
+
+	for (;;) {
+		label = p;
+		while (plain(p, PLAIN_HOST))
+			p++;
+		if (p == label || *label == '-' || p[-1] == '-')
+			return NULL;
+		if (*p != '.')
+			break;
+		p++;
+	}
+	return *label >= 'a' && *label <= 'z' ? p : NULL;
+}
+
+/* Deliberately narrow: anything that might need a change (upper case in
+ * the scheme or host, a port, userinfo, an escape, a dot segment, a
+ * query, a trailing dot, an IP address) is left to libcurl. */
+int uri_plain(const char *in)
+{
+	const char *p = !strncmp(in, "https://", 8) ? in + 8 : !strncmp(in, "http://", 7) ? in + 7 : NULL;
+
+	if (!p || !(p = plain_host(p)) || *p != '/')
+		return 0;
+	while (*p == '/') {
+		const char *seg = ++p;
+		while (plain(p, PLAIN_PATH))
+			p++;
+		size_t n = (size_t)(p - seg);
+		if ((n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+			return 0;
+	}
+	return *p == '\0';
+}
+
 int uri_canonical(const char *in, char *out, size_t outlen, const char **why)
+{
+	size_t len = in ? strlen(in) : 0;
+
+	if (in && len < outlen && len < URI_MAX && uri_plain(in)) {
+		*why = NULL;
+		memcpy(out, in, len + 1);
+		return 0;
+	}
+	return uri_canonical_parse(in, out, outlen, why);
+}
+
+int uri_canonical_parse(const char *in, char *out, size_t outlen, const char **why)
 {
 	char buf[URI_MAX];
 	char *text = NULL;

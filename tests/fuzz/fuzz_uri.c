@@ -1,7 +1,9 @@
 /* Fuzz target: the URI normaliser. A canonical form is its own canonical
  * form, holds no dot segment, escape of an unreserved character, %2F,
  * %5C, userinfo or fragment, and starts with http:// or https://; a
- * refusal says why. */
+ * refusal says why. The fast path (uri_plain) never disagrees with
+ * libcurl's (uri_canonical_parse): same verdict, form and reason, at the
+ * full buffer and at the edge of one just too small. */
 #include "fuzz.h"
 #include "core/uri.h"
 
@@ -27,6 +29,21 @@ static void fzuri_check_form(const char *c)
 			FUZZ_CHECK(0, "a dot segment left: %s", c);
 }
 
+/* uri_canonical (fast path first) and uri_canonical_parse, with outlen. */
+static void fzuri_check_fast(const char *in, size_t outlen)
+{
+	char fast[URI_MAX], slow[URI_MAX];
+	const char *fwhy = NULL, *swhy = NULL;
+	int frc = uri_canonical(in, fast, outlen, &fwhy);
+	int src = uri_canonical_parse(in, slow, outlen, &swhy);
+
+	FUZZ_CHECK(frc == src, "fast path %d, libcurl %d (outlen %zu): %s", frc, src, outlen, in);
+	if (frc == 0)
+		FUZZ_CHECK(!strcmp(fast, slow), "fast path %s, libcurl %s: %s", fast, slow, in);
+	else
+		FUZZ_CHECK(fwhy == swhy, "fast path '%s', libcurl '%s': %s", fwhy, swhy, in);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char in[URI_MAX + 16], out[URI_MAX], again[URI_MAX];
@@ -36,13 +53,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size = sizeof(in) - 1;
 	memcpy(in, data, size);
 	in[size] = '\0';
+	if (uri_plain(in))  /* needs no change: libcurl gives it back as it is */
+		FUZZ_CHECK(uri_canonical_parse(in, out, sizeof(out), &why) == 0 && !strcmp(out, in),
+			   "plain but not canonical: %s -> %s", in, why ? why : out);
+	fzuri_check_fast(in, sizeof(out));
+	for (size_t edge = strlen(in); edge && edge <= strlen(in) + 1 && edge <= sizeof(out); edge++)
+		fzuri_check_fast(in, edge);
 	if (uri_canonical(in, out, sizeof(out), &why) < 0) {
 		FUZZ_CHECK(why && *why, "a refusal without a reason");
 		return 0;
 	}
 	fzuri_check_form(out);
-	FUZZ_CHECK(uri_canonical(out, again, sizeof(again), &why) == 0, "the canonical form is refused: %s: %s", out,
-		   why);
+	/* a fixed point for libcurl itself, not only for the fast path */
+	FUZZ_CHECK(uri_canonical_parse(out, again, sizeof(again), &why) == 0, "the canonical form is refused: %s: %s",
+		   out, why);
 	FUZZ_CHECK(!strcmp(out, again), "not idempotent: %s -> %s", out, again);
+	fzuri_check_fast(out, sizeof(again));
 	return 0;
 }

@@ -91,6 +91,99 @@ START_TEST(longest_reads_back)
 }
 END_TEST
 
+/* uri_canonical's fast path (uri_plain) agrees with libcurl's at the
+ * edges: what it takes is its own canonical form, and what needs a
+ * change (or a refusal) is left to libcurl. */
+START_TEST(fast_path_agrees)
+{
+	static const struct {
+		const char *in;
+		int plain;
+	} cases[] = {
+		{ "https://cloud-images.ubuntu.com/releases/noble/release/x.img", 1 },
+		{ "http://h/", 1 },
+		{ "https://a-b.c9.example/x~y_z.-/", 1 },
+		{ "https://h/UPPER/.x/..y/z.", 1 },     /* dots inside a segment are no dot segment */
+		{ "https://1a.example/x", 1 },
+		/* percent-encoding */
+		{ "https://h/%7euser", 0 },
+		{ "https://h/%E2%82%AC", 0 },
+		{ "https://h/a%2fb", 0 },
+		{ "https://a%2eb/x", 0 },
+		/* case */
+		{ "https://H/x", 0 },
+		{ "https://Cloud-Images.Ubuntu.COM/x", 0 },
+		{ "HTTPS://h/x", 0 },
+		/* ports */
+		{ "https://h:443/x", 0 },
+		{ "http://h:80/x", 0 },
+		{ "https://h:8443/x", 0 },
+		{ "https://h:/x", 0 },
+		/* dot segments */
+		{ "https://h/a/../b", 0 },
+		{ "https://h/a/./b", 0 },
+		{ "https://h/a/.", 0 },
+		{ "https://h/a/..", 0 },
+		{ "https://h/..", 0 },
+		/* userinfo */
+		{ "https://u@h/x", 0 },
+		{ "https://u:p@h/x", 0 },
+		/* IP addresses: libcurl rewrites IPv4 numbers */
+		{ "https://[::1]/x", 0 },
+		{ "https://[::1]:443/x", 0 },
+		{ "https://127.1/x", 0 },
+		{ "https://127.0.0.1/x", 0 },
+		{ "https://0x7f.1/x", 0 },
+		{ "https://h.1/x", 0 },
+		/* the host's dots and hyphens */
+		{ "https://h.example./x", 0 },
+		{ "https://a..b/x", 0 },
+		{ "https://.a/x", 0 },
+		{ "https://-a/x", 0 },
+		{ "https://a-/x", 0 },
+		/* what follows the path, or no path */
+		{ "https://h/x?", 0 },
+		{ "https://h/x?a=1", 0 },
+		{ "https://h/x#f", 0 },
+		{ "https://h", 0 },
+		{ "https:/h/x", 0 },
+		{ "https:///h/x", 0 },
+		{ "https://h/a b", 0 },
+		{ "https://h/a\\b", 0 },
+		{ "ftp://h/x", 0 },
+		{ "", 0 },
+	};
+	char fast[URI_MAX], slow[URI_MAX], again[URI_MAX];
+	const char *fwhy, *swhy;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *in = cases[i].in;
+		ck_assert_msg(uri_plain(in) == cases[i].plain, "%s: uri_plain %d", in, !cases[i].plain);
+		int frc = uri_canonical(in, fast, sizeof(fast), &fwhy);
+		int src = uri_canonical_parse(in, slow, sizeof(slow), &swhy);
+		ck_assert_msg(frc == src, "%s: fast path %d, libcurl %d", in, frc, src);
+		if (src < 0) {
+			ck_assert_ptr_eq(fwhy, swhy);
+			continue;
+		}
+		ck_assert_str_eq(fast, slow);
+		if (cases[i].plain)
+			ck_assert_str_eq(slow, in);
+		/* a canonical form stays a fixed point, for libcurl too */
+		ck_assert_int_eq(uri_canonical_parse(slow, again, sizeof(again), &swhy), 0);
+		ck_assert_str_eq(again, slow);
+	}
+	/* a buffer one byte short refuses on both paths, for the same reason */
+	const char *in = cases[0].in;
+	size_t len = strlen(in);
+	ck_assert_int_eq(uri_canonical(in, fast, len, &fwhy), -1);
+	ck_assert_int_eq(uri_canonical_parse(in, slow, len, &swhy), -1);
+	ck_assert_ptr_eq(fwhy, swhy);
+	ck_assert_int_eq(uri_canonical(in, fast, len + 1, &fwhy), 0);
+	ck_assert_str_eq(fast, in);
+}
+END_TEST
+
 Suite *suite_uri(void)
 {
 	Suite *s = suite_create("uri");
@@ -98,6 +191,7 @@ Suite *suite_uri(void)
 	tcase_add_test(tc, canonical_forms);
 	tcase_add_test(tc, refused);
 	tcase_add_test(tc, longest_reads_back);
+	tcase_add_test(tc, fast_path_agrees);
 	suite_add_tcase(s, tc);
 	return s;
 }
