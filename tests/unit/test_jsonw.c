@@ -86,6 +86,36 @@ START_TEST(random_bytes_stay_json)
 }
 END_TEST
 
+/* jw_str scans eight bytes at a time: every byte value at every offset of
+ * plain strings up to three words long is written as it is alone. */
+START_TEST(every_byte_at_every_offset)
+{
+	char in[24], want[256];
+	for (int b = 0; b < 256; b++) {
+		struct jsonw one = { 0 };
+		char c = (char)b;
+		jw_str(&one, &c, 1);                  /* "X": shorter than a word */
+		for (size_t len = 1; len <= sizeof(in); len++)
+			for (size_t at = 0; at < len; at++) {
+				struct jsonw w = { 0 };
+				memset(in, 'a', len);
+				in[at] = c;
+				jw_str(&w, in, len);
+				size_t n = 0;
+				want[n++] = '"';
+				memset(want + n, 'a', at), n += at;
+				memcpy(want + n, one.buf + 1, one.len - 2), n += one.len - 2;
+				memset(want + n, 'a', len - at - 1), n += len - at - 1;
+				want[n++] = '"';
+				ck_assert_msg(w.len == n && !memcmp(w.buf, want, n), "byte %02x at %zu of %zu: %.*s", b, at,
+					      len, (int)w.len, w.buf);
+				jw_free(&w);
+			}
+		jw_free(&one);
+	}
+}
+END_TEST
+
 START_TEST(integers)
 {
 	struct jsonw w = { 0 };
@@ -105,6 +135,7 @@ Suite *suite_jsonw(void)
 	Suite *s = suite_create("jsonw");
 	TCase *tc = tcase_create("escape");
 	tcase_add_test(tc, every_byte);
+	tcase_add_test(tc, every_byte_at_every_offset);
 	tcase_add_test(tc, valid_utf8_unchanged);
 	tcase_add_test(tc, invalid_utf8_replaced);
 	tcase_add_test(tc, random_bytes_stay_json);
