@@ -6,13 +6,16 @@ BUILD      ?= build
 VERSION    := 0.1.0
 
 PKGS      := yajl libpcre2-8 yaml-0.1 libcrypto libcurl jansson libmicrohttpd librnp
+# librnp's headers, not its library: hook/io/pgp.c opens it (dlopen) only
+# in a process that loads a keyring, so the others never load it.
+LINK_PKGS := $(filter-out librnp,$(PKGS))
 TEST_PKGS := check yajl
 CC        ?= cc
 OPT       ?= -O2 -g
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
 CFLAGS    += $(OPT) -std=gnu11 $(WARN) -Ihook -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
              -DSYSCONFDIR='"$(SYSCONFDIR)"' $(shell pkg-config --cflags $(PKGS))
-LDLIBS    += $(shell pkg-config --libs $(PKGS)) -pthread
+LDLIBS    += $(shell pkg-config --libs $(LINK_PKGS)) -ldl -pthread
 
 # hook/ has one folder per layer, and the folder a source lives in is its
 # layer: core (pure: computes on what it is given, no I/O), io (the adapters

@@ -2,6 +2,7 @@
 #include "io/pgp.h"
 #include "core/util.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <rnp/rnp.h>
@@ -12,6 +13,58 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* librnp is opened when a keyring is loaded, not linked: it brings Botan,
+ * libstdc++, json-c, bz2 and more, and loading and relocating them took
+ * nearly half the instructions of a one-image `check`, in every process,
+ * though only one that verifies signatures needs them. Its functions are called through
+ * this table (rnp.ffi_create is rnp_ffi_create), each with the type its
+ * header declares. */
+#define PGP_LIBRARY "librnp.so.0"
+#define RNP_FUNCTIONS(X)                                                                           \
+	X(ffi_create) X(ffi_destroy) X(ffi_set_log_fd) X(input_from_memory) X(input_destroy)       \
+	X(import_keys) X(get_public_key_count) X(result_to_string) X(buffer_destroy) X(key_is_sub) \
+	X(key_get_fprint) X(key_get_primary_fprint) X(key_handle_destroy)                          \
+	X(signature_get_key_fprint) X(signature_get_keyid) X(signature_handle_destroy)             \
+	X(op_verify_detached_create) X(op_verify_execute) X(op_verify_get_signature_count)         \
+	X(op_verify_get_signature_at) X(op_verify_signature_get_status)                            \
+	X(op_verify_signature_get_key) X(op_verify_signature_get_handle) X(op_verify_destroy)
+
+static struct {
+#define RNP_FIELD(f) __typeof__(rnp_##f) *f;
+	RNP_FUNCTIONS(RNP_FIELD)
+#undef RNP_FIELD
+} rnp;
+
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+static char library_error[256];     /* why librnp could not be opened; "" when it was */
+
+static void library_open(void)
+{
+	void *lib = dlopen(PGP_LIBRARY, RTLD_NOW | RTLD_LOCAL);     /* never closed: keyrings live on */
+	const char *missing = NULL;
+
+	if (lib) {
+#define RNP_SYMBOL(f) if (!missing && !(*(void **)&rnp.f = dlsym(lib, "rnp_" #f))) missing = "rnp_" #f;
+		RNP_FUNCTIONS(RNP_SYMBOL)
+#undef RNP_SYMBOL
+	}
+	if (!lib)
+		snprintf(library_error, sizeof(library_error), "%s", dlerror());
+	else if (missing)
+		snprintf(library_error, sizeof(library_error), "it lacks %s", missing);
+}
+
+/* 0 once librnp is open, or -1 with err naming the library. */
+static int library_ready(char *err, size_t errlen)
+{
+	pthread_once(&library_once, library_open);
+	if (!library_error[0])
+		return 0;
+	snprintf(err, errlen, "cannot load %s, which verifies OpenPGP signatures (Debian: librnp0): %s", PGP_LIBRARY,
+		 library_error);
+	return -1;
+}
 
 /* An rnp ffi is not thread-safe: one keyring, one lock. Verifying a list
  * is rare (once per list and cache period), so nothing waits long. */
@@ -44,7 +97,7 @@ void pgp_free(struct pgp *k)
 {
 	if (!k)
 		return;
-	rnp_ffi_destroy(k->ffi);
+	rnp.ffi_destroy(k->ffi);
 	pthread_mutex_destroy(&k->lock);
 	free(k);
 }
@@ -56,34 +109,37 @@ static int import_all(struct pgp *k, const void *keys, size_t len)
 	rnp_input_t in = NULL;
 	int imported = 0;
 
-	if (rnp_input_from_memory(&in, keys, len, false) != RNP_SUCCESS)
+	if (rnp.input_from_memory(&in, keys, len, false) != RNP_SUCCESS)
 		return -1;
 	for (;;) {
-		rnp_result_t rc = rnp_import_keys(k->ffi, in, RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_SINGLE, NULL);
+		rnp_result_t rc = rnp.import_keys(k->ffi, in, RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_SINGLE, NULL);
 		if (rc != RNP_SUCCESS)
 			break;
 		imported++;
 	}
-	rnp_input_destroy(in);
+	rnp.input_destroy(in);
 	return imported;
 }
 
 struct pgp *pgp_load_mem(const char *name, const void *keys, size_t len, char *err, size_t errlen)
 {
+	if (library_ready(err, errlen) < 0)
+		return NULL;
+
 	struct pgp *k = xcalloc(1, sizeof(*k));
 	size_t count = 0;
 	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
 	pthread_mutex_init(&k->lock, NULL);
 	/* rnp's own complaints go nowhere: what failed is in our messages */
-	if (rnp_ffi_create(&k->ffi, "GPG", "GPG") != RNP_SUCCESS || devnull < 0 ||
-	    rnp_ffi_set_log_fd(k->ffi, devnull) != RNP_SUCCESS) {
+	if (rnp.ffi_create(&k->ffi, "GPG", "GPG") != RNP_SUCCESS || devnull < 0 ||
+	    rnp.ffi_set_log_fd(k->ffi, devnull) != RNP_SUCCESS) {
 		if (devnull >= 0)
 			close(devnull);
 		say(err, errlen, "%s: cannot set up librnp", name);
 		goto fail;
 	}
-	if (import_all(k, keys, len) < 0 || rnp_get_public_key_count(k->ffi, &count) != RNP_SUCCESS || !count) {
+	if (import_all(k, keys, len) < 0 || rnp.get_public_key_count(k->ffi, &count) != RNP_SUCCESS || !count) {
 		say(err, errlen, "%s: no OpenPGP public keys in it (binary or armored)", name);
 		goto fail;
 	}
@@ -112,17 +168,17 @@ static int signer(rnp_op_verify_signature_t sig, char fpr[PGP_FPR_LEN + 1])
 	bool sub = false;
 	int rc = -1;
 
-	if (rnp_op_verify_signature_get_key(sig, &key) != RNP_SUCCESS || !key ||
-	    rnp_key_is_sub(key, &sub) != RNP_SUCCESS)
+	if (rnp.op_verify_signature_get_key(sig, &key) != RNP_SUCCESS || !key ||
+	    rnp.key_is_sub(key, &sub) != RNP_SUCCESS)
 		goto out;
-	if ((sub ? rnp_key_get_primary_fprint(key, &hex) : rnp_key_get_fprint(key, &hex)) != RNP_SUCCESS || !hex ||
+	if ((sub ? rnp.key_get_primary_fprint(key, &hex) : rnp.key_get_fprint(key, &hex)) != RNP_SUCCESS || !hex ||
 	    strlen(hex) != PGP_FPR_LEN)
 		goto out;
 	memcpy(fpr, hex, PGP_FPR_LEN + 1);
 	rc = 0;
 out:
-	rnp_buffer_destroy(hex);
-	rnp_key_handle_destroy(key);
+	rnp.buffer_destroy(hex);
+	rnp.key_handle_destroy(key);
 	return rc;
 }
 
@@ -133,12 +189,12 @@ static void issuer(rnp_op_verify_signature_t sig, char *out, size_t outlen)
 	char *id = NULL;
 
 	snprintf(out, outlen, "an unnamed key");
-	if (rnp_op_verify_signature_get_handle(sig, &h) == RNP_SUCCESS &&
-	    (rnp_signature_get_key_fprint(h, &id) == RNP_SUCCESS || rnp_signature_get_keyid(h, &id) == RNP_SUCCESS) &&
+	if (rnp.op_verify_signature_get_handle(sig, &h) == RNP_SUCCESS &&
+	    (rnp.signature_get_key_fprint(h, &id) == RNP_SUCCESS || rnp.signature_get_keyid(h, &id) == RNP_SUCCESS) &&
 	    id && *id)
 		snprintf(out, outlen, "key %s", id);
-	rnp_buffer_destroy(id);
-	rnp_signature_handle_destroy(h);
+	rnp.buffer_destroy(id);
+	rnp.signature_handle_destroy(h);
 }
 
 static int accepted(const char *fpr, const char (*accept)[PGP_FPR_LEN + 1], size_t n_accept)
@@ -160,7 +216,7 @@ static const int rank[] = { [PGP_OK] = 4, [PGP_MISSING] = 0, [PGP_UNKNOWN_KEY] =
 static enum pgp_result judge(rnp_op_verify_signature_t sig, const char (*accept)[PGP_FPR_LEN + 1], size_t n_accept,
 			     char fpr[PGP_FPR_LEN + 1], char *msg, size_t msglen)
 {
-	rnp_result_t status = rnp_op_verify_signature_get_status(sig);
+	rnp_result_t status = rnp.op_verify_signature_get_status(sig);
 	char who[128];
 
 	if (status == RNP_ERROR_KEY_NOT_FOUND) {
@@ -169,7 +225,7 @@ static enum pgp_result judge(rnp_op_verify_signature_t sig, const char (*accept)
 		return PGP_UNKNOWN_KEY;
 	}
 	if (status != RNP_SUCCESS) {
-		say(msg, msglen, "the signature does not hold for the data (invalid: %s)", rnp_result_to_string(status));
+		say(msg, msglen, "the signature does not hold for the data (invalid: %s)", rnp.result_to_string(status));
 		return PGP_INVALID;
 	}
 	if (signer(sig, fpr) < 0) {
@@ -193,14 +249,14 @@ static enum pgp_result verify_locked(struct pgp *k, rnp_input_t data, rnp_input_
 	char msg[256], cand[PGP_FPR_LEN + 1];
 
 	say(err, errlen, "not an OpenPGP signature (invalid)");
-	if (rnp_op_verify_detached_create(&op, k->ffi, data, sigs) != RNP_SUCCESS)
+	if (rnp.op_verify_detached_create(&op, k->ffi, data, sigs) != RNP_SUCCESS)
 		return PGP_INVALID;
-	rnp_op_verify_execute(op);      /* the verdicts are per signature, below */
-	if (rnp_op_verify_get_signature_count(op, &n) != RNP_SUCCESS)
+	rnp.op_verify_execute(op);      /* the verdicts are per signature, below */
+	if (rnp.op_verify_get_signature_count(op, &n) != RNP_SUCCESS)
 		n = 0;
 	for (size_t i = 0; i < n; i++) {
 		rnp_op_verify_signature_t sig = NULL;
-		if (rnp_op_verify_get_signature_at(op, i, &sig) != RNP_SUCCESS)
+		if (rnp.op_verify_get_signature_at(op, i, &sig) != RNP_SUCCESS)
 			continue;
 		enum pgp_result r = judge(sig, accept, n_accept, cand, msg, sizeof(msg));
 		if (r == PGP_OK) {
@@ -213,7 +269,7 @@ static enum pgp_result verify_locked(struct pgp *k, rnp_input_t data, rnp_input_
 			say(err, errlen, "%s", msg);
 		}
 	}
-	rnp_op_verify_destroy(op);
+	rnp.op_verify_destroy(op);
 	if (worst == PGP_OK)
 		err[0] = '\0';
 	return worst == PGP_MISSING ? PGP_INVALID : worst;  /* nothing in it was a signature */
@@ -232,15 +288,15 @@ enum pgp_result pgp_verify(struct pgp *k, const void *data, size_t len, const vo
 		return PGP_MISSING;
 	}
 	/* rnp reads the buffers in place; an empty list is still data */
-	if (rnp_input_from_memory(&din, len ? data : (const void *)"", len, false) != RNP_SUCCESS ||
-	    rnp_input_from_memory(&sin, sig, sig_len, false) != RNP_SUCCESS) {
+	if (rnp.input_from_memory(&din, len ? data : (const void *)"", len, false) != RNP_SUCCESS ||
+	    rnp.input_from_memory(&sin, sig, sig_len, false) != RNP_SUCCESS) {
 		say(err, errlen, "out of memory");
 	} else {
 		pthread_mutex_lock(&k->lock);
 		r = verify_locked(k, din, sin, accept, n_accept, fpr, err, errlen);
 		pthread_mutex_unlock(&k->lock);
 	}
-	rnp_input_destroy(din);
-	rnp_input_destroy(sin);
+	rnp.input_destroy(din);
+	rnp.input_destroy(sin);
 	return r;
 }

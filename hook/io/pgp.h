@@ -1,7 +1,9 @@
 /* pgp: detached OpenPGP signatures over vendors' checksum lists, checked
  * in-process with librnp against a keyring loaded once (docs/origin.md
- * says why librnp and not GPGME). Adapter: reads the keyring file; the
- * signature and the data come from the caller. */
+ * says why librnp and not GPGME). librnp is opened (dlopen) by the first
+ * keyring loaded, so a process that loads none never loads it. Adapter:
+ * reads the keyring file; the signature and the data come from the
+ * caller. */
 #ifndef SCS_PGP_H
 #define SCS_PGP_H
 
@@ -12,7 +14,8 @@
 struct pgp;
 
 /* Public keys, binary or armored (several armored blocks may follow
- * each other). NULL with err naming the file when it holds none. */
+ * each other). NULL with err naming the file when it holds none, or
+ * naming librnp when it cannot be opened. */
 struct pgp *pgp_load(const char *path, char *err, size_t errlen);
 struct pgp *pgp_load_mem(const char *name, const void *keys, size_t len, char *err, size_t errlen);
 void pgp_free(struct pgp *k);
