@@ -117,15 +117,20 @@ const char *image_scalar(const struct image *img, const char *key, enum prop_typ
 /* The fields the core relies on, found in one pass over the properties. */
 enum field { F_ID, F_NAME, F_OWNER, F_SOURCE, F_DISTRO, F_VERSION, F_PURPOSE, F_VISIBILITY,
 	     F_HIDDEN, F_COUNT };
-static const char *const field_names[F_COUNT] = {
-	"id", "name", "owner", "image_source", "os_distro", "os_version", "os_purpose",
-	"visibility", "os_hidden",
+#define FIELD(s) { s, sizeof(s) - 1 }
+static const struct {
+	const char *name;
+	size_t len;             /* known, not measured: every key of every image is looked up */
+} fields[F_COUNT] = {
+	FIELD("id"), FIELD("name"), FIELD("owner"), FIELD("image_source"), FIELD("os_distro"),
+	FIELD("os_version"), FIELD("os_purpose"), FIELD("visibility"), FIELD("os_hidden"),
 };
+#undef FIELD
 
 static int field_of(const char *key, size_t len)
 {
 	for (int f = 0; f < F_COUNT; f++)
-		if (strlen(field_names[f]) == len && !memcmp(field_names[f], key, len))
+		if (fields[f].len == len && !memcmp(fields[f].name, key, len))
 			return f;
 	return -1;
 }
@@ -141,13 +146,13 @@ static int string_field(const struct image *img, const struct prop *const at[2],
 	*out = NULL;
 	if (at[0] && at[1] && !same_value(img, at[0], at[1])) {
 		snprintf(err, errlen, "field '%s' appears at the top and under 'properties' with different values",
-			 field_names[f]);
+			 fields[f].name);
 		return -1;
 	}
 	if (!p || p->type == PROP_NULL || f == F_HIDDEN)
 		return 0;
 	if (p->type != PROP_STRING) {
-		snprintf(err, errlen, "field '%s' must be a string", field_names[f]);
+		snprintf(err, errlen, "field '%s' must be a string", fields[f].name);
 		return -1;
 	}
 	*out = arena_str(img, p->val);
