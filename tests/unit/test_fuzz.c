@@ -55,6 +55,11 @@
 #include "../fuzz/fuzz_origins.c"
 #undef LLVMFuzzerInitialize
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerInitialize fuzz_proof_init
+#define LLVMFuzzerTestOneInput fuzz_proof_one
+#include "../fuzz/fuzz_proof.c"
+#undef LLVMFuzzerInitialize
+#undef LLVMFuzzerTestOneInput
 
 struct target {
 	const char *name;
@@ -72,6 +77,7 @@ static const struct target targets[] = {
 	{ "route", fuzz_route_init, fuzz_route_one },
 	{ "sums", fuzz_sums_init, fuzz_sums_one },
 	{ "origins", fuzz_origins_init, fuzz_origins_one },
+	{ "proof", fuzz_proof_init, fuzz_proof_one },
 };
 
 /* Run every file of dir through t; the number run (0 when dir is absent). */
