@@ -1,5 +1,6 @@
 /* origins: vendors as data and where an image_source leads; see origins.h. */
 #include "core/origins.h"
+#include "core/uri.h"
 #include "core/util.h"
 
 #include <ctype.h>
@@ -249,19 +250,39 @@ static char *join(const char *dir, size_t dir_len, const char *file)
 	return s;
 }
 
+/* The origin whose prefix place lies under, the most specific one. */
+static const struct origin *origin_of(const struct origins *o, const char *place)
+{
+	const struct origin *best = NULL;
+
+	for (size_t i = 0; i < o->n; i++)
+		if (under(o->o[i].prefix, place) && (!best || strlen(o->o[i].prefix) > strlen(best->prefix)))
+			best = &o->o[i];
+	return best;
+}
+
 int origins_match(const struct origins *o, const char *image_source, struct origin_ref *ref, char *err,
 		  size_t errlen)
 {
-	const struct origin *best = NULL;
-	char scheme[8];
+	char scheme[8], form[URI_MAX];
 	const char *why;
 
 	memset(ref, 0, sizeof(*ref));
-	for (size_t i = 0; i < o->n; i++)       /* the most specific prefix wins */
-		if (under(o->o[i].prefix, image_source) && (!best || strlen(o->o[i].prefix) > strlen(best->prefix)))
-			best = &o->o[i];
+	/* Where image_source points, whatever its spelling (port, userinfo,
+	 * case, trailing dot, escapes, http): a vendor's file spelled another
+	 * way is under the vendor's origin, and must be spelled its way. A
+	 * string that is no URL is judged as written. */
+	int formed = uri_origin_form(image_source, form, sizeof(form)) == 0;
+	const struct origin *best = origin_of(o, formed ? form : image_source);
+	if (!best && formed)
+		best = origin_of(o, image_source);
 	if (!best)
 		return 0;
+	if (formed && strcmp(form, image_source)) {
+		snprintf(err, errlen, "image_source lies under the origin '%s' but is not written as the vendor names the "
+			 "file: write it '%s' (it is '%s')", best->prefix, form, image_source);
+		return -1;
+	}
 	if (url_plain(image_source, scheme, &why) < 0)
 		return refuse(err, errlen, image_source, best, why);
 	const char *path = image_source + path_at(image_source);

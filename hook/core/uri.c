@@ -205,3 +205,66 @@ int uri_canonical_parse(const char *in, char *out, size_t outlen, const char **w
 	curl_url_cleanup(u);
 	return rc;
 }
+
+/* The path of u with its unreserved escapes decoded and others in upper
+ * case (as unescape, but a backslash or %2F stays what it is: the form
+ * only says where a URL points, it refuses nothing). */
+static int path_decoded(const char *path, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		int hi = *p == '%' ? hexval(p[1]) : -1, lo = hi < 0 ? -1 : hexval(p[2]);
+		if (o + 4 > outlen)
+			return -1;
+		if (hi < 0 || lo < 0) {
+			out[o++] = (char)*p;
+		} else if (unreserved(hi * 16 + lo)) {
+			out[o++] = (char)(hi * 16 + lo);
+			p += 2;
+		} else {
+			o += (size_t)snprintf(out + o, outlen - o, "%%%02X", hi * 16 + lo);
+			p += 2;
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int uri_origin_form(const char *in, char *out, size_t outlen)
+{
+	char *scheme = NULL, *host = NULL, *path = NULL, *text = NULL;
+	char decoded[URI_MAX], again[URI_MAX + 300];
+	CURLU *u = curl_url(), *v = curl_url();
+	int rc = -1;
+
+	if (!u || !v || !in || curl_url_set(u, CURLUPART_URL, in, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") && strcmp(scheme, "https")) ||
+	    curl_url_get(u, CURLUPART_HOST, &host, CURLU_URLDECODE) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK || path_decoded(path, decoded, sizeof(decoded)) < 0)
+		goto out;
+	size_t n = strlen(host);
+	while (n > 1 && host[n - 1] == '.')
+		host[--n] = '\0';
+	for (char *h = host; *h; h++)
+		*h = (char)tolower((unsigned char)*h);
+	if (!printable(host) || strpbrk(host, "/?#@\\") || (host[0] != '[' && strchr(host, ':')) ||
+	    (size_t)snprintf(again, sizeof(again), "https://%s%s",
+										host, decoded) >= sizeof(again))
+		goto out;
+	/* parsed again: the dot segments the decoding uncovered are removed */
+	if (curl_url_set(v, CURLUPART_URL, again, 0) != CURLUE_OK ||
+	    curl_url_get(v, CURLUPART_URL, &text, 0) != CURLUE_OK || strlen(text) >= outlen)
+		goto out;
+	snprintf(out, outlen, "%s", text);
+	rc = 0;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(path);
+	curl_free(text);
+	curl_url_cleanup(u);
+	curl_url_cleanup(v);
+	return rc;
+}

@@ -34,4 +34,14 @@ int uri_canonical_parse(const char *in, char *out, size_t outlen, const char **w
  * rule can change without it; fuzz_uri says if it ever disagrees. */
 int uri_plain(const char *in);
 
+/* Where a URL points, whatever its spelling: the one form in which an
+ * image_source is compared with a vendor's prefix, so that no spelling of
+ * a vendor's file lies "under no origin". https for http and https alike,
+ * the host decoded, in lower case and without a trailing dot, no
+ * userinfo, no port, no query, no fragment, unreserved characters of the
+ * path decoded (other escapes in upper case) and its dot segments
+ * removed. A URL already in this form is its own form. 0 with out, or -1
+ * when in is not an http(s) URL (or its form does not fit outlen). */
+int uri_origin_form(const char *in, char *out, size_t outlen);
+
 #endif

@@ -33,6 +33,7 @@ Suite *suite_testcase(void);
 Suite *suite_tail(void);
 Suite *suite_vendor(void);
 Suite *suite_proof(void);
+Suite *suite_present(void);
 
 /* Upstream SCS files (their byte-identical copies in policy/) and our own policy files. */
 const char *upstream(const char *file);
