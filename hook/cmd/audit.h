@@ -54,9 +54,12 @@ struct audit {
 	size_t n_keys, cap_keys;
 	/* --verify-origin */
 	int verify, download;
+	const char *image;                  /* --image: verify that one image */
+	int record;                         /* --record, --image: write the record of a match */
+	int trust_records;                  /* origin.trust_records: a record that holds is believed */
 	struct vendor *vendor;
 	struct glance *glance;              /* while listing: --download reads data through it */
-	size_t origin_checked, origin_verified, origin_failed;
+	size_t origin_checked, origin_verified, origin_failed, origin_by_record, origin_recorded;
 	struct unverified *unverified;
 	size_t n_unverified, cap_unverified;
 	char err[512];

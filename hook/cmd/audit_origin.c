@@ -5,48 +5,20 @@
  * reads image data (--download) and fetches the vendors' lists. */
 #include "cmd/audit.h"
 #include "cmd/cli.h"
-#include "core/digest.h"
+#include "core/proof.h"
 #include "io/glance.h"
 #include "io/vendor.h"
+#include "io/verify.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
-struct download {
-	struct audit *a;
-	struct digest *dg;
-	const char *id;
-	unsigned long long bytes;
-};
-
-static int hash_chunk(const char *data, size_t len, void *ctx)
+static void progress(const char *id, unsigned long long bytes, void *ctx)
 {
-	struct download *dl = ctx;
-	digest_update(dl->dg, data, len);
-	if (dl->a->progress && (dl->bytes >> 26) != ((dl->bytes + len) >> 26))
-		fprintf(stderr, "\raudit: reading image %s: %llu MiB", dl->id, (dl->bytes + len) >> 20);
-	dl->bytes += len;
-	return 0;
-}
-
-/* The digest of an image's data as Glance serves it. 0, or -1 with why. */
-static int download_digest(struct audit *a, const char *id, enum sums_algo algo, char hex[SUMS_MAX_HEX + 1],
-			   char *why, size_t whylen)
-{
-	struct download dl = { a, digest_new(algo), id, 0 };
-	int rc = -1;
-
-	if (strspn(id, "0123456789abcdefABCDEF-") != strlen(id))
-		snprintf(why, whylen, "Glance gave the image id '%.64s', which is no UUID", id);
-	else if ((rc = glance_download(a->glance, id, hash_chunk, &dl, why, whylen)) > 0)
-		snprintf(why, whylen, "Glance holds no data for it");
-	if (a->progress && dl.bytes >= (1u << 26))
-		fputc('\n', stderr);
-	digest_hex(dl.dg, hex);
-	digest_free(dl.dg);
-	return rc == 0 ? 0 : -1;
+	(void)ctx;
+	fprintf(stderr, "\raudit: reading image %s: %llu MiB", id, bytes >> 20);
 }
 
 static void not_verified(struct audit *a, const struct image *img, const char *fmt, ...)
@@ -64,37 +36,50 @@ static void not_verified(struct audit *a, const struct image *img, const char *f
 	a->unverified[a->n_unverified++] = (struct unverified){ audit_dup(img->id), audit_dup(img->name), xstrdup(why) };
 }
 
-/* The bytes Glance holds, as far as they can be known: its own digest
- * when it is the vendor's algorithm, else (--download) the data read
- * back. NULL when not known (then it says why). */
+/* The bytes Glance holds, as far as they can be known: a verification
+ * record that holds, where the operator says records are protected; else
+ * Glance's own digest when it is the vendor's algorithm, or (--download,
+ * --image) the data read back (verify.c, the proxy's engine). NULL when
+ * not known (then it says why). A match is recorded under --image. */
 static const char *stored_digest(struct audit *a, const struct image *img, const struct origin_expect *e,
 				 char hex[SUMS_MAX_HEX + 1])
 {
-	const char *algo = image_prop(img, "os_hash_algo"), *value = image_prop(img, "os_hash_value");
-	const char *status = image_prop(img, "status"), *want = sums_algo_name(e->algo);
-	char why[512];
+	const char *algo = image_prop(img, "os_hash_algo"), *status = image_prop(img, "status");
+	const char *want = sums_algo_name(e->algo);
+	struct verify_bound bound = { .progress = a->progress ? progress : NULL };
+	struct verify res;
+	struct proof p;
+	char err[1024];
 
-	if (status && strcmp(status, "active")) {
+	if (status && strcmp(status, "active") && strcmp(status, "deactivated")) {
 		not_verified(a, img, "the image is %s: Glance holds no data to compare", status);
 		return NULL;
 	}
-	if (algo && value && !strcmp(algo, want) && strlen(value) == sums_hex_len(e->algo)) {
-		size_t i;
-		for (i = 0; value[i]; i++)
-			hex[i] = (char)tolower((unsigned char)value[i]);
-		hex[i] = '\0';
-		return hex;
+	if (a->trust_records && proof_of(img, &p, err, sizeof(err)) == 1 && !proof_mismatch(&p, img, img->image_source) &&
+	    p.algo == e->algo) {
+		a->origin_by_record++;
+		return strcpy(hex, p.digest);
 	}
-	if (!a->download) {
+	if (!(algo && !strcmp(algo, want)) && !a->download) {
 		not_verified(a, img, "Glance's os_hash_algo is %s, the vendor's list %s: --download reads the data "
 			     "to compare", algo ? algo : "not set", want);
 		return NULL;
 	}
-	if (download_digest(a, img->id ? img->id : "", e->algo, hex, why, sizeof(why)) < 0) {
-		not_verified(a, img, "cannot read its data: %s", why);
+	verify_held(a->glance, img, e, &bound, &res);
+	if (res.read_back && a->progress && res.bytes >= (1u << 26))
+		fputc('\n', stderr);
+	if (res.outcome != VERIFY_MATCH && res.outcome != VERIFY_MISMATCH) {
+		not_verified(a, img, "%s", res.why);
 		return NULL;
 	}
-	return hex;
+	if (res.outcome == VERIFY_MATCH && a->record) {
+		if (verify_record(a->glance, img, e, (long long)time(NULL), err, sizeof(err)) < 0)
+			not_verified(a, img, "its data is the vendor's, but the verification record was not written: %s",
+				     err);
+		else
+			a->origin_recorded++;
+	}
+	return strcpy(hex, res.actual);
 }
 
 void audit_origin_verify(struct audit *a, const struct image *img, const struct caller *who, struct decision *d,

@@ -122,9 +122,11 @@ static void report_origin_text(const struct audit *a)
 		print_safe(stdout, u->why, 600);
 		putchar('\n');
 	}
-	printf("\norigin: %zu image%s under an origin: %zu verified, %zu failing origin rules, %zu not verified\n",
-	       a->origin_checked, a->origin_checked == 1 ? "" : "s", a->origin_verified, a->origin_failed,
-	       a->n_unverified);
+	printf("\norigin: %zu image%s under an origin: %zu verified (%zu by a verification record), %zu failing origin "
+	       "rules, %zu not verified\n", a->origin_checked, a->origin_checked == 1 ? "" : "s", a->origin_verified,
+	       a->origin_by_record, a->origin_failed, a->n_unverified);
+	if (a->record)
+		printf("origin: %zu verification record%s written\n", a->origin_recorded, a->origin_recorded == 1 ? "" : "s");
 }
 
 static void report_origin_json(const struct audit *a, struct jsonw *w)
@@ -133,6 +135,8 @@ static void report_origin_json(const struct audit *a, struct jsonw *w)
 	jw_int(w, (long long)a->origin_checked);
 	jw_lit(w, ",\"verified\":");
 	jw_int(w, (long long)a->origin_verified);
+	jw_lit(w, ",\"by_record\":");
+	jw_int(w, (long long)a->origin_by_record);
 	jw_lit(w, ",\"failed\":");
 	jw_int(w, (long long)a->origin_failed);
 	jw_lit(w, ",\"not_verified\":[");

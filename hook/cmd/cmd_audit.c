@@ -25,7 +25,8 @@
 static const char audit_usage[] =
 "usage: scs-image-hook audit [--os-cloud NAME] [--config FILE | --policy FILE...]\n"
 "                            [--format text|json|scs] [--now DATE] [--all-visibilities]\n"
-"                            [--verify-origin [--download]] [TESTCASE...]\n"
+"                            [--verify-origin [--download] [--record]] [TESTCASE...]\n"
+"       scs-image-hook audit --verify-origin --image ID [--os-cloud NAME] [--config FILE]\n"
 "\n"
 "List every public and community image of a cloud (hidden ones too, reported\n"
 "apart) and report each image whose image_source or properties violate the\n"
@@ -49,6 +50,16 @@ static const char audit_usage[] =
 "      --download        with --verify-origin: where the algorithms differ, read\n"
 "                        the image data from Glance and hash it (progress on a\n"
 "                        terminal); without, such images are listed as not verified\n"
+"      --record          with --verify-origin: write the verification record of\n"
+"                        every image found to be its vendor's file (the\n"
+"                        credentials need Glance's admin role): what the\n"
+"                        proxy then takes without reading the data again\n"
+"      --image ID        with --verify-origin: verify that one image, reading its\n"
+"                        data back without a bound, and on a match write its\n"
+"                        verification record (the hook's credentials: admin);\n"
+"                        what the proxy asks for when a read-back is over\n"
+"                        origin.readback. Exit 0 verified, 1 not the vendor's\n"
+"                        bytes, 2 not verified (why on stderr)\n"
 "  -h, --help            show this help\n"
 "\n"
 "With --format scs, the TESTCASEs named (scs-0104-source-ubuntu-2404, ...) are\n"
@@ -194,6 +205,25 @@ static int list_all(struct audit *a, struct glance *g)
 	return 0;
 }
 
+/* --image: that one image, as Glance holds it. */
+static int get_one(struct audit *a, struct glance *g)
+{
+	struct http_resp resp = { 0 };
+	char why[256];
+	int rc = -1;
+
+	if (glance_get(g, a->image, &resp, a->err, sizeof(a->err)) < 0)
+		return -1;
+	if (resp.status != 200) {
+		http_error_text(&resp, why, sizeof(why));
+		snprintf(a->err, sizeof(a->err), "image %.64s: Glance answered HTTP %ld: %s", a->image, resp.status, why);
+	} else {
+		rc = on_image(resp.body, resp.len, a);
+	}
+	http_resp_free(&resp);
+	return rc;
+}
+
 static int connect_and_list(struct audit *a, const char *cloud)
 {
 	struct cloud_auth auth = { 0 };
@@ -215,7 +245,7 @@ static int connect_and_list(struct audit *a, const char *cloud)
 	}
 	glance_init(&g, &http, ep, ks.token);
 	a->glance = &g;
-	rc = list_all(a, &g);
+	rc = a->image ? get_one(a, &g) : list_all(a, &g);
 	a->glance = NULL;
 out:
 	keystone_session_free(&ks);
@@ -295,12 +325,13 @@ static int take_tests(struct audit *a, struct audit_opts *o, int argc, char **ar
 
 static int parse_opts(struct audit *a, struct audit_opts *o, int argc, char **argv)
 {
-	enum { O_CLOUD = 256, O_NOW, O_ALL, O_VERIFY, O_DOWNLOAD };
+	enum { O_CLOUD = 256, O_NOW, O_ALL, O_VERIFY, O_DOWNLOAD, O_IMAGE, O_RECORD };
 	static const struct option longopts[] = {
 		{ "os-cloud", required_argument, NULL, O_CLOUD }, { "config", required_argument, NULL, 'c' },
 		{ "policy", required_argument, NULL, 'p' }, { "format", required_argument, NULL, 'f' },
 		{ "now", required_argument, NULL, O_NOW }, { "all-visibilities", no_argument, NULL, O_ALL },
 		{ "verify-origin", no_argument, NULL, O_VERIFY }, { "download", no_argument, NULL, O_DOWNLOAD },
+		{ "image", required_argument, NULL, O_IMAGE }, { "record", no_argument, NULL, O_RECORD },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	int c;
@@ -314,6 +345,8 @@ static int parse_opts(struct audit *a, struct audit_opts *o, int argc, char **ar
 		case O_ALL: a->all = 1; break;
 		case O_VERIFY: a->verify = 1; break;
 		case O_DOWNLOAD: a->download = 1; break;
+		case O_IMAGE: a->image = optarg; break;
+		case O_RECORD: a->record = 1; break;
 		case 'f':
 			a->format = !strcmp(optarg, "json") ? FMT_JSON : !strcmp(optarg, "scs") ? FMT_SCS :
 				    !strcmp(optarg, "text") ? FMT_TEXT : -1;
@@ -326,16 +359,47 @@ static int parse_opts(struct audit *a, struct audit_opts *o, int argc, char **ar
 		default: fputs(audit_usage, stderr); return -1;
 		}
 	}
-	if (a->download && !a->verify) {
-		cli_error("--download reads image data for --verify-origin only");
+	if ((a->download || a->image || a->record) && !a->verify) {
+		cli_error("--%s is for --verify-origin only", a->image ? "image" : a->record ? "record" : "download");
 		return -1;
 	}
+	if (a->image && (optind < argc || a->all || a->format == FMT_SCS)) {
+		cli_error("--image verifies one image: no TESTCASE, --all-visibilities or --format scs with it");
+		return -1;
+	}
+	a->download |= a->image != NULL;
+	a->record |= a->image != NULL;
 	return take_tests(a, o, argc, argv);
+}
+
+/* --image: what verifying the one image came to; the exit status. */
+static int report_image(const struct audit *a)
+{
+	if (!a->origin_checked) {
+		cli_error("image %s: its image_source lies under no origin of the policy: nothing to verify", a->image);
+		return EXIT_USAGE;
+	}
+	if (a->origin_failed) {
+		for (size_t i = 0; i < a->n_bad; i++)
+			for (size_t k = 0; k < a->bad[i].n; k++)
+				if (!strncmp(a->bad[i].rules[k], "origin/", 7))
+					printf("image %s: %s (%s)\n", a->image, a->bad[i].messages[k], a->bad[i].rules[k]);
+		return EXIT_DENIED;
+	}
+	if (a->n_unverified) {
+		cli_error("image %s: not verified: %s", a->image, a->unverified[0].why);
+		return EXIT_USAGE;
+	}
+	printf("image %s: verified: its data is the vendor's file%s\n", a->image,
+	       a->origin_recorded ? "; the verification record is written" : "");
+	return EXIT_OK;
 }
 
 /* The report in the format asked for; the exit status. */
 static int report(struct audit *a, const struct audit_opts *o, int aborted)
 {
+	if (a->image && !aborted)
+		return report_image(a);
 	struct expectation x[MAX_EXPECT];
 	size_t nx = audit_presence_expectations(a, x, MAX_EXPECT), mm = 0, mr = 0;
 
@@ -372,6 +436,7 @@ int cmd_audit(int argc, char **argv)
 	a.meta_failed = xcalloc(a.policy->n_meta ? a.policy->n_meta : 1, sizeof(*a.meta_failed));
 	a.now = o.now ? (long long)a.today * 86400 : (long long)time(NULL);
 	a.progress = isatty(STDERR_FILENO);
+	a.trust_records = a.policy->origin.trust_records;
 	if (a.verify && audit_origin_start(&a) < 0)
 		goto out;
 	int aborted = connect_and_list(&a, o.cloud) < 0;

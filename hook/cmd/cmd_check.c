@@ -1,5 +1,6 @@
 /* check: decide images given as JSON, for pipelines and the import plugin. */
 #include "cmd/cli.h"
+#include "core/proof.h"
 #include "core/decide.h"
 #include "core/digest.h"
 #include "core/image.h"
@@ -40,6 +41,12 @@ static const char check_usage[] =
 "                        origin (policy origins:), FILE must be the vendor's\n"
 "                        file (rules origin/*, fetched as origin: in the config\n"
 "                        says); the input then holds this one image\n"
+"      --glance-hash ALGO  with --data: Glance's hashing algorithm (sha256 or\n"
+"                        sha512, Glance's hashing_algorithm): FILE is hashed\n"
+"                        with it too, and a verified FILE gets the image's\n"
+"                        verification record in the decision record (origin.\n"
+"                        record), bound to the digest Glance will compute: the\n"
+"                        import plugin writes it onto the image\n"
 "  -q, --quiet           text format: print only denied and warned images\n"
 "  -h, --help            show this help\n"
 "\n"
@@ -55,6 +62,7 @@ struct check_opts {
 	int json, quiet, today;
 	const char *now, *log, *mode, *source, *input;
 	const char *import_method, *uri, *request_id, *data;
+	int glance_hash;            /* --glance-hash: an enum sums_algo, or -1 */
 	char **roles;               /* --roles, split at commas */
 	size_t n_roles, roles_cap;
 	struct caller who;
@@ -77,6 +85,9 @@ struct data_check {
 	struct origin_expect e;
 	char hex[SUMS_MAX_HEX + 1];
 	const char *actual;         /* hex, or NULL when not hashed */
+	char glance_hex[SUMS_MAX_HEX + 1];      /* --glance-hash: the digest Glance will compute */
+	unsigned long long bytes;
+	char proof[PROOF_MAX];      /* the verification record of a verified FILE, or "" */
 };
 
 static int add_roles(struct check_opts *o, const char *list)
@@ -124,7 +135,7 @@ static int check_import(struct check_opts *o)
 static int parse_opts(int argc, char **argv, struct check_opts *o)
 {
 	enum { O_MODE = 256, O_NOW, O_LOG, O_PROJECT, O_USER, O_SOURCE, O_ROLES,
-	       O_IMPORT_METHOD, O_URI, O_REQUEST_ID, O_DATA };
+	       O_IMPORT_METHOD, O_URI, O_REQUEST_ID, O_DATA, O_GLANCE_HASH };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "policy", required_argument, NULL, 'p' },
 		{ "format", required_argument, NULL, 'f' }, { "mode", required_argument, NULL, O_MODE },
@@ -133,12 +144,13 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 		{ "user", required_argument, NULL, O_USER }, { "source", required_argument, NULL, O_SOURCE },
 		{ "roles", required_argument, NULL, O_ROLES }, { "request-id", required_argument, NULL, O_REQUEST_ID },
 		{ "import-method", required_argument, NULL, O_IMPORT_METHOD }, { "uri", required_argument, NULL, O_URI },
-		{ "data", required_argument, NULL, O_DATA },
+		{ "data", required_argument, NULL, O_DATA }, { "glance-hash", required_argument, NULL, O_GLANCE_HASH },
 		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	int c;
 
 	o->source = "check";
+	o->glance_hash = -1;
 	while ((c = getopt_long(argc, argv, "c:p:f:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->pa.config = optarg; break;
@@ -164,6 +176,13 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 		case O_URI: o->uri = optarg; break;
 		case O_REQUEST_ID: o->request_id = optarg; break;
 		case O_DATA: o->data = optarg; break;
+		case O_GLANCE_HASH:
+			o->glance_hash = !strcmp(optarg, "sha256") ? SUMS_SHA256 : !strcmp(optarg, "sha512") ? SUMS_SHA512 : -1;
+			if (o->glance_hash < 0) {
+				cli_error("--glance-hash must be sha256 or sha512, not '%s'", optarg);
+				return -1;
+			}
+			break;
 		case 'q': o->quiet = 1; break;
 		case 'h': fputs(check_usage, stdout); exit(EXIT_OK);
 		default: fputs(check_usage, stderr); return -1;
@@ -181,6 +200,10 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 	}
 	if (check_import(o) < 0)
 		return -1;
+	if (o->glance_hash >= 0 && !o->data) {
+		cli_error("--glance-hash goes with --data");
+		return -1;
+	}
 	o->today = cli_today(o->now);
 	return o->today < 0 ? -1 : 0;
 }
@@ -254,7 +277,8 @@ static int emit(struct check_run *r, const struct image *img, const struct calle
 				  .latency_us = latency_us, .roles = (const char *const *)r->o->roles,
 				  .n_roles = r->o->n_roles, .import_method = r->o->import_method,
 				  .uri = r->o->uri, .request_id = r->o->request_id,
-				  .origin = dc && dc->under ? &dc->e : NULL, .origin_actual = dc ? dc->actual : NULL };
+				  .origin = dc && dc->under ? &dc->e : NULL, .origin_actual = dc ? dc->actual : NULL,
+				  .origin_record = dc && dc->proof[0] ? dc->proof : NULL };
 	const char *line;
 	size_t len;
 
@@ -282,21 +306,54 @@ static long elapsed_us(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1000000L + (t1.tv_nsec - t0->tv_nsec) / 1000;
 }
 
-/* The digest of --data, read in chunks (images are GiBs). */
-static int digest_data(struct check_run *r, enum sums_algo algo, char hex[SUMS_MAX_HEX + 1])
+/* The digest of --data in the list's algorithm, and in Glance's where
+ * --glance-hash names another: read once, in chunks (images are GiBs). */
+static int digest_data(struct check_run *r, enum sums_algo algo, struct data_check *dc)
 {
 	static char buf[256 << 10];
-	struct digest *dg = digest_new(algo);
+	int both = r->o->glance_hash >= 0 && (enum sums_algo)r->o->glance_hash != algo;
+	struct digest *dg = digest_new(algo), *gd = both ? digest_new((enum sums_algo)r->o->glance_hash) : NULL;
 	size_t got;
 
-	while ((got = fread(buf, 1, sizeof(buf), r->data)) > 0)
+	while ((got = fread(buf, 1, sizeof(buf), r->data)) > 0) {
 		digest_update(dg, buf, got);
+		if (gd)
+			digest_update(gd, buf, got);
+		dc->bytes += got;
+	}
 	int bad = ferror(r->data);
 	if (bad)
 		cli_error("%s: read error: %m", r->o->data);
-	digest_hex(dg, hex);
+	digest_hex(dg, dc->hex);
 	digest_free(dg);
+	if (gd) {
+		digest_hex(gd, dc->glance_hex);
+		digest_free(gd);
+	} else {
+		strcpy(dc->glance_hex, dc->hex);
+	}
 	return bad ? -1 : 0;
+}
+
+/* A verified FILE: the verification record of the image, bound to the
+ * digest and size Glance will hold once it stores these bytes. */
+static void data_proof(const struct check_run *r, const struct image *img, struct data_check *dc)
+{
+	const struct origin_expect *e = &dc->e;
+	struct proof p = { .algo = e->algo, .size = (long long)dc->bytes, .time = (long long)time(NULL) };
+
+	if (r->o->glance_hash < 0 || !img->id || !img->image_source || e->status != ORIGIN_LISTED ||
+	    strcmp(dc->hex, e->expected))
+		return;
+	snprintf(p.image, sizeof(p.image), "%s", img->id);
+	snprintf(p.digest, sizeof(p.digest), "%s", e->expected);
+	snprintf(p.glance_algo, sizeof(p.glance_algo), "%s", sums_algo_name((enum sums_algo)r->o->glance_hash));
+	snprintf(p.glance_hash, sizeof(p.glance_hash), "%s", dc->glance_hex);
+	snprintf(p.source, sizeof(p.source), "%s", img->image_source);
+	snprintf(p.list, sizeof(p.list), "%s", e->list_url);
+	snprintf(p.signer, sizeof(p.signer), "%s", e->signer[0] ? e->signer : "unsigned");
+	if (proof_format(&p, dc->proof, sizeof(dc->proof)) < 0)
+		dc->proof[0] = '\0';
 }
 
 /* --data: the file judged as an upload of it would be. */
@@ -313,11 +370,12 @@ static int check_data(struct check_run *r, const struct image *img, const struct
 	if (!dc->under)
 		return 0;
 	if (e->list_url[0]) {           /* the algorithm is known */
-		if (digest_data(r, e->algo, dc->hex) < 0)
+		if (digest_data(r, e->algo, dc) < 0)
 			return -1;
 		dc->actual = dc->hex;
 	}
 	decide_origin(r->policy, img, who, r->o->today, e, dc->actual, d);
+	data_proof(r, img, dc);
 	return 0;
 }
 

@@ -199,9 +199,28 @@ static int load_fetch(struct yconf *y, const struct ynode *n, struct origin_conf
 	return 0;
 }
 
+static int load_readback(struct yconf *y, const struct ynode *n, struct origin_config *c)
+{
+	static const char *const keys[] = { "max_seconds", "max_bytes", NULL };
+	struct ynode *v;
+	unsigned long long s;
+
+	if (yc_want(y, n, YNODE_MAP, "origin.readback") < 0 || yc_keys(y, n, keys, "origin.readback") < 0)
+		return -1;
+	if ((v = ymap_get(n, "max_seconds"))) {
+		if (yc_uint(y, v, "origin.readback.max_seconds", 0, 86400, &s) < 0)
+			return -1;
+		c->readback_ms = (long)s * 1000;
+	}
+	if ((v = ymap_get(n, "max_bytes")) && yc_size(y, v, "origin.readback.max_bytes", &c->readback_bytes) < 0)
+		return -1;
+	return 0;
+}
+
 int origin_config_load(struct yconf *y, const struct ynode *n, struct origin_config *c)
 {
-	static const char *const keys[] = { "keyring", "fetch", "cache", NULL };
+	static const char *const keys[] = { "keyring", "fetch", "cache", "readback", "import_plugin", "trust_records",
+					    NULL };
 	struct ynode *v;
 
 	if (yc_want(y, n, YNODE_MAP, "origin") < 0 || yc_keys(y, n, keys, "origin") < 0)
@@ -211,6 +230,12 @@ int origin_config_load(struct yconf *y, const struct ynode *n, struct origin_con
 	if ((v = ymap_get(n, "fetch")) && load_fetch(y, v, c) < 0)
 		return -1;
 	if ((v = ymap_get(n, "cache")) && yc_duration_ms(y, v, "origin.cache", &c->cache_ms) < 0)
+		return -1;
+	if ((v = ymap_get(n, "readback")) && load_readback(y, v, c) < 0)
+		return -1;
+	if ((v = ymap_get(n, "import_plugin")) && yc_bool(y, v, "origin.import_plugin", &c->import_plugin) < 0)
+		return -1;
+	if ((v = ymap_get(n, "trust_records")) && yc_bool(y, v, "origin.trust_records", &c->trust_records) < 0)
 		return -1;
 	return 0;
 }

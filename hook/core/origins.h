@@ -12,6 +12,8 @@
 #include "core/yconf.h"
 
 #define ORIGIN_FPR_LEN 40               /* an OpenPGP v4 fingerprint in hex */
+#define ORIGIN_READBACK_MS (60L * 1000)                 /* origin.readback.max_seconds not set */
+#define ORIGIN_READBACK_BYTES (8ULL << 30)              /* origin.readback.max_bytes not set */
 
 struct origin {
 	char *prefix;                   /* https://host/path/ as written (canonical) */
@@ -41,6 +43,13 @@ struct origin_config {
 	struct origin_fetch *fetch;
 	size_t n_fetch;
 	long cache_ms;                  /* reuse a verified list this long; 0: not set */
+	/* Reading an image's data back from Glance to verify it within a
+	 * request (a step into presence): at most this long and this many
+	 * bytes; 0: not set (ORIGIN_READBACK_MS, _BYTES). */
+	long readback_ms;
+	unsigned long long readback_bytes;
+	int import_plugin;              /* the Glance import plugin verifies imports (origin.import_plugin) */
+	int trust_records;              /* verification records are protected: audit believes one that holds */
 	/* From the same config's service keys (opconf.c copies them, so that
 	 * the pure judgement and the vendor need no struct config): */
 	int fail_open;                  /* failure_policy: open */

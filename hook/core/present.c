@@ -15,8 +15,7 @@ static int status_is(const struct image *img, const char *const *which)
 	return 0;
 }
 
-/* Seen and usable by others, whatever its data: the visibility part. */
-static int visible(const struct policy *p, const struct image *img, int members)
+int present_visible(const struct policy *p, const struct image *img, int members)
 {
 	if (img->os_hidden)
 		return 0;
@@ -34,13 +33,13 @@ static int visible(const struct policy *p, const struct image *img, int members)
 int present_is(const struct policy *p, const struct image *img, int members)
 {
 	static const char *const active[] = { "active", NULL };
-	return status_is(img, active) && visible(p, img, members);
+	return status_is(img, active) && present_visible(p, img, members);
 }
 
 int present_soon(const struct policy *p, const struct image *img, int members)
 {
 	static const char *const arriving[] = { "saving", "uploading", "importing", NULL };
-	return status_is(img, arriving) && visible(p, img, members);
+	return status_is(img, arriving) && present_visible(p, img, members);
 }
 
 enum present_need present_judge(const struct policy *p, const struct image *after, int members,

@@ -26,7 +26,11 @@ enum present_need {
 	PRESENT_IN_FLIGHT,      /* data is arriving and it would be present once it has: not verifiable yet */
 };
 
-/* Others can see and use img (members: it has image members). */
+/* Others could see img, whatever its data: public or community, or
+ * shared with members (members) where the scope enforces shared; not
+ * hidden. */
+int present_visible(const struct policy *p, const struct image *img, int members);
+/* Others can see and use img: visible, and active. */
 int present_is(const struct policy *p, const struct image *img, int members);
 /* img would be present once the data arriving now is in (saving,
  * uploading, importing). */

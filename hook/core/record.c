@@ -160,7 +160,7 @@ static void gen_exemption(struct jsonw *w, const struct exemption *e)
 
 /* "origin": what the vendor's list says about the image's file, and
  * whether the bytes were found to be it. */
-static void gen_origin(struct jsonw *w, const struct origin_expect *e, const char *actual)
+static void gen_origin(struct jsonw *w, const struct origin_expect *e, const char *actual, const char *record)
 {
 	int listed = e->status == ORIGIN_LISTED;
 	int verified = listed && actual && !strcmp(actual, e->expected);
@@ -175,6 +175,8 @@ static void gen_origin(struct jsonw *w, const struct origin_expect *e, const cha
 		jw_lit(w, ",\"verified\":true");
 	else
 		jw_lit(w, ",\"verified\":false");
+	if (verified && record)
+		FIELD(w, "record", record);
 	if (!verified)
 		FIELD(w, "reason", !listed ? e->why
 				   : !actual ? "the data's digest is not known"
@@ -226,7 +228,7 @@ int recorder_render(struct recorder *rec, const struct record_ctx *c, const stru
 	}
 	gen_image(w, img);
 	if (c->origin)
-		gen_origin(w, c->origin, c->origin_actual);
+		gen_origin(w, c->origin, c->origin_actual, c->origin_record);
 	FIELD(w, "mode", mode_name(d->mode));
 	FIELD(w, "decision", action_name(d->action));
 	if (d->exempted)

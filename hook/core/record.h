@@ -23,6 +23,7 @@ struct record_ctx {
 	const char *uri;
 	const struct origin_expect *origin;     /* origin verification (origins.h), NULL: none */
 	const char *origin_actual;              /* the data's digest (hex), NULL: not known */
+	const char *origin_record;              /* the verification record (proof.h) it earned, or NULL */
 };
 
 struct recorder;

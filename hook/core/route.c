@@ -34,15 +34,16 @@ struct route_entry {
  * documents. Decided: every route that can create an image or change its
  * name, visibility, os_hidden, properties, data or status towards
  * "usable". Passed: reads; deletes (they cannot leave a violating image
- * behind); tags and members (no policy reads them; sharing never makes
- * an image public or community); metadefs, caches and stores (no image
+ * behind); tags, and a member's own answer or removal (no policy reads
+ * them, and a pending member can already use the image); metadefs, caches and stores (no image
  * property changes there: delete_from_store removes one copy of the data,
  * Glance refuses to remove the last). Reactivate is decided on the image
  * as it is, because it puts an image back into use. Deactivate changes a
  * status too, so it is decided and logged like every such change, but
  * always allowed: taking a violating image's data out of use is what an
- * operator may want most. Locations are changed through PATCH, which is
- * decided. */
+ * operator may want most. Adding a member is decided: a member can use a
+ * shared image by its id at once, so it can make an image present.
+ * Locations are changed through PATCH, which is decided. */
 static const struct route_entry table[] = {
 	READ("/"),
 	READ("/versions"),
@@ -82,7 +83,7 @@ static const struct route_entry table[] = {
 	{ "PUT", "/images/{image}/file", ROUTE_UPLOAD, 0, NULL },
 	{ "PUT", "/images/{image}/stage", ROUTE_STAGE, 0, NULL },
 	PASS("PUT", "/images/{image}/tags/{x}"), PASS("DELETE", "/images/{image}/tags/{x}"),
-	READ("/images/{image}/members"), PASS("POST", "/images/{image}/members"),
+	READ("/images/{image}/members"), { "POST", "/images/{image}/members", ROUTE_MEMBERS, 0, NULL },
 	READ("/images/{image}/members/{x}"), PASS("PUT", "/images/{image}/members/{x}"),
 	PASS("DELETE", "/images/{image}/members/{x}"),
 
@@ -99,13 +100,13 @@ static const struct route_entry table[] = {
 const char *route_name(enum route_kind k)
 {
 	static const char *const names[] = { "pass", "create", "patch", "upload", "stage", "import", "reactivate",
-					     "deactivate", "refuse" };
+					     "deactivate", "members", "refuse" };
 	return names[k];
 }
 
 int route_buffers_body(enum route_kind k)
 {
-	return k == ROUTE_CREATE || k == ROUTE_PATCH || k == ROUTE_IMPORT;
+	return k == ROUTE_CREATE || k == ROUTE_PATCH || k == ROUTE_IMPORT || k == ROUTE_MEMBERS;
 }
 
 /* RFC 3986 pchar plus '/' and '?' (path and query), '%' checked apart. */

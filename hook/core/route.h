@@ -21,6 +21,7 @@ enum route_kind {
 	ROUTE_IMPORT,       /* POST /v2/images/{id}/import */
 	ROUTE_REACTIVATE,   /* POST /v2/images/{id}/actions/reactivate */
 	ROUTE_DEACTIVATE,   /* POST /v2/images/{id}/actions/deactivate: decided, always allowed */
+	ROUTE_MEMBERS,      /* POST /v2/images/{id}/members: a member can use a shared image */
 	ROUTE_REFUSE,       /* not admitted: status and why say so */
 };
 

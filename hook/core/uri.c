@@ -206,32 +206,37 @@ int uri_canonical_parse(const char *in, char *out, size_t outlen, const char **w
 	return rc;
 }
 
-/* The path of u with its unreserved escapes decoded and others in upper
- * case (as unescape, but a backslash or %2F stays what it is: the form
- * only says where a URL points, it refuses nothing). */
+/* A path with its unreserved escapes decoded and every other byte that
+ * is no plain character escaped, in upper case: a '%' that starts no
+ * escape becomes %25, a control or non-ASCII byte %XX, so that the result
+ * reads back as itself. A backslash or %2F stays what it is: the form only
+ * says where a URL points, it refuses nothing. */
 static int path_decoded(const char *path, char *out, size_t outlen)
 {
 	size_t o = 0;
 
 	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
 		int hi = *p == '%' ? hexval(p[1]) : -1, lo = hi < 0 ? -1 : hexval(p[2]);
+		int c = hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 		if (o + 4 > outlen)
 			return -1;
-		if (hi < 0 || lo < 0) {
-			out[o++] = (char)*p;
-		} else if (unreserved(hi * 16 + lo)) {
-			out[o++] = (char)(hi * 16 + lo);
+		if (c >= 0 && unreserved(c)) {
+			out[o++] = (char)c;
 			p += 2;
+		} else if (c >= 0) {
+			o += (size_t)snprintf(out + o, outlen - o, "%%%02X", c);
+			p += 2;
+		} else if (*p == '%' || *p <= 0x20 || *p >= 0x7f) {
+			o += (size_t)snprintf(out + o, outlen - o, "%%%02X", *p);
 		} else {
-			o += (size_t)snprintf(out + o, outlen - o, "%%%02X", hi * 16 + lo);
-			p += 2;
+			out[o++] = (char)*p;
 		}
 	}
 	out[o] = '\0';
 	return 0;
 }
 
-int uri_origin_form(const char *in, char *out, size_t outlen)
+int uri_origin_form_parse(const char *in, char *out, size_t outlen)
 {
 	char *scheme = NULL, *host = NULL, *path = NULL, *text = NULL;
 	char decoded[URI_MAX], again[URI_MAX + 300];
@@ -267,4 +272,14 @@ out:
 	curl_url_cleanup(u);
 	curl_url_cleanup(v);
 	return rc;
+}
+
+int uri_origin_form(const char *in, char *out, size_t outlen)
+{
+	/* a plain URL points where it says; only http becomes https */
+	if (in && uri_plain(in)) {
+		const char *rest = in + (in[4] == 's' ? 8 : 7);
+		return (size_t)snprintf(out, outlen, "https://%s", rest) < outlen ? 0 : -1;
+	}
+	return uri_origin_form_parse(in, out, outlen);
 }

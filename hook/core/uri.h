@@ -43,5 +43,7 @@ int uri_plain(const char *in);
  * removed. A URL already in this form is its own form. 0 with out, or -1
  * when in is not an http(s) URL (or its form does not fit outlen). */
 int uri_origin_form(const char *in, char *out, size_t outlen);
+/* The same, always through libcurl (fuzz_uri compares the two). */
+int uri_origin_form_parse(const char *in, char *out, size_t outlen);
 
 #endif

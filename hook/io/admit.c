@@ -78,6 +78,24 @@ static int import_uri(const struct admit_req *r, char **uri, char **sent, struct
 	return 0;
 }
 
+/* The body of a members request ({"member": ID}), as the proxy writes it. */
+static int member_body(const struct admit_req *r, char **sent, struct verdict *v)
+{
+	json_error_t jerr;
+	json_t *doc = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (!json_is_object(doc) || json_object_size(doc) != 1 || !json_is_string(json_object_get(doc, "member"))) {
+		json_decref(doc);
+		return admit_verdict_refuse(v, 400, "the members body must be a JSON object {\"member\": \"PROJECT\"}"),
+		       -1;
+	}
+	*sent = json_dumps(doc, PATCH_SENT_JSON);
+	json_decref(doc);
+	if (!*sent)
+		oom();
+	return 0;
+}
+
 /* The image the request would leave behind, as JSON text for image_parse,
  * and for a create or patch the body Glance gets instead of the client's
  * (sent). Neither may touch the hook's reservations. */
@@ -131,6 +149,9 @@ static int future_image(struct admit *ad, struct admit_conn *c, const struct adm
 		}
 		*current = before;
 		*relocated = located;
+	} else if (r->route == ROUTE_REACTIVATE && json_is_string(json_object_get(doc, "status")) &&
+		   !strcmp(json_string_value(json_object_get(doc, "status")), "deactivated")) {
+		json_object_set_new(doc, "status", json_string("active"));      /* what reactivating leaves */
 	}
 	*text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
@@ -155,18 +176,16 @@ static int cannot_decide(struct admit *ad, struct admit_conn *c, const struct ad
 				    why, id);
 }
 
-/* sent: the body Glance gets; a forwarded patch that moved data the
- * vendor's list vouches for, by Glance's digest, also puts that digest on
- * the image. */
+/* The one decision on the image the request leaves (text): the policy,
+ * its origin (a step into presence verified now), fair use. */
 static int decide_image(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
-			const char *text, json_t *before, int relocated, const char *uri, long long t0, struct verdict *v,
-			char **sent)
+			const char *text, json_t *before, int relocated, const char *uri, long long t0, struct verdict *v)
 {
 	struct image img = { 0 };
 	struct decision d;
 	struct origin_expect e;
-	char err[512], unverifiable[2048] = "";
-	int today = (int)(admit_now() / 86400);
+	char err[2048], unverifiable[2048] = "", actual[SUMS_MAX_HEX + 1];
+	int today = (int)(admit_now() / 86400), refusal = 0;
 
 	if (image_parse(&img, text, strlen(text), err, sizeof(err)) < 0) {
 		image_release(&img);
@@ -175,20 +194,30 @@ static int decide_image(struct admit *ad, struct admit_conn *c, const struct adm
 	decide_import(c->policy, &img, uri, who, today, &d);
 	if (r->route == ROUTE_DEACTIVATE)
 		d.action = ACTION_ALLOW;    /* logged with what the image violates, never refused */
-	int origin = admit_origin_judge(c, r, &img, before, relocated, who, today, &e, unverifiable,
-					sizeof(unverifiable), &d);
+	/* every step but the data's own is asked whether it leaves the image
+	 * present unverified; the data is verified as it streams */
+	int origin = r->route == ROUTE_UPLOAD || r->route == ROUTE_STAGE ? 0 :
+		     admit_present_step(ad, c, r, who, &img, today, &e, actual, unverifiable, sizeof(unverifiable),
+					&refusal, &d);
+	int rc = origin < 0 ? -1 : 0;
+	if (origin == 0)
+		origin = admit_origin_judge(c, r, &img, before, relocated, who, today, &e, unverifiable,
+					    sizeof(unverifiable), &d);
 	if (r->route == ROUTE_PATCH)
 		admit_origin_patched(c, before);
 	enum action policy_action = d.action;
-	int rc = admit_quota_fair_use(ad, c, r, who, &img, uri, today, &d, v, err, sizeof(err));
+	if (rc == 0)
+		rc = admit_quota_fair_use(ad, c, r, who, &img, uri, today, &d, v, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "%s", unverifiable);
 	if (rc < 0) {
 		rc = cannot_decide(ad, c, r, who, err, t0, v);
 	} else if (unverifiable[0]) {
-		rc = admit_origin_unverifiable(ad, c, r, who, &img, &d, unverifiable, t0, v);
+		rc = admit_origin_unverifiable(ad, c, r, who, &img, &d, unverifiable, refusal ? refusal : 403, t0, v);
 	} else {
 		admit_verdict_conclude(ad, c, r, who, &img, &d, policy_action, t0, v);
 		if (origin && !v->status)
-			admit_origin_admitted(c, r, &img, &e, text, v, sent);
+			admit_origin_admitted(ad, c, r, &img, &e, text, v);
 	}
 	c->rec_origin = NULL;
 	c->rec_actual = NULL;
@@ -221,13 +250,15 @@ static int admit_held(struct admit *ad, struct admit_conn *c, const struct admit
 	}
 	if (r->route == ROUTE_IMPORT && import_uri(r, &uri, &sent, v) < 0)
 		return 0;
+	if (r->route == ROUTE_MEMBERS && member_body(r, &sent, v) < 0)
+		return 0;
 	json_t *current = NULL;
 	int relocated = 0;
 	int rc = future_image(ad, c, r, &text, &sent, &current, &relocated, v, err, sizeof(err));
 	if (rc < 0)
 		rc = cannot_decide(ad, c, r, &who, err, t0, v);
 	else if (rc == 0)
-		rc = decide_image(ad, c, r, &who, text, current, relocated, uri, t0, v, &sent);
+		rc = decide_image(ad, c, r, &who, text, current, relocated, uri, t0, v);
 	else
 		rc = 0;
 	if (!v->status && sent) {

@@ -66,6 +66,7 @@ struct admit_conn {
 	 * again on the data's digest at the body's end. */
 	struct origin_expect origin;
 	char *origin_image;
+	int origin_matched;                 /* ... and its digest was the vendor's */
 	/* A PATCH: image_source as Glance held it when the patch was decided
 	 * (NULL: none), to see in Glance's answer whether it moved. */
 	int patched;
@@ -138,11 +139,6 @@ int admit_origin_end(struct admit *ad, struct admit_conn *c, const struct admit_
  * image under an origin never holds bytes that are not the vendor's).
  * What Glance holds is added to v->message. */
 void admit_origin_aborted(struct admit *ad, struct admit_conn *c, const struct admit_req *r, struct verdict *v);
-/* A verified upload Glance took: record the vendor's digest on the image
- * (source_sha256sum or source_sha512sum) with the hook's own token.
- * 0, or -1 with err. */
-int admit_origin_mark(struct admit *ad, struct admit_conn *c, const struct admit_req *r, char *err, size_t errlen);
-
 /* Install p as the policy (at start, and on SIGHUP); a decision takes the
  * policy in force when it begins and gives it back at its end. With
  * origins, their vendor (keyring) is set up first: -1 with err when it

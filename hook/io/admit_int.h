@@ -84,14 +84,21 @@ void admit_quota_leave_gate(struct admit_conn *c);
 int admit_origin_judge(struct admit_conn *c, const struct admit_req *r, const struct image *img, json_t *before,
 		       int relocated, const struct caller *who, int today, struct origin_expect *e,
 		       char *unverifiable, size_t len, struct decision *d);
-/* Data under an origin that cannot be checked (why): the verdict. */
+/* Data under an origin that cannot be checked (why): the verdict, refused
+ * with status under enforce. */
 int admit_origin_unverifiable(struct admit *ad, struct admit_conn *c, const struct admit_req *r,
 			      const struct caller *who, const struct image *img, struct decision *d, const char *why,
-			      long long t0, struct verdict *v);
+			      int status, long long t0, struct verdict *v);
 /* A request admitted with the origin part e: an upload to hash, a patch
- * whose body Glance gets (sent) to carry the vendor's digest. */
-void admit_origin_admitted(struct admit_conn *c, const struct admit_req *r, const struct image *img,
-			   const struct origin_expect *e, const char *text, struct verdict *v, char **sent);
+ * that moved verified data to be recorded as verified. */
+void admit_origin_admitted(struct admit *ad, struct admit_conn *c, const struct admit_req *r,
+			   const struct image *img, const struct origin_expect *e, const char *text, struct verdict *v);
+/* This connection's upload was hashed for img's image_source and matched
+ * the vendor's digest. */
+int admit_origin_verified_here(struct admit_conn *c, const struct image *img);
+/* After such an upload, img as Glance holds it: its verification record
+ * written (nothing when the upload did not match). 0, or -1 with err. */
+int admit_origin_record(struct admit *ad, struct admit_conn *c, const struct image *img, char *err, size_t errlen);
 /* A patch decided on before (Glance's image): its answer is judged
  * against the image_source it was decided on. */
 void admit_origin_patched(struct admit_conn *c, json_t *before);
@@ -101,5 +108,25 @@ void admit_origin_forget(struct admit_conn *c);
 void admit_origin_recheck(struct admit_conn *c, const struct admit_req *r, const struct image *img,
 			  const struct caller *who, int today, struct origin_expect *e, char *why, size_t len,
 			  struct decision *d);
+
+/* ---- the presence invariant (admit_present.c) ---------------------------- */
+
+/* The image a request leaves (after), asked whether it is present under
+ * an origin unverified; verified now when it is (the record written on a
+ * match). 0: not present under an origin (the caller judges the origin as
+ * before); 1: judged (violations in d, the record's field in e/actual, or
+ * why says the data cannot be verified, refused with *status or 403); -1:
+ * the hook could not act on Glance (why). */
+int admit_present_step(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
+		       const struct image *after, int today, struct origin_expect *e, char *actual, char *why,
+		       size_t len, int *status, struct decision *d);
+/* The same for an image as Glance holds it after a request: a violation
+ * denies d under enforce (the caller takes the image out of use). */
+int admit_present_recheck(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
+			  const struct image *img, int today, struct origin_expect *e, char *actual, char *why,
+			  size_t len, struct decision *d);
+/* Take img out of use with the hook's token: hidden, and deactivated when
+ * active. note says what was done (or what failed: -1). */
+int admit_present_remove(struct admit *ad, struct admit_conn *c, const struct image *img, char *note, size_t len);
 
 #endif

@@ -9,6 +9,7 @@
  * Glance about it (the digest recorded, a broken-off upload put away). */
 #include "io/admit_int.h"
 #include "io/glance.h"
+#include "io/verify.h"
 #include "io/metrics.h"
 #include "core/patch.h"
 #include "core/util.h"
@@ -108,11 +109,11 @@ int admit_origin_judge(struct admit_conn *c, const struct admit_req *r, const st
 	return 1;
 }
 
-/* Data under an origin that cannot be checked: refused (under enforce),
- * logged with the reason. */
+/* Data under an origin that cannot be checked: refused (under enforce)
+ * with status, logged with the reason. */
 int admit_origin_unverifiable(struct admit *ad, struct admit_conn *c, const struct admit_req *r,
 			      const struct caller *who, const struct image *img, struct decision *d, const char *why,
-			      long long t0, struct verdict *v)
+			      int status, long long t0, struct verdict *v)
 {
 	char id[37];
 
@@ -122,7 +123,7 @@ int admit_origin_unverifiable(struct admit *ad, struct admit_conn *c, const stru
 	admit_verdict_record(ad, c, r, who, img, d, id, why, t0, v);
 	metrics_decision(ad->metrics, d);
 	if (d->action == ACTION_DENY)
-		return admit_verdict_refuse(v, 403, "Refused by the image policy: %s [decision %s]", why, id);
+		return admit_verdict_refuse(v, status, "Refused by the image policy: %s [decision %s]", why, id);
 	snprintf(v->message, sizeof(v->message), "Admitted with a warning: %.1900s [decision %s]", why, id);
 	v->warn = d->mode != MODE_DRY_RUN;
 	return 0;
@@ -135,6 +136,7 @@ static void verify_upload(struct admit_conn *c, const struct admit_req *r, const
 	if ((r->route != ROUTE_UPLOAD && r->route != ROUTE_STAGE) || e->status != ORIGIN_LISTED)
 		return;
 	c->origin = *e;
+	c->origin_matched = 0;
 	free(c->origin_image);
 	c->origin_image = xstrdup(text);
 	v->verify = 1;
@@ -165,36 +167,45 @@ void admit_origin_forget(struct admit_conn *c)
 {
 	free(c->origin_image);
 	c->origin_image = NULL;
+	c->origin_matched = 0;
 	patch_forget(c);
 }
 
-/* The vendor's digest added to the patch Glance gets (sent), as after a
- * verified upload. */
-static void mark_patch(const struct admit_req *r, const struct origin_expect *e, char **sent)
+/* The verification record of img, verified against e, written with the
+ * hook's own token. 0, or -1 with err. */
+static int record(struct admit *ad, struct admit_conn *c, const struct image *img, const struct origin_expect *e,
+		  char *err, size_t errlen)
 {
-	char *with = patch_sent_with(*sent, (enum patch_format)patch_format_of(r->content_type),
-				     sums_source_key(e->algo), e->expected);
-	if (!with)
-		oom();
-	free(*sent);
-	*sent = with;
+	char token[4096];
+	struct glance g;
+
+	if (!ad->cfg->has_keystone)
+		return snprintf(err, errlen, "no keystone credentials to write the verification record with"), -1;
+	if (admit_identity_service_token(ad, c, 0, token, sizeof(token), err, errlen) < 0)
+		return -1;
+	glance_init(&g, &c->http, ad->cfg->upstream, token);
+	return verify_record(&g, img, e, admit_now(), err, errlen);
 }
 
 /* A request admitted with the origin part e: an upload whose file the
  * vendor lists is hashed; a patch that moved data the list vouches for, by
- * Glance's digest, carries that digest in the body Glance gets (sent). */
-void admit_origin_admitted(struct admit_conn *c, const struct admit_req *r, const struct image *img,
-			   const struct origin_expect *e, const char *text, struct verdict *v, char **sent)
+ * Glance's digest, is recorded as verified (the record bound to the image
+ * the patch leaves). A record that cannot be written leaves the image
+ * unverified, which every step into presence then refuses or verifies. */
+void admit_origin_admitted(struct admit *ad, struct admit_conn *c, const struct admit_req *r,
+			   const struct image *img, const struct origin_expect *e, const char *text, struct verdict *v)
 {
+	char err[1024];
+
 	verify_upload(c, r, e, text, v);
-	if (r->route == ROUTE_PATCH && *sent && e->status == ORIGIN_LISTED && c->rec_actual &&
-	    !strcmp(c->rec_actual, e->expected) && !image_prop(img, sums_source_key(e->algo)))
-		mark_patch(r, e, sent);
+	if (r->route == ROUTE_PATCH && e->status == ORIGIN_LISTED && c->rec_actual &&
+	    !strcmp(c->rec_actual, e->expected) && record(ad, c, img, e, err, sizeof(err)) < 0)
+		fprintf(stderr, "scs-image-hook proxy: image %s: %s\n", img->id ? img->id : "", err);
 }
 
-/* This connection verified the upload against img's image_source (no
- * need to ask the vendor again, which might now be unreachable). */
-static int verified_here(struct admit_conn *c, const struct image *img)
+/* This connection hashed the upload for img's image_source (whatever the
+ * digest said: a mismatch is the decision's, not new data). */
+static int hashed_here(struct admit_conn *c, const struct image *img)
 {
 	struct image was = { 0 };
 	char err[512];
@@ -204,6 +215,11 @@ static int verified_here(struct admit_conn *c, const struct image *img)
 
 	image_release(&was);
 	return same;
+}
+
+int admit_origin_verified_here(struct admit_conn *c, const struct image *img)
+{
+	return c->origin_matched && hashed_here(c, img);
 }
 
 /* Data in Glance under an origin that no decision verified: an upload or
@@ -217,7 +233,7 @@ static int data_moved(struct admit_conn *c, const struct admit_req *r, const str
 	const char *status = image_prop(img, "status");
 
 	if (r->route == ROUTE_UPLOAD || r->route == ROUTE_STAGE)
-		return !verified_here(c, img);
+		return !hashed_here(c, img);
 	return r->route == ROUTE_PATCH && c->patched && str_differs(c->patch_source, img->image_source) &&
 	       (!status || strcmp(status, "queued"));
 }
@@ -269,6 +285,7 @@ static int origin_end_held(struct admit *ad, struct admit_conn *c, const struct 
 	}
 	decide(c->policy, &img, &who, today, &d);
 	decide_origin(c->policy, &img, &who, today, &c->origin, actual, &d);
+	c->origin_matched = actual && c->origin.status == ORIGIN_LISTED && !strcmp(actual, c->origin.expected);
 	c->rec_origin = &c->origin;
 	c->rec_actual = actual;
 	admit_verdict_conclude(ad, c, r, &who, &img, &d, d.action, t0, v);
@@ -341,21 +358,14 @@ out:
 	fprintf(stderr, "scs-image-hook proxy: image %s: %s\n", r->image_id, note);
 }
 
-int admit_origin_mark(struct admit *ad, struct admit_conn *c, const struct admit_req *r, char *err, size_t errlen)
+int admit_origin_record(struct admit *ad, struct admit_conn *c, const struct image *img, char *err, size_t errlen)
 {
-	const char *key = sums_source_key(c->origin.algo);
-	char token[4096], why[512];
-	struct glance g;
-
-	if (!ad->cfg->has_keystone) {
-		snprintf(err, errlen, "the data is the vendor's, but %s was not recorded: no keystone credentials", key);
-		return -1;
-	}
-	if (admit_identity_service_token(ad, c, 0, token, sizeof(token), why, sizeof(why)) == 0) {
-		glance_init(&g, &c->http, ad->cfg->upstream, token);
-		if (glance_set_property(&g, r->image_id, key, c->origin.expected, why, sizeof(why)) == 0)
-			return 0;
-	}
-	snprintf(err, errlen, "the data is the vendor's, but recording %s failed: %s", key, why);
+	if (!admit_origin_verified_here(c, img))
+		return 0;
+	if (record(ad, c, img, &c->origin, err, errlen) == 0)
+		return 0;
+	char why[1024];
+	snprintf(why, sizeof(why), "%s", err);
+	snprintf(err, errlen, "the data is the vendor's, but the verification record was not written: %s", why);
 	return -1;
 }

@@ -108,7 +108,8 @@ int admit_quota_fair_use(struct admit *ad, struct admit_conn *c, const struct ad
 	struct glance g;
 	char token[4096];
 
-	if (!q || r->route == ROUTE_PATCH || r->route == ROUTE_REACTIVATE || r->route == ROUTE_DEACTIVATE)
+	if (!q || r->route == ROUTE_PATCH || r->route == ROUTE_REACTIVATE || r->route == ROUTE_DEACTIVATE ||
+	    r->route == ROUTE_MEMBERS)
 		return 0;
 	if (!ad->cfg->has_keystone)
 		return snprintf(err, errlen, "quotas need the hook's keystone credentials to read usage"), -1;

@@ -1,10 +1,13 @@
 /* admit_recheck: Glance's answer decided again. Another proxy node may
  * change an image between a decision and Glance's write, so the image
  * Glance answers with after a create or patch, and the image read again
- * after an upload or stage, is decided once more: what violates is hidden
- * at once with the hook's own token and refused with 409 (logged only
- * under warn or dry-run), an answer that cannot be read is treated as a
- * violation (502), and a create is counted again for fair use. */
+ * after an upload or stage, is decided once more, the presence invariant
+ * included: what violates is taken out of use at once with the hook's own
+ * token (hidden, and deactivated when active: a hidden image can still be
+ * booted by its id) and refused with 409 (logged only under warn or
+ * dry-run), an answer that cannot be read is treated as a violation (502),
+ * and a create is counted again for fair use. An upload the proxy
+ * verified is recorded as verified here, on the image as Glance holds it. */
 #include "io/admit_int.h"
 #include "io/glance.h"
 #include "io/http.h"
@@ -13,32 +16,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-/* Hide an image with the hook's own credentials: the one change that
- * takes a public image out of sight without destroying anything. */
-static int hide(struct admit *ad, struct admit_conn *c, const char *id, char *err, size_t errlen)
-{
-	static const char body[] = "[{\"op\": \"replace\", \"path\": \"/os_hidden\", \"value\": true}]";
-	char token[4096], url[1024];
-	struct http_resp resp;
-
-	if (!ad->cfg->has_keystone) {
-		snprintf(err, errlen, "no keystone credentials to hide it with");
-		return -1;
-	}
-	if (admit_identity_service_token(ad, c, 0, token, sizeof(token), err, errlen) < 0)
-		return -1;
-	snprintf(url, sizeof(url), "%s/v2/images/%s", ad->cfg->upstream, id);
-	struct http_req req = { .method = "PATCH", .url = url, .token = token, .body = body,
-				.body_len = sizeof(body) - 1, .content_type = "application/openstack-images-v2.1-json-patch" };
-	if (http_do(&c->http, &req, &resp, err, errlen) < 0)
-		return -1;
-	int rc = resp.status == 200 ? 0 : -1;
-	if (rc < 0)
-		snprintf(err, errlen, "Glance answered HTTP %ld to hiding it", resp.status);
-	http_resp_free(&resp);
-	return rc;
-}
 
 /* Glance's answer could not be checked (unchecked says why): it may
  * violate, so the image is hidden and the client gets 502 with the reason. */
@@ -52,10 +29,8 @@ static int recheck_failed(struct admit *ad, struct admit_conn *c, const struct a
 
 	uuid_v4(id);
 	admit_identity_caller(&c->caller, &who);
-	int hidden = img.id && hide(ad, c, img.id, err, sizeof(err)) == 0;
-	snprintf(why, sizeof(why), "%s, so it could not be checked against the policy; %s%s", unchecked,
-		 hidden ? "the image was hidden" : img.id ? "hiding it failed: " : "no image id to hide",
-		 hidden || !img.id ? "" : err);
+	admit_present_remove(ad, c, &img, err, sizeof(err));
+	snprintf(why, sizeof(why), "%s, so it could not be checked against the policy; %s", unchecked, err);
 	admit_verdict_record(ad, c, r, &who, &img, &d, id, why, t0, v);
 	metrics_decision(ad->metrics, &d);
 	return admit_verdict_refuse(v, 502, "%s [decision %s]", why, id);
@@ -76,18 +51,17 @@ static void recheck_record(struct admit *ad, struct admit_conn *c, const struct 
 	snprintf(v->message + strlen(v->message), sizeof(v->message) - strlen(v->message), "; %s", why);
 }
 
-/* Glance's answer violates (under enforce): the image is hidden at once
- * and the client gets 409. */
-static void hide_answer(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
-			const struct image *img, const struct decision *d, const char *unverifiable, long long t0,
-			struct verdict *v)
+/* Glance's answer violates (under enforce): the image is taken out of use
+ * at once and the client gets 409. */
+static void remove_answer(struct admit *ad, struct admit_conn *c, const struct admit_req *r,
+			  const struct caller *who, const struct image *img, const struct decision *d,
+			  const char *unverifiable, long long t0, struct verdict *v)
 {
-	char err[512], why[3400];
+	char note[700], why[3400];
 
-	int hidden = hide(ad, c, img->id, err, sizeof(err)) == 0;
-	snprintf(why, sizeof(why), "Glance's answer violates the policy (changed by a concurrent request)%s%s; %s%s",
-		 unverifiable[0] ? ": " : "", unverifiable, hidden ? "the image was hidden" : "hiding it failed: ",
-		 hidden ? "" : err);
+	admit_present_remove(ad, c, img, note, sizeof(note));
+	snprintf(why, sizeof(why), "Glance's answer violates the policy (changed by a concurrent request)%s%s; %s",
+		 unverifiable[0] ? ": " : "", unverifiable, note);
 	recheck_record(ad, c, r, who, img, d, why, t0, v);
 	v->status = 409;
 }
@@ -118,7 +92,7 @@ static int recheck_held(struct admit *ad, struct admit_conn *c, const struct adm
 	struct decision d;
 	struct origin_expect e;
 	struct caller who = { 0 };
-	char err[512], why[700], unverifiable[2048] = "";
+	char err[1024], why[1100], unverifiable[2048] = "", actual[SUMS_MAX_HEX + 1];
 	int today = (int)(admit_now() / 86400);
 
 	memset(v, 0, sizeof(*v));
@@ -130,10 +104,20 @@ static int recheck_held(struct admit *ad, struct admit_conn *c, const struct adm
 		return recheck_failed(ad, c, r, why, t0, v);
 	}
 	admit_identity_caller(&c->caller, &who);
+	if (admit_origin_record(ad, c, &img, err, sizeof(err)) < 0) {
+		/* verified, unrecorded: verified again at its next step into presence */
+		snprintf(v->message, sizeof(v->message), "%s", err);
+		v->warn = 1;
+	}
 	decide(c->policy, &img, &who, today, &d);
-	admit_origin_recheck(c, r, &img, &who, today, &e, unverifiable, sizeof(unverifiable), &d);
+	int held = admit_present_recheck(ad, c, r, &who, &img, today, &e, actual, unverifiable, sizeof(unverifiable),
+					 &d);
+	if (held == 0)
+		admit_origin_recheck(c, r, &img, &who, today, &e, unverifiable, sizeof(unverifiable), &d);
+	else if (held < 0)
+		d.action = ACTION_DENY;     /* the invariant could not be checked: as a violation */
 	if (d.action == ACTION_DENY && img.id)
-		hide_answer(ad, c, r, &who, &img, &d, unverifiable, t0, v);
+		remove_answer(ad, c, r, &who, &img, &d, unverifiable, t0, v);
 	else if (img.id && r->route == ROUTE_CREATE && c->policy->quota)
 		admit_quota_count_again(ad, c, r, &who, &img, t0, v);
 	if (!v->status && d.action != ACTION_DENY && (admit_verdict_kinds(&d) & ~c->decided_kinds))

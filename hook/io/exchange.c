@@ -299,8 +299,6 @@ static enum MHD_Result recheck_data(struct exchange *ex, struct MHD_Connection *
 	}
 	if (v.warn)
 		reply_warning(ex, v.message);
-	if (ex->verify && admit_origin_mark(&ex->px->admit, &ex->c->a, &r, v.message, sizeof(v.message)) < 0)
-		reply_warning(ex, v.message);
 	return reply_relay(ex, mc, method);
 }
 

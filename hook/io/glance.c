@@ -239,17 +239,19 @@ static int discard(const char *data, size_t len, void *ctx)
 	return 0;
 }
 
-/* One JSON-patch operation on image id, with g's token. */
-static int patch_one(struct glance *g, const char *id, const char *op, const char *key, const char *value,
-		     char *err, size_t errlen)
+int glance_patch(struct glance *g, const char *id, const struct glance_op *ops, size_t n, char *err, size_t errlen)
 {
 	char url[2048], path[256], why[512];
 	struct http_resp resp;
+	json_t *patch = json_array();
 
-	snprintf(path, sizeof(path), "/%s", key);
-	json_t *patch = json_pack("[{s:s, s:s}]", "op", op, "path", path);
-	if (value)
-		json_object_set_new(json_array_get(patch, 0), "value", json_string(value));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/%s", ops[i].key);
+		json_t *op = json_pack("{s:s, s:s}", "op", ops[i].op, "path", path);
+		if (ops[i].value)
+			json_object_set(op, "value", ops[i].value);
+		json_array_append_new(patch, op);
+	}
 	char *body = json_dumps(patch, JSON_COMPACT);
 	json_decref(patch);
 	if (!body) {
@@ -265,8 +267,8 @@ static int patch_one(struct glance *g, const char *id, const char *op, const cha
 	free(body);
 	if (rc == 0 && resp.status != 200) {
 		http_error_text(&resp, why, sizeof(why));
-		snprintf(err, errlen, "Glance answered HTTP %ld to the %s of %s on image %s: %s", resp.status, op, key,
-			 id, why);
+		snprintf(err, errlen, "Glance answered HTTP %ld to the %s of %s%s on image %s: %s", resp.status,
+			 ops[0].op, ops[0].key, n > 1 ? " and more" : "", id, why);
 		rc = -1;
 	}
 	http_resp_free(&resp);
@@ -276,12 +278,62 @@ static int patch_one(struct glance *g, const char *id, const char *op, const cha
 int glance_set_property(struct glance *g, const char *id, const char *key, const char *value, char *err,
 			size_t errlen)
 {
-	return patch_one(g, id, "add", key, value, err, errlen);
+	json_t *v = json_string(value);
+	struct glance_op op = { "add", key, v };
+	int rc = glance_patch(g, id, &op, 1, err, errlen);
+	json_decref(v);
+	return rc;
 }
 
 int glance_remove_property(struct glance *g, const char *id, const char *key, char *err, size_t errlen)
 {
-	return patch_one(g, id, "remove", key, NULL, err, errlen);
+	struct glance_op op = { "remove", key, NULL };
+	return glance_patch(g, id, &op, 1, err, errlen);
+}
+
+int glance_action(struct glance *g, const char *id, const char *action, char *err, size_t errlen)
+{
+	char url[2048], why[512];
+	struct http_req req = { .method = "POST", .url = url, .token = g->token, .sink = discard };
+	struct http_resp resp;
+
+	snprintf(url, sizeof(url), "%s/v2/images/%s/actions/%s", g->root, id, action);
+	g->requests++;
+	int rc = http_do(g->http, &req, &resp, err, errlen);
+	if (rc == 0 && resp.status != 204) {
+		http_error_text(&resp, why, sizeof(why));
+		snprintf(err, errlen, "Glance answered HTTP %ld to the %s of image %s: %s", resp.status, action, id, why);
+		rc = -1;
+	}
+	http_resp_free(&resp);
+	return rc;
+}
+
+int glance_member_count(struct glance *g, const char *id, size_t *count, char *err, size_t errlen)
+{
+	char url[2048], why[512];
+	struct http_req req = { .method = "GET", .url = url, .token = g->token };
+	struct http_resp resp;
+
+	snprintf(url, sizeof(url), "%s/v2/images/%s/members", g->root, id);
+	g->requests++;
+	int rc = http_do(g->http, &req, &resp, err, errlen);
+	if (rc == 0 && resp.status != 200) {
+		http_error_text(&resp, why, sizeof(why));
+		snprintf(err, errlen, "Glance answered HTTP %ld to listing the members of image %s: %s", resp.status, id,
+			 why);
+		rc = -1;
+	} else if (rc == 0) {
+		json_t *doc = json_loadb(resp.body, resp.len, 0, NULL);
+		json_t *members = json_object_get(doc, "members");
+		if (json_is_array(members))
+			*count = json_array_size(members);
+		else
+			rc = -1, snprintf(err, errlen, "Glance's members of image %s are not a list", id);
+		json_decref(doc);
+	}
+	http_resp_free(&resp);
+	return rc;
 }
 
 int glance_delete(struct glance *g, const char *id, char *err, size_t errlen)

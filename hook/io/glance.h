@@ -2,6 +2,7 @@
 #ifndef SCS_GLANCE_H
 #define SCS_GLANCE_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "io/http.h"
@@ -36,12 +37,27 @@ int glance_download(struct glance *g, const char *id, int (*sink)(const char *da
 int glance_usage(struct glance *g, const char *owner, long long now, unsigned long long window_s,
 		 const char *skip, struct quota_usage *u, char *err, size_t errlen);
 
+/* One operation of a JSON patch: op "add", "replace" or "remove" of the
+ * property or attribute key, with value (NULL for remove; not stolen). */
+struct glance_op {
+	const char *op, *key;
+	json_t *value;
+};
+/* The operations applied to image id at once (one PATCH: all or none).
+ * 0, or -1 with err. */
+int glance_patch(struct glance *g, const char *id, const struct glance_op *ops, size_t n, char *err, size_t errlen);
+
 /* Set one property of image id (JSON-patch add: replaces a value there).
  * 0, or -1 with err. */
 int glance_set_property(struct glance *g, const char *id, const char *key, const char *value, char *err,
 			size_t errlen);
 
 int glance_remove_property(struct glance *g, const char *id, const char *key, char *err, size_t errlen);
+/* POST /v2/images/ID/actions/ACTION (deactivate, reactivate). 0, or -1 with err. */
+int glance_action(struct glance *g, const char *id, const char *action, char *err, size_t errlen);
+/* How many members image id has (any status). 0, or -1 with err. */
+int glance_member_count(struct glance *g, const char *id, size_t *count, char *err, size_t errlen);
+
 /* DELETE the image (gone already counts as done). 0, or -1 with err. */
 int glance_delete(struct glance *g, const char *id, char *err, size_t errlen);
 

@@ -108,6 +108,11 @@ size_t metrics_render(const struct metrics *m, unsigned long long token_hits, un
 		m->reload_failures);
 	counter(&o, "scs_image_hook_shed_total", "Connections refused with 503 beyond max_connections.",
 		m->shed);
+	counter(&o, "scs_image_hook_origin_readbacks_total",
+		"Images whose data was read back from Glance to verify it at a step into presence.", m->origin_readbacks);
+	counter(&o, "scs_image_hook_images_deactivated_total",
+		"Images deactivated (and hidden) because a violation was found after Glance took a request.",
+		m->images_deactivated);
 	put(&o, "# HELP scs_image_hook_connections Open client connections.\n"
 		"# TYPE scs_image_hook_connections gauge\nscs_image_hook_connections %u\n",
 	    (unsigned)m->connections);

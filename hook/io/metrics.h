@@ -18,6 +18,8 @@ struct metrics {
 	atomic_ullong keystone_errors;
 	atomic_ullong reloads, reload_failures;
 	atomic_ullong shed;                     /* refused: too many connections */
+	atomic_ullong origin_readbacks;         /* images read back from Glance to verify them */
+	atomic_ullong images_deactivated;       /* taken out of use after the fact */
 	atomic_uint connections;
 	atomic_uint in_flight;                  /* requests between their first line and their answer's end */
 };

@@ -45,12 +45,32 @@ assert o == {"list": sys.argv[2], "algorithm": "sha256", "expected": sys.argv[3]
 assert r["decision"] == "allow"
 ' "$TMP/out" "$list" "$hex" "$VENDOR_FPR"
 
+# --glance-hash: the verification record the import plugin writes, bound to Glance's digest
+image 20261101 "$UBUNTU_IMG" ',"id":"6f1e0cb6-9f0a-4f57-b3bb-2c53f16e0d16"'
+expect "--glance-hash sha512: verified, with the image's verification record" 0 "$BIN" check --config "$TMP/main.yaml" \
+	--data "$good" --glance-hash sha512 --format json "$TMP/image.json"
+check "the record binds the vendor's digest, Glance's sha512 and size of the bytes, the file and the list" python3 -c '
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+f = dict(kv.split("=", 1) for kv in r["origin"]["record"].split()[1:])
+assert r["origin"]["record"].startswith("v1 image=6f1e0cb6-9f0a-4f57-b3bb-2c53f16e0d16 algo=sha256 "), f
+assert f["digest"] == sys.argv[2] and f["glance"] == "sha512:" + sys.argv[3] and f["size"] == sys.argv[4], f
+assert f["source"] == json.load(open(sys.argv[5]))["image_source"] and f["list"] == sys.argv[6], f
+assert f["signer"] == sys.argv[7] and f["time"].endswith("Z"), f
+' "$TMP/out" "$hex" "$(sha512sum "$good" | cut -d' ' -f1)" "$(stat -c %s "$good")" "$TMP/image.json" "$list" "$VENDOR_FPR"
+expect "--glance-hash sha256 (the list's own): the record's Glance digest is the same" 0 "$BIN" check \
+	--config "$TMP/main.yaml" --data "$good" --glance-hash sha256 --format json "$TMP/image.json"
+check "glance=sha256:<the vendor's digest>" grep -qF "glance=sha256:$hex " "$TMP/out"
+expect "--glance-hash md5 is refused" 2 "$BIN" check --config "$TMP/main.yaml" --data "$good" --glance-hash md5 "$TMP/image.json"
+expect "--glance-hash without --data is refused" 2 "$BIN" check --config "$TMP/main.yaml" --glance-hash sha512 "$TMP/image.json"
+image 20261101
+
 flipped=$MIRROR/tampered/$UBUNTU_IMG
 bad=$(sha256sum "$flipped" | cut -d' ' -f1)
 expect "one flipped byte is refused" 1 "$BIN" check --config "$TMP/main.yaml" --data "$flipped" "$TMP/image.json"
 check "origin/checksum names the file, both digests and the list" sh -c "grep -qF 'origin/checksum' '$TMP/out' &&
 	grep -qF \"the data is not the vendor's '$UBUNTU_IMG': its sha256 is $bad, the vendor's list $list gives $hex\" '$TMP/out'"
-expect "json: refused with origin/checksum" 1 "$BIN" check --config "$TMP/main.yaml" --data "$flipped" --format json "$TMP/image.json"
+expect "json: refused with origin/checksum" 1 "$BIN" check --config "$TMP/main.yaml" --data "$flipped" --glance-hash sha512 --format json "$TMP/image.json"
 check "json: the record says why" python3 -c '
 import json, sys
 r = json.loads(open(sys.argv[1]).read())
@@ -58,7 +78,7 @@ assert r["decision"] == "deny" and [v["rule"] for v in r["violations"]] == ["ori
 assert r["violations"][0]["expected"] == [sys.argv[2]]
 o = r["origin"]
 assert o["verified"] is False and o["actual"] == sys.argv[3] and o["expected"] == sys.argv[2], o
-assert "differs" in o["reason"]
+assert "differs" in o["reason"] and "record" not in o, o
 ' "$TMP/out" "$hex" "$bad"
 
 image 20261102-otherkey
@@ -77,7 +97,7 @@ check "origin/unlisted names the list and the file" sh -c "grep -qF 'origin/unli
 	grep -qF \"has no entry for 'ubuntu-24.04-server-cloudimg-arm64.img'\" '$TMP/out'"
 image 20261101 "$UBUNTU_IMG?x=1"
 expect "an image_source no list can vouch for is refused" 1 "$BIN" check --config "$TMP/main.yaml" --data "$good" "$TMP/image.json"
-check "origin/unlisted: it says why" has "has credentials, a query or a fragment"
+check "origin/unlisted: it says how the vendor names the file" has "is not written as the vendor names the file: write it '$UBUNTU_DIR"
 
 image 20261101 "$UBUNTU_IMG" ',"source_sha256sum":"'"${bad}"'"'
 expect "a declared source_sha256sum that is not the vendor's is refused" 1 "$BIN" check --config "$TMP/main.yaml" --data "$good" "$TMP/image.json"

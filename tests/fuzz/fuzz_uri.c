@@ -44,6 +44,25 @@ static void fzuri_check_fast(const char *in, size_t outlen)
 		FUZZ_CHECK(fwhy == swhy, "fast path '%s', libcurl '%s': %s", fwhy, swhy, in);
 }
 
+/* uri_origin_form: the fast path agrees with libcurl, a form is https,
+ * its own form, and holds no port, userinfo, query or fragment. */
+static void fzuri_check_origin(const char *in)
+{
+	char form[URI_MAX], slow[URI_MAX], again[URI_MAX];
+	int frc = uri_origin_form(in, form, sizeof(form)), src = uri_origin_form_parse(in, slow, sizeof(slow));
+
+	FUZZ_CHECK(frc == src, "origin form: fast path %d, libcurl %d: %s", frc, src, in);
+	if (frc < 0)
+		return;
+	FUZZ_CHECK(!strcmp(form, slow), "origin form: fast path %s, libcurl %s: %s", form, slow, in);
+	FUZZ_CHECK(!strncmp(form, "https://", 8) && !strpbrk(form, "?#"), "origin form %s of %s", form, in);
+	const char *host = form + 8, *slash = strchr(host, '/');
+	FUZZ_CHECK(slash && !memchr(host, '@', (size_t)(slash - host)) &&
+		   (host[0] == '[' || !memchr(host, ':', (size_t)(slash - host))), "userinfo or a port in %s", form);
+	FUZZ_CHECK(uri_origin_form(form, again, sizeof(again)) == 0 && !strcmp(form, again),
+		   "origin form not a fixed point: %s -> %s", form, again);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char in[URI_MAX + 16], out[URI_MAX], again[URI_MAX];
@@ -57,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(uri_canonical_parse(in, out, sizeof(out), &why) == 0 && !strcmp(out, in),
 			   "plain but not canonical: %s -> %s", in, why ? why : out);
 	fzuri_check_fast(in, sizeof(out));
+	fzuri_check_origin(in);
 	for (size_t edge = strlen(in); edge && edge <= strlen(in) + 1 && edge <= sizeof(out); edge++)
 		fzuri_check_fast(in, edge);
 	if (uri_canonical(in, out, sizeof(out), &why) < 0) {

@@ -48,7 +48,7 @@ check "declared source_sha512sum that is not the vendor's: origin/declared" sh -
 check "Ubuntu images are listed as not verified (sha512 against sha256), naming --download" sh -c "
 	grep -A1 'id=$ok_u' '$TMP/out' | grep -q 'os_hash_algo is sha512, the vendor.s list sha256: --download' &&
 	grep -A1 'id=$bad_u' '$TMP/out' | grep -q -- '--download'"
-check "summary line" has "origin: 6 images under an origin: 1 verified, 3 failing origin rules, 2 not verified"
+check "summary line" has "origin: 6 images under an origin: 1 verified (0 by a verification record), 3 failing origin rules, 2 not verified"
 
 # -- --download: the data read back from Glance ---------------------------------
 expect "--download: violations -> exit 1" 1 audit --download
@@ -56,14 +56,14 @@ check "tampered Ubuntu uploaded around the proxy is found: origin/checksum" sh -
 check "its message has the vendor's and the stored digest" has "its sha256 is $(sha256sum "$flipped" | cut -d' ' -f1), the vendor's list ${UBUNTU_DIR}20261101/SHA256SUMS gives $(sha256sum "$good" | cut -d' ' -f1)"
 check "the good Ubuntu image is verified and not reported" sh -c "! grep -q 'id=$ok_u' '$TMP/out'"
 check "no progress output when stderr is not a terminal" test ! -s "$TMP/err"
-check "summary: all compared" has "origin: 6 images under an origin: 2 verified, 4 failing origin rules, 0 not verified"
+check "summary: all compared" has "origin: 6 images under an origin: 2 verified (0 by a verification record), 4 failing origin rules, 0 not verified"
 
 expect "json" 1 audit --download --format json
 check "json: origin counts and the violations" python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 o = r["origin"]
-assert o == {"checked": 6, "verified": 2, "failed": 4, "not_verified": []}, o
+assert o == {"checked": 6, "verified": 2, "by_record": 0, "failed": 4, "not_verified": []}, o
 bad = {b["id"]: [v["rule"] for v in b["violations"]] for b in r["violations"]}
 assert "origin/checksum" in bad[sys.argv[2]] and "origin/checksum" in bad[sys.argv[3]], bad
 assert sys.argv[4] not in bad and sys.argv[5] not in bad, bad
@@ -72,10 +72,48 @@ expect "scs" 1 audit --download --format scs
 check "scs: the origin line fails" has "scs-image-hook-origin: FAIL"
 check "scs: the ERROR line says why" has "4 image(s) under an origin fail the origin rules" "$TMP/err"
 
+# -- --image: one image read back without a bound, its record written -----------
+expect "--image, the vendor's Ubuntu bytes: verified (exit 0)" 0 audit --image "$ok_u"
+check "it says the record is written" has "image $ok_u: verified: its data is the vendor's file; the verification record is written"
+check "Glance: the record binds its digest, size and file" python3 - "$(curl -s "$GLANCE_URL/v2/images/$ok_u" -H "X-Auth-Token: $(token stack-admin)")" "$(sha256sum "$good" | cut -d' ' -f1)" <<'PY'
+import json, sys
+i = json.loads(sys.argv[1])
+f = dict(kv.split("=", 1) for kv in i["scs_image_hook_verified"].split()[1:])
+assert f["image"] == i["id"] and f["digest"] == sys.argv[2] == i["source_sha256sum"], f
+assert f["glance"] == "sha512:" + i["os_hash_value"] and int(f["size"]) == i["size"], f
+assert f["source"] == i["image_source"] and f["list"].endswith("/SHA256SUMS") and len(f["signer"]) == 40, f
+PY
+expect "--image, tampered bytes: not the vendor's (exit 1)" 1 audit --image "$bad_u"
+check "it names origin/checksum" has "(origin/checksum)"
+check "Glance: no record on the tampered image" test "$(glance_field "$bad_u" scs_image_hook_verified)" = None
+plain=$(up "plain" "https://example.org/plain.img" "$TMP/other.img")
+expect "--image under no origin: nothing to verify (exit 2)" 2 audit --image "$plain"
+check "it says so" has "lies under no origin" "$TMP/err"
+expect "--image without --verify-origin is a usage error" 2 "$BIN" audit --os-cloud stack-admin --config "$TMP/hook.yaml" --image "$ok_u"
+
+# -- origin.trust_records: a record that holds stands for the comparison ---------
+sed 's/cache: 1h}/cache: 1h, trust_records: true}/' "$TMP/hook.yaml" >"$TMP/trust.yaml"
+check "the config has trust_records" grep -q 'trust_records: true' "$TMP/trust.yaml"
+expect "trusted records, no --download: exit 1 (the tampered images)" 1 "$BIN" audit --os-cloud stack-admin --config "$TMP/trust.yaml" --verify-origin
+check "the recorded Ubuntu image counts as verified by its record" has "2 verified (1 by a verification record)"
+check "the tampered Ubuntu image without a record is still not verified" sh -c "grep -A1 'id=$bad_u' '$TMP/out' | grep -q -- '--download'"
+expect "untrusted records (the default): the recorded image still needs --download" 1 audit
+check "... so it is listed as not verified" sh -c "grep -A1 'id=$ok_u' '$TMP/out' | grep -q -- '--download'"
+
 # the tampered images gone: the origin line passes (a test that can fail both ways)
-for id in "$bad_u" "$bad_d" "$unl" "$decl"; do OS_CLOUD=stack-admin openstack image delete "$id" 2>>"$TMP/seed.log"; done
+for id in "$bad_u" "$bad_d" "$unl" "$decl" "$plain"; do OS_CLOUD=stack-admin openstack image delete "$id" 2>>"$TMP/seed.log"; done
 expect "only the vendor's bytes left: scs origin line passes" 0 audit --download --format scs scs-image-hook-origin
 check "scs: PASS" has "scs-image-hook-origin: PASS"
+
+# -- --record: a cloud whose images predate the proxy, recorded in one run --------
+# (exit 1 stays for what else the policy finds, as above: no origin rule fails)
+expect "--download --record over the vendor's images" 1 audit --download --record
+check "no origin rule fails, none unverified" has "2 verified (0 by a verification record), 0 failing origin rules, 0 not verified"
+check "it says how many records it wrote" has "origin: 2 verification records written"
+check "Glance: the Debian image now carries its record" test "$(glance_field "$ok_d" scs_image_hook_verified)" != None
+expect "trusted, no --download: every image verified by its record" 1 "$BIN" audit --os-cloud stack-admin --config "$TMP/trust.yaml" --verify-origin
+check "... 2 of 2 by a record, nothing failing or unverified" has "2 verified (2 by a verification record), 0 failing origin rules, 0 not verified"
+expect "--record without --verify-origin is a usage error" 2 "$BIN" audit --os-cloud stack-admin --config "$TMP/hook.yaml" --record
 
 # -- the mirror unreachable: unavailable, closed refuses -------------------------
 sed "s#$MIRROR_URL#http://127.0.0.1:$(free_port)#g" "$TMP/hook.yaml" >"$TMP/dead.yaml"

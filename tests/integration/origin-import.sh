@@ -50,6 +50,21 @@ id=$(image_id)
 check "glance-direct, the vendor's bytes: active" test "$(settle "$id")" = active
 check "glance-direct: the record has the verified origin" logged "$id" \
 	'r["decision"] == "allow" and r["origin"]["verified"] and r["origin"]["actual"] == "'"$hex"'" and r["import"]["method"] == "glance-direct"'
+# record_holds ID: Glance's image carries the verification record the plugin
+# wrote, and it binds what Glance then computed of the stored bytes
+record_holds() {
+	curl -s "$GLANCE_URL/v2/images/$1" -H "X-Auth-Token: $ADMIN_TOKEN" | python3 -c '
+import json, sys
+i = json.load(sys.stdin)
+f = dict(kv.split("=", 1) for kv in (i.get("scs_image_hook_verified") or "v0").split()[1:])
+ok = (f and f["image"] == i["id"] and f["digest"] == sys.argv[1] == i.get("source_sha256sum")
+      and f["glance"] == i["os_hash_algo"] + ":" + i["os_hash_value"] and int(f["size"]) == i["size"]
+      and f["source"] == i["image_source"])
+if not ok:
+    print(json.dumps(i, indent=1)[:2000], file=sys.stderr)
+sys.exit(0 if ok else 1)' "$hex"
+}
+check "glance-direct: the plugin wrote the verification record, and it binds Glance's sha512 and size" record_holds "$id"
 
 expect "glance-direct, a tampered stage: import (asynchronous)" 0 direct "$flipped"
 id=$(image_id)
@@ -66,10 +81,13 @@ expect "web-download of the vendor's file: import" 0 web "$MIRROR_URL/ubuntu/rel
 id=$(image_id)
 check "web-download, the vendor's bytes: active" test "$(settle "$id")" = active
 check "web-download: verified in the record" logged "$id" 'r["decision"] == "allow" and r["origin"]["verified"]'
+check "web-download: the verification record binds what Glance stored" record_holds "$id"
 
 expect "web-download of tampered bytes: import (asynchronous)" 0 web "$MIRROR_URL/tampered/$UBUNTU_IMG"
 id=$(image_id)
 check "web-download, tampered: refused, image queued" test "$(settle "$id")" = queued
+check "web-download, tampered: no verification record" \
+	test "$(curl -s "$GLANCE_URL/v2/images/$id" -H "X-Auth-Token: $ADMIN_TOKEN" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("scs_image_hook_verified"))')" = None
 check "web-download, tampered: no staged data left" no_stage "$id"
 check "web-download, tampered: the task says origin/checksum's reason" grep -qF "its sha256 is $bad" <<<"$(task_message "$id")"
 check "web-download, tampered: deny logged with the URI and origin/checksum" logged "$id" \

@@ -181,7 +181,10 @@ check "stage, tampered: nothing in Glance's staging store" test -z "$(ls -A "$ST
 check "stage, the vendor's bytes: 204" test "$(put "$TA" "$st" "$GOOD_FILE" stage)" = 204
 check "stage, the vendor's bytes: Glance says uploading, with the stage in the store" \
 	bash -c "[ \"\$(curl -s '$GLANCE_URL/v2/images/$st' -H 'X-Auth-Token: $TADMIN' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"status\"])')\" = uploading ] && ls '$STACK/glance/staging' | grep -q '$st'"
-check "stage, the vendor's bytes: source_sha256sum recorded" test "$(field "$st" source_sha256sum)" = "$GOOD_SHA256"
+# the vendor's digest is written only beside a verification record, which binds Glance's own
+# digest of the data: a staged image has none yet (Glance hashes it when it imports it)
+check "stage, the vendor's bytes: nothing recorded before Glance holds a digest" \
+	test "$(field "$st" source_sha256sum)/$(field "$st" scs_image_hook_verified)" = None/None
 
 # ---- PATCH ------------------------------------------------------------------------------------
 PATCH21=application/openstack-images-v2.1-json-patch
@@ -323,8 +326,8 @@ for mode in enforce warn; do
 	wait "$p1"
 	rec='r["image"]["id"] == "'$hid'" and r["origin"]["expected"] == "'$DEB_SHA512'" and r["origin"]["verified"] is False and "concurrent" in r["error"] and any(v["rule"] == "origin/checksum" for v in r["violations"])'
 	if [ "$mode" = enforce ]; then
-		check "held move, enforce: 409, and the image Glance made active with other bytes is hidden" \
-			test "$(cat "$TMP/held-$mode.code")/$(field "$hid" status)/$(field "$hid" os_hidden)" = 409/active/True
+		check "held move, enforce: 409, and the image Glance made active with other bytes is taken out of use" \
+			test "$(cat "$TMP/held-$mode.code")/$(field "$hid" status)/$(field "$hid" os_hidden)" = 409/deactivated/True
 		check "held move, enforce: a deny record with the vendor's digest" last_record 'r["decision"] == "deny" and '"$rec" PUT
 	else
 		check "held move, warn: 204 with a Warning naming origin/checksum" \

@@ -307,7 +307,7 @@ START_TEST(the_operator_config)
 	origin_config_free(&c);
 
 	config_refused("keyring: k\nkeys: x\n",
-		       "c.yaml:2:1: unknown key 'keys' in origin (expected one of: keyring, fetch, cache)");
+		       "c.yaml:2:1: unknown key 'keys' in origin (expected one of: keyring, fetch, cache, readback, import_plugin, trust_records)");
 	config_refused("keyring: ''\n", "origin.keyring must not be empty");
 	config_refused("fetch: {\"https://v.example/\": \"ftp://m/\"}\n",
 		       "origin.fetch target 'ftp://m/' must be an http or https URL");

@@ -9,6 +9,13 @@ Glance skips a plugin silently when get_flow raises, so get_flow does
 nothing that can fail; every check happens in execute, and anything that
 stops a decision (binary or policy missing, a crash, a timeout, an answer
 that is not a decision record) refuses the import: fail closed.
+
+Staged data the binary verified as its vendor's file earns the image's
+verification record (scs_image_hook_verified), bound to the digest Glance
+computes when it stores these bytes; the shim writes it onto the image as
+an admin, which Glance's property protections for the hook's namespace
+(deploy/glance/property-protections.conf) allow and a user's request does
+not.
 """
 
 import json
@@ -21,6 +28,7 @@ from taskflow.patterns import linear_flow as lf
 from taskflow import task
 from taskflow.types import failure
 
+from glance.async_.flows import api_image_import
 from glance.common import exception
 
 LOG = logging.getLogger(__name__)
@@ -28,6 +36,8 @@ CONF = cfg.CONF
 
 DEFAULT_BINARY = '/usr/local/bin/scs-image-hook'
 DEFAULT_CONFIG = '/etc/scs-image-hook/scs-image-hook.yaml'
+RECORD_KEY = 'scs_image_hook_verified'
+HASHES = ('sha256', 'sha512')   # what the binary computes; Glance's default is sha512
 
 scs_image_hook_opts = [
     cfg.StrOpt('binary',
@@ -118,7 +128,32 @@ class _CheckImage(task.Task):
         # a vendor's origin must be that vendor's file (check --data).
         if file_path and file_path.startswith('file://'):
             cmd += ['--data', file_path[len('file://'):]]
+            algo = getattr(CONF, 'hashing_algorithm', None)
+            if algo in HASHES:
+                cmd += ['--glance-hash', algo]
         return cmd + ['-']
+
+    def _write_record(self, origin):
+        """The verification record the staged bytes earned, written onto
+        the image as an admin. A record that cannot be written leaves the
+        image unverified (the proxy or audit verifies it later): logged,
+        never fatal to an import whose bytes are the vendor's."""
+        record = origin.get('record')
+        if not record:
+            return
+        key = 'source_%ssum' % origin.get('algorithm')
+        try:
+            from glance import gateway
+            repo = gateway.Gateway().get_repo(self.context.elevated())
+            wrapper = api_image_import.ImportActionWrapper(repo, self.image_id,
+                                                           self.task_id)
+            with wrapper as action:
+                action.set_image_extra_properties(
+                    {RECORD_KEY: record, key: origin.get('expected')})
+        except Exception as e:
+            LOG.warning('scs-image-hook: image %(image)s: its data is the '
+                        'vendor\'s, but the verification record was not '
+                        'written: %(why)s', {'image': self.image_id, 'why': e})
 
     def _refuse(self, why):
         LOG.error('scs-image-hook: import of image %(image)s refused: %(why)s',
@@ -160,6 +195,8 @@ class _CheckImage(task.Task):
         if proc.returncode == 1 or decision not in ('allow', 'warn'):
             self._refuse('%s (decision %s)'
                          % (_messages(record), record.get('decision_id')))
+        if (record.get('origin') or {}).get('verified'):
+            self._write_record(record['origin'])
         if decision == 'warn':
             LOG.warning('scs-image-hook: image %(image)s imported with a '
                         'warning: %(why)s',
