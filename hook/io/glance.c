@@ -239,9 +239,27 @@ static int discard(const char *data, size_t len, void *ctx)
 	return 0;
 }
 
+/* One request about image id: 0 when Glance answers ok (or also, when
+ * set), else -1 with err saying what (e.g. "the deactivate of") failed.
+ * resp is the caller's to free. */
+static int ask(struct glance *g, struct http_req *req, struct http_resp *resp, long ok, long also, const char *what,
+	       const char *id, char *err, size_t errlen)
+{
+	char why[512];
+
+	g->requests++;
+	int rc = http_do(g->http, req, resp, err, errlen);
+	if (rc == 0 && resp->status != ok && resp->status != also) {
+		http_error_text(resp, why, sizeof(why));
+		snprintf(err, errlen, "Glance answered HTTP %ld to %s image %s: %s", resp->status, what, id, why);
+		rc = -1;
+	}
+	return rc;
+}
+
 int glance_patch(struct glance *g, const char *id, const struct glance_op *ops, size_t n, char *err, size_t errlen)
 {
-	char url[2048], path[256], why[512];
+	char url[2048], path[256], what[300];
 	struct http_resp resp;
 	json_t *patch = json_array();
 
@@ -259,18 +277,12 @@ int glance_patch(struct glance *g, const char *id, const struct glance_op *ops, 
 		return -1;
 	}
 	snprintf(url, sizeof(url), "%s/v2/images/%s", g->root, id);
+	snprintf(what, sizeof(what), "the %s of %s%s on", ops[0].op, ops[0].key, n > 1 ? " and more" : "");
 	struct http_req req = { .method = "PATCH", .url = url, .token = g->token, .body = body,
 				.body_len = strlen(body), .content_type = "application/openstack-images-v2.1-json-patch",
 				.sink = discard };
-	g->requests++;
-	int rc = http_do(g->http, &req, &resp, err, errlen);
+	int rc = ask(g, &req, &resp, 200, 200, what, id, err, errlen);
 	free(body);
-	if (rc == 0 && resp.status != 200) {
-		http_error_text(&resp, why, sizeof(why));
-		snprintf(err, errlen, "Glance answered HTTP %ld to the %s of %s%s on image %s: %s", resp.status,
-			 ops[0].op, ops[0].key, n > 1 ? " and more" : "", id, why);
-		rc = -1;
-	}
 	http_resp_free(&resp);
 	return rc;
 }
@@ -293,37 +305,26 @@ int glance_remove_property(struct glance *g, const char *id, const char *key, ch
 
 int glance_action(struct glance *g, const char *id, const char *action, char *err, size_t errlen)
 {
-	char url[2048], why[512];
+	char url[2048], what[64];
 	struct http_req req = { .method = "POST", .url = url, .token = g->token, .sink = discard };
 	struct http_resp resp;
 
 	snprintf(url, sizeof(url), "%s/v2/images/%s/actions/%s", g->root, id, action);
-	g->requests++;
-	int rc = http_do(g->http, &req, &resp, err, errlen);
-	if (rc == 0 && resp.status != 204) {
-		http_error_text(&resp, why, sizeof(why));
-		snprintf(err, errlen, "Glance answered HTTP %ld to the %s of image %s: %s", resp.status, action, id, why);
-		rc = -1;
-	}
+	snprintf(what, sizeof(what), "the %.32s of", action);
+	int rc = ask(g, &req, &resp, 204, 204, what, id, err, errlen);
 	http_resp_free(&resp);
 	return rc;
 }
 
 int glance_member_count(struct glance *g, const char *id, size_t *count, char *err, size_t errlen)
 {
-	char url[2048], why[512];
+	char url[2048];
 	struct http_req req = { .method = "GET", .url = url, .token = g->token };
 	struct http_resp resp;
 
 	snprintf(url, sizeof(url), "%s/v2/images/%s/members", g->root, id);
-	g->requests++;
-	int rc = http_do(g->http, &req, &resp, err, errlen);
-	if (rc == 0 && resp.status != 200) {
-		http_error_text(&resp, why, sizeof(why));
-		snprintf(err, errlen, "Glance answered HTTP %ld to listing the members of image %s: %s", resp.status, id,
-			 why);
-		rc = -1;
-	} else if (rc == 0) {
+	int rc = ask(g, &req, &resp, 200, 200, "listing the members of", id, err, errlen);
+	if (rc == 0) {
 		json_t *doc = json_loadb(resp.body, resp.len, 0, NULL);
 		json_t *members = json_object_get(doc, "members");
 		if (json_is_array(members))
@@ -338,18 +339,12 @@ int glance_member_count(struct glance *g, const char *id, size_t *count, char *e
 
 int glance_delete(struct glance *g, const char *id, char *err, size_t errlen)
 {
-	char url[2048], why[512];
+	char url[2048];
 	struct http_req req = { .method = "DELETE", .url = url, .token = g->token };
 	struct http_resp resp;
 
 	snprintf(url, sizeof(url), "%s/v2/images/%s", g->root, id);
-	g->requests++;
-	int rc = http_do(g->http, &req, &resp, err, errlen);
-	if (rc == 0 && resp.status != 204 && resp.status != 404) {
-		http_error_text(&resp, why, sizeof(why));
-		snprintf(err, errlen, "Glance answered HTTP %ld to deleting image %s: %s", resp.status, id, why);
-		rc = -1;
-	}
+	int rc = ask(g, &req, &resp, 204, 404, "deleting", id, err, errlen);
 	http_resp_free(&resp);
 	return rc;
 }

@@ -21,14 +21,11 @@ printf '[DEFAULT]\nproperty_protection_file = %s\nproperty_protection_rule_forma
 	"$ROOT/deploy/glance/property-protections.conf" >"$TMP/protect.conf"
 STACK_GLANCE_EXTRA_CONF=$TMP/protect.conf STACK_GLANCE_WORKERS=2 stack_up
 
-# ---- the vendor mirror ----------------------------------------------------------------------
-tests/origin/mkmirror "$TMP/mirror" 2097152 >"$TMP/mkmirror.log" 2>&1
-check "the test mirror is built" test -s "$TMP/mirror/keys/vendor.fpr"
-MIRROR_PORT=$(free_port)
-(cd "$TMP/mirror" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 "$MIRROR_PORT") >"$TMP/mirror.log" 2>&1 &
-MIRROR_PID=$!
-trap 'kill "$MIRROR_PID" "${TRICKLE_PID:-}" 2>/dev/null; proxy_stop_all; tests/stack/down "$STACK" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$MIRROR_PORT/keys/vendor.fpr" >/dev/null && break; sleep 0.1; done
+# ---- the vendor mirror (tests/origin: real signatures by a throwaway key) ------------------
+. tests/origin/lib.sh
+mirror_up 2097152 || { finish; exit 1; }
+MIRROR_PORT=${MIRROR_URL##*:}
+trap 'mirror_down; kill "${TRICKLE_PID:-}" 2>/dev/null; proxy_stop_all; tests/stack/down "$STACK" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 U=https://cloud-images.ubuntu.com/releases/noble/release-20261101
 IMG=ubuntu-24.04-server-cloudimg-amd64.img
@@ -41,18 +38,9 @@ DEB=debian-13-generic-amd64-20261101-1234.raw
 DEB_FILE=$TMP/mirror/debian/images/cloud/trixie/20261101-1234/$DEB
 DEB_SHA512=$(sha512sum "$DEB_FILE" | cut -d' ' -f1)
 head -c 2097152 /dev/urandom >"$TMP/own.raw"
-VENDOR_FPR=$(cat "$TMP/mirror/keys/vendor.fpr")
-cat >"$TMP/origins.yaml" <<EOF
-origins:
-  - prefix: https://cloud-images.ubuntu.com/
-    checksums: SHA256SUMS
-    signature: SHA256SUMS.gpg
-    keys: [$VENDOR_FPR]
-  - prefix: https://cloud.debian.org/images/cloud/
-    checksums: SHA512SUMS
-EOF
-ORIGIN="origin: {keyring: $TMP/mirror/keys/vendor.asc, fetch: {\"https://cloud-images.ubuntu.com/\": \"http://127.0.0.1:$MIRROR_PORT/ubuntu/\", \"https://cloud.debian.org/images/cloud/\": \"http://127.0.0.1:$MIRROR_PORT/debian/images/cloud/\"}, cache: 1h}"
-export PROXY_POLICIES="$ROOT/policy/scs-0104-v1-images-v5.yaml, $ROOT/policy/scs-0104-v2-images.yaml, $TMP/origins.yaml"
+# the shipped origins (Ubuntu signed, Debian not) with the test vendor's key, fetched from the mirror
+ORIGIN=$ORIGIN_CONFIG
+export PROXY_POLICIES="$ROOT/policy/scs-0104-v1-images-v5.yaml, $ROOT/policy/scs-0104-v2-images.yaml, $ORIGINS"
 
 # The shipped scope: public and community enforced, private and shared warned.
 proxy_start main "mode: enforce" "$ORIGIN"
@@ -339,7 +327,7 @@ check "ok: reactivating a verified image: 204" test "$(post "$MAIN_URL" "$TA" "$
 check "ok: Glance: active" test "$(glance "$v1" status)" = active
 
 # past the read-back bound: refused with what to do
-proxy_start small "mode: enforce" "origin: {keyring: $TMP/mirror/keys/vendor.asc, fetch: {\"https://cloud-images.ubuntu.com/\": \"http://127.0.0.1:$MIRROR_PORT/ubuntu/\"}, readback: {max_bytes: 1KiB}}"
+proxy_start small "mode: enforce" "${ORIGIN_CONFIG%\}}, readback: {max_bytes: 1KiB}}"
 SMALL_URL=$PROXY_URL
 PROXY_URL=$MAIN_URL PROXY_LOG=$MAIN_LOG
 u2=$(seed "$TA" v-ubuntu-big "$GOOD_FILE" private "$UGOOD")
