@@ -36,8 +36,8 @@ static int hash_chunk(const char *data, size_t len, void *ctx)
 
 void verify_bound_of(const struct origin_config *c, struct verify_bound *out)
 {
-	out->max_ms = c->readback_ms ? c->readback_ms : ORIGIN_READBACK_MS;
-	out->max_bytes = c->readback_bytes ? c->readback_bytes : ORIGIN_READBACK_BYTES;
+	*out = (struct verify_bound){ .max_ms = c->readback_ms ? c->readback_ms : ORIGIN_READBACK_MS,
+				      .max_bytes = c->readback_bytes ? c->readback_bytes : ORIGIN_READBACK_BYTES };
 }
 
 static void over_bound(const struct image *img, const struct verify_bound *b, const char *what,

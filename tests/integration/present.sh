@@ -336,6 +336,23 @@ check "bound: reading 2 MiB back past origin.readback.max_bytes 1KiB is refused 
 check "bound: the answer says how to verify it without a bound" grep -q "audit --verify-origin --image $u2" "$TMP/body"
 check "bound: Glance: still private" test "$(glance "$u2" visibility)" = private
 
+# a read-back long enough to pass the progress marks (every 64 MiB): 72 MiB
+# of a vendor (an unsigned sha256 list on the mirror) that Glance hashes sha512
+mkdir -p "$MIRROR/big"
+head -c $((72 << 20)) /dev/urandom >"$MIRROR/big/big.img"
+(cd "$MIRROR/big" && sha256sum --binary big.img >SHA256SUMS)
+{ cat "$ORIGINS"; printf '  - prefix: https://big.example/\n    checksums: SHA256SUMS\n'; } >"$TMP/big-origins.yaml"
+PROXY_POLICIES="$ROOT/policy/scs-0104-v1-images-v5.yaml, $TMP/big-origins.yaml" proxy_start big "mode: enforce" \
+	"origin: {fetch: {\"https://big.example/\": \"$MIRROR_URL/big/\"}}"
+BIG_URL=$PROXY_URL
+PROXY_URL=$MAIN_URL PROXY_LOG=$MAIN_LOG
+b1=$(seed "$TA" v-big "$MIRROR/big/big.img" private https://big.example/big.img)
+check "bound: a 72 MiB image read back and published: 200" \
+	test "$(patch "$BIG_URL" "$TA" "$b1" '[{"op":"replace","path":"/visibility","value":"community"}]')" = 200
+check "bound: ... and recorded as verified" record_holds "$b1" "$(sha256sum "$MIRROR/big/big.img" | cut -d' ' -f1)" \
+	https://big.example/big.img
+rm -f "$MIRROR/big/big.img"
+
 # ---- shared with members, where the scope enforces shared images -----------------------------
 proxy_start shared "mode: enforce" "visibility: {shared: enforce}" "$ORIGIN"
 SH_URL=$PROXY_URL
