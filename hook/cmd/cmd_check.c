@@ -290,8 +290,9 @@ static int emit(struct check_run *r, const struct image *img, const struct calle
 		cli_error("cannot render the decision record of image %zu", image_reader_count(r->reader));
 		return -1;
 	}
-	if (r->log && dlog_write(r->log, line, len) < 0) {
-		cli_error("cannot write the decision log %s: %m", r->o->log);
+	char err[1024];
+	if (r->log && dlog_write(r->log, line, len, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
 		return -1;
 	}
 	if (r->o->json)
@@ -451,7 +452,7 @@ int cmd_check(int argc, char **argv)
 		goto out;
 	if (o.mode && apply_mode(r.policy, o.mode) < 0)
 		goto out;
-	if (o.log && !(r.log = dlog_open(o.log, err, sizeof(err)))) {
+	if (o.log && !(r.log = dlog_open(o.log, 0, err, sizeof(err)))) {
 		cli_error("%s", err);
 		goto out;
 	}

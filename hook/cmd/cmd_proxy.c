@@ -115,7 +115,7 @@ static int load(struct proxy *px, const char *config)
 		policy_free(p);
 		return -1;
 	}
-	if (!(px->admit.log = dlog_open(px->cfg.log_file, err, sizeof(err)))) {
+	if (!(px->admit.log = dlog_open(px->cfg.log_file, px->cfg.log_anchor, err, sizeof(err)))) {
 		cli_error("%s", err);
 		return -1;
 	}

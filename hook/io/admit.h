@@ -97,6 +97,7 @@ struct verdict {
 	const char *accept_patch;           /* 415: the media types Glance takes */
 	char message[2048];                 /* the refusal or the warning, in words */
 	const char *record;                 /* the decision record (a JSON line), or NULL */
+	int unlogged;                       /* ... it could not be written to the decision log */
 	size_t record_len;
 	long long cap;                      /* uploads: bytes allowed before the cut, -1 none */
 	char *body;                         /* creates, patches, imports: the body Glance gets, the

@@ -286,6 +286,7 @@ static int origin_end_held(struct admit *ad, struct admit_conn *c, const struct 
 	decide(c->policy, &img, &who, today, &d);
 	decide_origin(c->policy, &img, &who, today, &c->origin, actual, &d);
 	c->origin_matched = actual && c->origin.status == ORIGIN_LISTED && !strcmp(actual, c->origin.expected);
+	metrics_origin(ad->metrics, c->origin.status, c->origin_matched ? VERIFY_MATCH : VERIFY_MISMATCH);
 	c->rec_origin = &c->origin;
 	c->rec_actual = actual;
 	admit_verdict_conclude(ad, c, r, &who, &img, &d, d.action, t0, v);

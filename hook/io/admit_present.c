@@ -95,10 +95,13 @@ static int verify_now(struct admit *ad, struct admit_conn *c, const struct image
 	char err[1024];
 
 	vendor_expect(c->vendor, ref, e);
-	if (e->status != ORIGIN_LISTED)
+	if (e->status != ORIGIN_LISTED) {
+		metrics_origin(ad->metrics, e->status, VERIFY_CANNOT);
 		return 0;
+	}
 	verify_bound_of(&c->policy->origin, &bound);
 	verify_held(g, img, e, &bound, &res);
+	metrics_origin(ad->metrics, e->status, res.outcome);
 	atomic_fetch_add(&ad->metrics->origin_readbacks, res.read_back);
 	if (res.outcome == VERIFY_MATCH || res.outcome == VERIFY_MISMATCH)
 		snprintf(actual, SUMS_MAX_HEX + 1, "%s", res.actual);

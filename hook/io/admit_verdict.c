@@ -61,13 +61,30 @@ void admit_verdict_record(struct admit *ad, struct admit_conn *c, const struct a
 				 .origin = c->rec_origin, .origin_actual = c->rec_actual };
 	const char *line;
 	size_t len;
+	char err[1024];
 
 	c->decided_kinds |= admit_verdict_kinds(d);
-	if (recorder_render(c->rec, &rc, img, d, &line, &len) == 0) {
-		dlog_write(ad->log, line, len);
+	metrics_decided(ad->metrics, rc.latency_us);
+	v->unlogged = 0;
+	if (recorder_render(c->rec, &rc, img, d, &line, &len) < 0) {
+		snprintf(err, sizeof(err), "the decision record could not be rendered (out of memory)");
+	} else {
 		v->record = line;
 		v->record_len = len;
+		if (dlog_write(ad->log, line, len, err, sizeof(err)) == 0)
+			return;
 	}
+	/* never in silence: counted, said, and (on_error: refuse) acted on */
+	v->unlogged = 1;
+	atomic_fetch_add(&ad->metrics->log_write_errors, 1);
+	fprintf(stderr, "scs-image-hook proxy: decision %s (%s %s: %s) not logged: %s\n", id, r->method, r->target,
+		action_name(d->action), err);
+}
+
+/* log.on_error: refuse, or by default under failure_policy: closed. */
+static int refuse_unlogged(const struct admit *ad)
+{
+	return ad->cfg->log_refuse > 0 || (ad->cfg->log_refuse == 0 && ad->cfg->failure == FAIL_CLOSED);
 }
 
 /* Log d, count it, and turn it into the verdict: 403 for the image
@@ -81,6 +98,11 @@ void admit_verdict_conclude(struct admit *ad, struct admit_conn *c, const struct
 	uuid_v4(id);
 	admit_verdict_record(ad, c, r, who, img, d, id, NULL, t0, v);
 	metrics_decision(ad->metrics, d);
+	if (v->unlogged && d->action != ACTION_DENY && refuse_unlogged(ad)) {
+		admit_verdict_refuse(v, 503, "The image service cannot record its decision now; try again later "
+				     "[decision %s]", id);
+		return;
+	}
 	if (d->action == ACTION_ALLOW)
 		return;
 	admit_verdict_summarize(d, id, v);

@@ -124,12 +124,35 @@ static int load_keystone(struct yconf *y, const struct ynode *n, struct config *
 	return rc;
 }
 
+/* What the decision log does as an audit trail (io/log.h): on_error
+ * refuse|admit (default: as failure_policy), anchor every N records. */
+static int load_log_trail(struct yconf *y, const struct ynode *n, struct config *c)
+{
+	struct ynode *v;
+	unsigned long long every;
+	int e;
+
+	if ((v = ymap_get(n, "anchor"))) {
+		if (yc_uint(y, v, "anchor", 0, 1000000000, &every) < 0)
+			return -1;
+		c->log_anchor = (unsigned)every;
+	}
+	if ((v = ymap_get(n, "on_error"))) {
+		if (yc_enum(y, v, "on_error", (const char *const[]){ "refuse", "admit" }, 2, &e) < 0)
+			return -1;
+		c->log_refuse = e == 0 ? 1 : -1;
+	}
+	return 0;
+}
+
 static int load_log(struct yconf *y, const struct ynode *n, struct config *c)
 {
 	struct ynode *v;
 
 	if (yc_want(y, n, YNODE_MAP, "log") < 0 ||
-	    yc_keys(y, n, (const char *const[]){ "file", NULL }, "log") < 0)
+	    yc_keys(y, n, (const char *const[]){ "file", "on_error", "anchor", NULL }, "log") < 0)
+		return -1;
+	if (load_log_trail(y, n, c) < 0)
 		return -1;
 	if ((v = ymap_get(n, "file")) && yc_string(y, v, "log file", &c->log_file) < 0)
 		return -1;
@@ -251,7 +274,8 @@ size_t config_changes(const struct config *a, const struct config *b, char *out,
 		{ "upstream", str_differs(a->upstream, b->upstream) },
 		{ "keystone", a->has_keystone != b->has_keystone || auth_differs(&a->auth, &b->auth) ||
 			      a->token_cache_ms != b->token_cache_ms },
-		{ "log", str_differs(a->log_file, b->log_file) },
+		{ "log", str_differs(a->log_file, b->log_file) || a->log_refuse != b->log_refuse ||
+			 a->log_anchor != b->log_anchor },
 		{ "failure_policy", a->failure != b->failure },
 		{ "timeouts", a->connect_timeout_ms != b->connect_timeout_ms ||
 			      a->upstream_timeout_ms != b->upstream_timeout_ms ||

@@ -25,6 +25,8 @@ struct config {
 	                                     * when not looked up: CONFIG_CREDENTIALS) */
 	long token_cache_ms;                /* never past a token's own expiry */
 	char *log_file;                     /* NULL: stderr */
+	int log_refuse;                     /* log.on_error: 1 refuse, -1 admit, 0 as failure_policy */
+	unsigned log_anchor;                /* log.anchor: the chain's head to stderr every N records */
 	enum failure_policy failure;
 	long connect_timeout_ms;            /* to Glance and Keystone */
 	long upstream_timeout_ms;           /* no progress from Glance this long: 504 */

@@ -16,14 +16,44 @@ void metrics_decision(struct metrics *m, const struct decision *d)
 		atomic_fetch_add(&m->violations[d->v[i].kind], 1);
 }
 
-void metrics_request(struct metrics *m, long long us)
+static void observe(atomic_ullong *buckets, atomic_ullong *count, atomic_ullong *sum_us, long long us)
 {
 	size_t b = 0;
 	while (b < METRICS_BUCKETS && us > bounds[b])
 		b++;
-	atomic_fetch_add(&m->duration[b], 1);
-	atomic_fetch_add(&m->duration_count, 1);
-	atomic_fetch_add(&m->duration_sum_us, (unsigned long long)us);
+	atomic_fetch_add(&buckets[b], 1);
+	atomic_fetch_add(count, 1);
+	atomic_fetch_add(sum_us, (unsigned long long)(us > 0 ? us : 0));
+}
+
+void metrics_request(struct metrics *m, long long us)
+{
+	observe(m->duration, &m->duration_count, &m->duration_sum_us, us);
+}
+
+void metrics_decided(struct metrics *m, long long us)
+{
+	observe(m->decision_duration, &m->decision_count, &m->decision_sum_us, us);
+}
+
+void metrics_response(struct metrics *m, int status)
+{
+	if (status >= METRICS_STATUS_MIN && status <= METRICS_STATUS_MAX)
+		atomic_fetch_add(&m->responses[status - METRICS_STATUS_MIN], 1);
+}
+
+/* The outcomes' labels: the list's verdicts (unlisted, signature,
+ * unavailable), then the bytes' (enum verify_outcome) when it listed. */
+static const char *const outcomes[METRICS_VERIFY_OUTCOMES] = {
+	"unlisted", "signature", "unavailable", "match", "mismatch", "over_bound", "unreadable",
+};
+
+void metrics_origin(struct metrics *m, enum origin_status st, enum verify_outcome o)
+{
+	size_t i = st == ORIGIN_UNLISTED ? 0 : st == ORIGIN_SIGNATURE ? 1 : st == ORIGIN_UNAVAILABLE ? 2
+		 : 3 + (size_t)o;
+	if (i < METRICS_VERIFY_OUTCOMES)
+		atomic_fetch_add(&m->verifications[i], 1);
 }
 
 struct out {
@@ -67,11 +97,57 @@ static void counter(struct out *o, const char *name, const char *help, unsigned 
 	put(o, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, v);
 }
 
+static void histogram(struct out *o, const char *name, const char *help, const atomic_ullong *buckets,
+		      unsigned long long count, unsigned long long sum_us)
+{
+	unsigned long long cum = 0;
+
+	put(o, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	for (int b = 0; b < METRICS_BUCKETS; b++) {
+		cum += buckets[b];
+		put(o, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[b] / 1e6, cum);
+	}
+	cum += buckets[METRICS_BUCKETS];
+	put(o, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name, cum, name, (double)sum_us / 1e6,
+	    name, count);
+}
+
+/* The statuses always shown, so that alerts and panels find their series
+ * before the first such answer: success, the refusals, fail-closed. */
+static int always_shown(int status)
+{
+	return status == 200 || status == 403 || status == 413 || status == 503;
+}
+
+/* The additions for an audit trail, a dashboard and alerts: responses by
+ * status, the decision latency, origin verifications, readiness. */
+static void render_service(struct out *o, const struct metrics *m)
+{
+	put(o, "# HELP scs_image_hook_responses_total Answers to clients, by HTTP status.\n"
+	       "# TYPE scs_image_hook_responses_total counter\n");
+	for (int s = METRICS_STATUS_MIN; s <= METRICS_STATUS_MAX; s++) {
+		unsigned long long n = m->responses[s - METRICS_STATUS_MIN];
+		if (n || always_shown(s))
+			put(o, "scs_image_hook_responses_total{code=\"%d\"} %llu\n", s, n);
+	}
+	histogram(o, "scs_image_hook_decision_duration_seconds",
+		  "Time to decide a request (identity, the image, the decision and its record), data streaming excluded.",
+		  m->decision_duration, m->decision_count, m->decision_sum_us);
+	put(o, "# HELP scs_image_hook_origin_verifications_total Origin verifications, by outcome.\n"
+	       "# TYPE scs_image_hook_origin_verifications_total counter\n");
+	for (size_t i = 0; i < METRICS_VERIFY_OUTCOMES; i++)
+		put(o, "scs_image_hook_origin_verifications_total{outcome=\"%s\"} %llu\n", outcomes[i],
+		    (unsigned long long)m->verifications[i]);
+	counter(o, "scs_image_hook_log_write_errors_total", "Decision records that could not be written.",
+		m->log_write_errors);
+	put(o, "# HELP scs_image_hook_ready 1 while the proxy is ready for traffic (/readyz).\n"
+	       "# TYPE scs_image_hook_ready gauge\nscs_image_hook_ready %u\n", (unsigned)m->ready);
+}
+
 size_t metrics_render(const struct metrics *m, unsigned long long token_hits, unsigned long long token_misses,
 		      char *buf, size_t len)
 {
 	struct out o = { buf, len, 0 };
-	unsigned long long cum = 0;
 
 	put(&o, "# HELP scs_image_hook_decisions_total Decisions by action.\n"
 		"# TYPE scs_image_hook_decisions_total counter\n");
@@ -84,16 +160,9 @@ size_t metrics_render(const struct metrics *m, unsigned long long token_hits, un
 		if (first_of_label(k))
 			put(&o, "scs_image_hook_violations_total{rule=\"%s\"} %llu\n", violation_kinds[k].metric,
 			    by_label(m, k));
-	put(&o, "# HELP scs_image_hook_request_duration_seconds Time to decide and forward a request "
-		"(to Glance's answer).\n# TYPE scs_image_hook_request_duration_seconds histogram\n");
-	for (int b = 0; b < METRICS_BUCKETS; b++) {
-		cum += m->duration[b];
-		put(&o, "scs_image_hook_request_duration_seconds_bucket{le=\"%g\"} %llu\n", bounds[b] / 1e6, cum);
-	}
-	cum += m->duration[METRICS_BUCKETS];
-	put(&o, "scs_image_hook_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
-	put(&o, "scs_image_hook_request_duration_seconds_sum %.6f\n", (double)m->duration_sum_us / 1e6);
-	put(&o, "scs_image_hook_request_duration_seconds_count %llu\n", (unsigned long long)m->duration_count);
+	histogram(&o, "scs_image_hook_request_duration_seconds",
+		  "Time to decide and forward a request (to Glance's answer).", m->duration, m->duration_count,
+		  m->duration_sum_us);
 	counter(&o, "scs_image_hook_upstream_errors_total", "Requests Glance did not answer (502/504).",
 		m->upstream_errors);
 	counter(&o, "scs_image_hook_keystone_errors_total", "Decisions Keystone or Glance could not inform.",
@@ -119,5 +188,6 @@ size_t metrics_render(const struct metrics *m, unsigned long long token_hits, un
 	put(&o, "# HELP scs_image_hook_requests_in_flight Requests being served.\n"
 		"# TYPE scs_image_hook_requests_in_flight gauge\nscs_image_hook_requests_in_flight %u\n",
 	    (unsigned)m->in_flight);
+	render_service(&o, m);
 	return o.off < len ? o.off : len - 1;
 }

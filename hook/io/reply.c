@@ -67,6 +67,7 @@ enum MHD_Result reply_error(struct exchange *ex, struct MHD_Connection *mc, int 
 	MHD_destroy_response(r);
 	ex->answered = 1;
 	metrics_request(&ex->px->metrics, mono_us() - ex->t0);
+	metrics_response(&ex->px->metrics, status);
 	return rc;
 }
 
@@ -105,6 +106,7 @@ enum MHD_Result reply_pass(struct exchange *ex, struct MHD_Connection *mc, struc
 	MHD_destroy_response(r);
 	ex->answered = 1;
 	metrics_request(&ex->px->metrics, mono_us() - ex->t0);
+	metrics_response(&ex->px->metrics, (int)upstream_status(up));
 	return rc;
 }
 
