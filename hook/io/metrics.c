@@ -12,6 +12,7 @@ static const long long bounds[METRICS_BUCKETS] = { 500, 1000, 2500, 5000, 10000,
 void metrics_decision(struct metrics *m, const struct decision *d)
 {
 	atomic_fetch_add(&m->decisions[d->action], 1);
+	atomic_fetch_add(&m->by_mode[d->mode][d->action], 1);
 	for (size_t i = 0; i < d->n; i++)
 		atomic_fetch_add(&m->violations[d->v[i].kind], 1);
 }
@@ -116,13 +117,19 @@ static void histogram(struct out *o, const char *name, const char *help, const a
  * before the first such answer: success, the refusals, fail-closed. */
 static int always_shown(int status)
 {
-	return status == 200 || status == 403 || status == 413 || status == 503;
+	return status == 200 || status == 503;
 }
 
 /* The additions for an audit trail, a dashboard and alerts: responses by
  * status, the decision latency, origin verifications, readiness. */
 static void render_service(struct out *o, const struct metrics *m)
 {
+	put(o, "# HELP scs_image_hook_mode_decisions_total Decisions by mode and action.\n"
+	       "# TYPE scs_image_hook_mode_decisions_total counter\n");
+	for (int md = MODE_DRY_RUN; md <= MODE_ENFORCE; md++)
+		for (int a = 0; a < 3; a++)
+			put(o, "scs_image_hook_mode_decisions_total{mode=\"%s\",action=\"%s\"} %llu\n", mode_name((enum mode)md),
+			    action_name((enum action)a), (unsigned long long)m->by_mode[md][a]);
 	put(o, "# HELP scs_image_hook_responses_total Answers to clients, by HTTP status.\n"
 	       "# TYPE scs_image_hook_responses_total counter\n");
 	for (int s = METRICS_STATUS_MIN; s <= METRICS_STATUS_MAX; s++) {
@@ -131,16 +138,16 @@ static void render_service(struct out *o, const struct metrics *m)
 			put(o, "scs_image_hook_responses_total{code=\"%d\"} %llu\n", s, n);
 	}
 	histogram(o, "scs_image_hook_decision_duration_seconds",
-		  "Time to decide a request (identity, the image, the decision and its record), data streaming excluded.",
+		  "Time to decide a request, data streaming excluded.",
 		  m->decision_duration, m->decision_count, m->decision_sum_us);
 	put(o, "# HELP scs_image_hook_origin_verifications_total Origin verifications, by outcome.\n"
 	       "# TYPE scs_image_hook_origin_verifications_total counter\n");
 	for (size_t i = 0; i < METRICS_VERIFY_OUTCOMES; i++)
 		put(o, "scs_image_hook_origin_verifications_total{outcome=\"%s\"} %llu\n", outcomes[i],
 		    (unsigned long long)m->verifications[i]);
-	counter(o, "scs_image_hook_log_write_errors_total", "Decision records that could not be written.",
+	counter(o, "scs_image_hook_log_write_errors_total", "Decision records not written.",
 		m->log_write_errors);
-	put(o, "# HELP scs_image_hook_ready 1 while the proxy is ready for traffic (/readyz).\n"
+	put(o, "# HELP scs_image_hook_ready 1 while /readyz passes.\n"
 	       "# TYPE scs_image_hook_ready gauge\nscs_image_hook_ready %u\n", (unsigned)m->ready);
 }
 

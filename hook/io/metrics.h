@@ -25,6 +25,7 @@ struct metrics {
 	atomic_ullong shed;                     /* refused: too many connections */
 	atomic_ullong origin_readbacks;         /* images read back from Glance to verify them */
 	atomic_ullong images_deactivated;       /* taken out of use after the fact */
+	atomic_ullong by_mode[MODE_ENFORCE + 1][3];    /* decisions by enum mode and enum action */
 	atomic_ullong log_write_errors;         /* decision records that could not be written */
 	/* the time to decide (identity, Glance's image, the decision, its record),
 	 * without the time data streams */
