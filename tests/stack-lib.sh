@@ -29,18 +29,19 @@ PROXY_LOGS=()    # every proxy's decision log, for records_valid
 # keystone, log, the v5.1 + v2 policy or PROXY_POLICIES, and the YAML
 # lines given), start the proxy, wait for /healthz. Sets PROXY_URL,
 # PROXY_ADMIN, PROXY_PID, PROXY_LOG (the decision log) and PROXY_CLOUDS
-# (clouds.yaml through it).
+# (clouds.yaml through it). PROXY_PORT: its port (default a free one);
+# PROXY_LOGCONF: its log: value (default {file: $TMP/NAME.log}).
 proxy_start() {
 	local name=$1; shift
 	local port admin i
-	port=$(free_port); admin=$(free_port)
+	port=${PROXY_PORT:-$(free_port)}; admin=$(free_port)
 	{
 		echo "policy: [${PROXY_POLICIES:-$ROOT/policy/scs-0104-v1-images-v5.yaml, $ROOT/policy/scs-0104-v2-images.yaml}]"
 		echo "listen: 127.0.0.1:$port"
 		echo "admin_listen: 127.0.0.1:$admin"
 		echo "upstream: ${PROXY_UPSTREAM:-$GLANCE_URL}"
 		echo "keystone: {cloud: stack-service}"
-		echo "log: {file: $TMP/$name.log}"
+		echo "log: ${PROXY_LOGCONF:-{file: $TMP/$name.log\}}"
 		for line in "$@"; do echo "$line"; done
 	} >"$TMP/$name.yaml"
 	OS_CLIENT_CONFIG_FILE=$GLANCE_CLOUDS "$BIN" proxy --config "$TMP/$name.yaml" 2>"$TMP/$name.err" &
