@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "audit", cmd_audit, "check every image of a cloud against the policy (SCS compliance and more)" },
 	{ "proxy", cmd_proxy, "admission proxy in front of glance-api: decide uploads as they happen" },
 	{ "policy", cmd_policy, "lint policy files, or show the rules as the hook understands them" },
+	{ "sync", cmd_sync, "keep the standard images current from the vendors' metadata, verified" },
 };
 
 static void usage(FILE *f)
