@@ -256,7 +256,9 @@ static int upload(struct job *j, const char *from, char *why, size_t len)
 	if (j->s->tty)
 		fputc('\n', j->s->out);
 	if (rc == 0 && res.matched) {
-		say(j->s, "  %llu bytes verified (%s %s) into %s", res.bytes, sums_algo_name(j->b.algo), res.actual, j->id);
+		double secs = (double)(mono_us() - j->t0) / 1e6;
+		say(j->s, "  %llu bytes verified (%s %s) into %s in %.1f s (%.0f MiB/s)", res.bytes,
+		    sums_algo_name(j->b.algo), res.actual, j->id, secs, secs > 0 ? (double)res.bytes / secs / 1048576 : 0);
 		record(j, "upload", j->id, ACTION_ALLOW, NULL);
 		return 0;
 	}
