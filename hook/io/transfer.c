@@ -18,8 +18,8 @@ struct pass {
 	const struct transfer_req *r;
 	struct upstream *up;
 	struct digest *dg;
-	unsigned char held[HOLD];
-	size_t n_held;
+	unsigned char held[HOLD];       /* a ring: the last bytes read, not yet sent */
+	size_t start, n_held;
 	unsigned long long bytes, reported;
 	int failed;                     /* Glance refused or broke: stop */
 };
@@ -34,6 +34,36 @@ static int push(struct pass *p, const void *data, size_t n)
 	return rc == 0 ? 0 : -1;
 }
 
+/* The ring's oldest n bytes go on (in at most two pieces). */
+static int push_held(struct pass *p, size_t n)
+{
+	size_t first = HOLD - p->start < n ? HOLD - p->start : n;
+
+	if (push(p, p->held + p->start, first) < 0 || push(p, p->held, n - first) < 0)
+		return -1;
+	p->start = (p->start + n) % HOLD;
+	p->n_held -= n;
+	return 0;
+}
+
+/* data's last n bytes into the ring behind what it holds (room is there). */
+static void hold(struct pass *p, const char *data, size_t n)
+{
+	size_t at = (p->start + p->n_held) % HOLD, first = HOLD - at < n ? HOLD - at : n;
+
+	memcpy(p->held + at, data, first);
+	memcpy(p->held, data + first, n - first);
+	p->n_held += n;
+}
+
+static void report(struct pass *p)
+{
+	if (p->r->progress && p->bytes - p->reported >= PROGRESS_STEP) {
+		p->r->progress(p->bytes, p->r->size, p->r->ctx);
+		p->reported = p->bytes;
+	}
+}
+
 /* Everything but the last HOLD bytes goes on; those wait for the digest. */
 static int sink(const char *data, size_t n, void *ctx)
 {
@@ -41,26 +71,16 @@ static int sink(const char *data, size_t n, void *ctx)
 
 	digest_update(p->dg, data, n);
 	p->bytes += n;
-	if (p->r->progress && p->bytes - p->reported >= PROGRESS_STEP) {
-		p->r->progress(p->bytes, p->r->size, p->r->ctx);
-		p->reported = p->bytes;
-	}
+	report(p);
 	if (p->n_held + n <= HOLD) {
-		memcpy(p->held + p->n_held, data, n);
-		p->n_held += n;
+		hold(p, data, n);
 		return 0;
 	}
-	size_t out = p->n_held + n - HOLD;          /* bytes that leave the hold now */
-	size_t from_held = out < p->n_held ? out : p->n_held;
-	if (push(p, p->held, from_held) < 0)
+	size_t out = p->n_held + n - HOLD;          /* bytes that leave now, oldest first */
+	size_t from_held = out < p->n_held ? out : p->n_held, from_data = out - from_held;
+	if (push_held(p, from_held) < 0 || push(p, data, from_data) < 0)
 		return -1;
-	memmove(p->held, p->held + from_held, p->n_held - from_held);
-	p->n_held -= from_held;
-	size_t from_data = out - from_held;
-	if (push(p, data, from_data) < 0)
-		return -1;
-	memcpy(p->held + p->n_held, data + from_data, n - from_data);
-	p->n_held += n - from_data;
+	hold(p, data + from_data, n - from_data);
 	return 0;
 }
 
@@ -115,7 +135,7 @@ int transfer_run(const struct transfer_req *r, struct transfer_result *out)
 			 "the vendor's %s", r->from, sums_algo_name(r->algo), out->actual, r->expected);
 		goto done;              /* the held end never goes: Glance gets a broken body */
 	}
-	if (push(p, p->held, p->n_held) < 0 || upstream_wait_answer(p->up) < 0) {
+	if (push_held(p, p->n_held) < 0 || upstream_wait_answer(p->up) < 0) {
 		snprintf(out->why, sizeof(out->why), "Glance did not take the upload: %s", upstream_error(p->up));
 		rc = -1;
 		goto done;
