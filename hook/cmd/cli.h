@@ -16,6 +16,7 @@ int cmd_policy(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
 
 /* Policy files named on the command line (--config, --policy...). */
 struct policy_args {

@@ -28,7 +28,7 @@ static const char log_usage[] =
 "                        (scs-0104/*, quota/*)\n"
 "  -p, --project GLOB    the caller's project id\n"
 "  -i, --image GLOB      the image's id or name\n"
-"      --source NAME     who decided: proxy, check, import, audit\n"
+"      --source NAME     who decided: proxy, check, import, audit, sync\n"
 "  -m, --mode MODE       enforce, warn or dry-run\n"
 "  -f, --format FMT      table (default) or json (the records as they are, one a line)\n"
 "  -S, --summary         counts by decision, rule, project and day, and what enforce\n"

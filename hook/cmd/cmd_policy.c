@@ -1,5 +1,7 @@
 /* policy: lint policy files; show the rules as the hook understands them. */
 #include "cmd/cli.h"
+#include "core/catalog.h"
+#include "core/plan.h"
 #include "core/image.h"
 #include "io/opconf.h"
 #include "core/meta.h"
@@ -46,7 +48,7 @@ static int lint(int argc, char **argv)
 		struct config c;
 		/* a config is checked as the proxy checks it, credentials looked up */
 		if (opconf_load(argv[i], OPCONF_CREDENTIALS | OPCONF_ANY_FILE, p, &c, err, sizeof(err)) < 0 ||
-		    policy_finish(p, err, sizeof(err)) < 0) {
+		    policy_finish(p, err, sizeof(err)) < 0 || plan_check(p, cli_today(NULL), err, sizeof(err)) < 0) {
 			fprintf(stderr, "%s\n", err);
 			bad = 1;
 		} else {
@@ -55,6 +57,8 @@ static int lint(int argc, char **argv)
 			       p->n_presence, p->n_meta, p->n_exemptions);
 			if (p->origins.n)
 				printf("; %zu origins", p->origins.n);
+			if (p->catalog)
+				printf("; sync: %zu images", p->catalog->n);
 			if (c.upstream && c.listen.port)
 				printf("; proxy: %s:%u to %s", c.listen.host ? c.listen.host : "*", c.listen.port,
 				       c.upstream);

@@ -1,6 +1,7 @@
 /* cmd_proxy: `scs-image-hook proxy`: load the config, start the admission
  * proxy, and wait for signals (TERM/INT stop it, HUP reopens the log). */
 #include "cmd/cli.h"
+#include "core/plan.h"
 #include "io/log.h"
 #include "io/keystone.h"
 #include "io/opconf.h"
@@ -91,6 +92,7 @@ static struct policy *read_config(const char *path, struct config *c, char *err,
 	struct policy *p = policy_new();
 
 	if (opconf_load(path, OPCONF_PROXY, p, c, err, errlen) == 0 && policy_finish(p, err, errlen) == 0 &&
+	    plan_check(p, cli_today(NULL), err, errlen) == 0 &&
 	    (!projects_any(p) || !c->has_keystone || keystone_resolve_projects(&c->auth, p, err, errlen) == 0))
 		return p;
 	config_free(c);

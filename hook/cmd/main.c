@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "proxy", cmd_proxy, "admission proxy in front of glance-api: decide uploads as they happen" },
 	{ "policy", cmd_policy, "lint policy files, or show the rules as the hook understands them" },
 	{ "log", cmd_log, "read decision logs: filter, table, JSON, summary; verify their chain" },
+	{ "sync", cmd_sync, "keep the standard images current from the vendors' metadata, verified" },
 };
 
 static void usage(FILE *f)

@@ -3,6 +3,7 @@
  * Every key is checked against a list of the keys we understand: a typo in
  * a policy must be an error, never a rule that silently stops applying. */
 #include "core/policy.h"
+#include "core/catalog.h"
 #include "core/enums.h"
 #include "core/exempt.h"
 #include "core/fleet.h"
@@ -205,7 +206,7 @@ static int load_config_policies(struct loader *l, const struct ynode *n)
 static int load_config(struct loader *l, const struct ynode *root)
 {
 	static const char *const keys[] = { "policy", "mode", "visibility", "exemptions", "quota", "import",
-					    "origin", POLICY_SERVICE_KEYS, NULL };
+					    "origin", "sync", POLICY_SERVICE_KEYS, NULL };
 	struct policy *p = l->p;
 	struct ynode *v;
 
@@ -227,6 +228,11 @@ static int load_config(struct loader *l, const struct ynode *root)
 	if ((v = ymap_get(root, "quota"))) {
 		p->quota = xcalloc(1, sizeof(*p->quota));
 		if (quota_load(&l->y, v, p->quota) < 0)
+			return -1;
+	}
+	if ((v = ymap_get(root, "sync"))) {
+		p->catalog = xcalloc(1, sizeof(*p->catalog));
+		if (catalog_load(&l->y, v, p->catalog) < 0)
 			return -1;
 	}
 	/* Spec files last: their errors name their own file. */
@@ -373,6 +379,9 @@ void policy_free(struct policy *p)
 	if (p->quota)
 		quota_free(p->quota);
 	free(p->quota);
+	if (p->catalog)
+		catalog_free(p->catalog);
+	free(p->catalog);
 	free(p->exemptions);
 	origins_free(&p->origins);
 	origin_config_free(&p->origin);

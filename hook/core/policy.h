@@ -93,6 +93,7 @@ struct exemption {
 struct meta_rule;
 struct fleet;
 struct quota;
+struct catalog;
 struct yconf;
 struct ynode;
 
@@ -122,6 +123,7 @@ struct policy {
 	unsigned download_uri_line;         /* where the config sets it, for messages */
 	struct origins origins;             /* from `origins:` policy files (origins.h) */
 	struct origin_config origin;        /* operator config key `origin:` */
+	struct catalog *catalog;            /* `sync:` (catalog.h), NULL when not configured */
 
 	pcre2_match_context *mctx;      /* match limits: a bad regex is bounded */
 };

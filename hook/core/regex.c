@@ -84,3 +84,24 @@ int regex_match(const struct policy *p, const struct regex *re, const char *s, s
 		return 1;
 	return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
 }
+
+int regex_groups(pcre2_match_context *ctx, const struct regex *re, const char *s, size_t len, size_t (*span)[2],
+		 size_t max)
+{
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re->code, NULL);
+	int n = -1;
+
+	if (!md)
+		return -1;
+	int rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, md, ctx);
+	if (rc > 0) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+		n = 0;
+		for (int g = 1; g < rc && (size_t)n < max; g++, n++) {
+			span[n][0] = ov[2 * g];
+			span[n][1] = ov[2 * g + 1];
+		}
+	}
+	pcre2_match_data_free(md);
+	return n;
+}

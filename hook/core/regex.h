@@ -26,5 +26,10 @@ void regex_free(struct regex *re);
 /* Regex matching as Python's re.match: anchored at the start only.
  * Returns 1 match, 0 no match, -1 when the match limit was hit. */
 int regex_match(const struct policy *p, const struct regex *re, const char *s, size_t len);
+/* A match of s, and its capturing groups: span[i] = {start, end} (an
+ * unset group is PCRE2_UNSET twice). The number of groups (at most max),
+ * or -1 when s does not match or the limit was hit. */
+int regex_groups(pcre2_match_context *ctx, const struct regex *re, const char *s, size_t len, size_t (*span)[2],
+		 size_t max);
 
 #endif

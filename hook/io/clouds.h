@@ -17,6 +17,8 @@ struct cloud_auth {
 	char *region_name;              /* NULL: any region */
 	char *interface;                /* "public" by default */
 	char *cacert;                   /* CA bundle path, or NULL */
+	char *image_endpoint;           /* image_endpoint_override (OS_IMAGE_ENDPOINT): the image
+	                                 * API there instead of the catalog's, or NULL */
 	int verify;                     /* TLS verification, 1 by default */
 	char *source;                   /* where it came from: "clouds.yaml path" or "environment" */
 	/* domain_name/domain_id as openstacksdk treats them: with a project

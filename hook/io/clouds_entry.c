@@ -24,7 +24,7 @@ static const size_t str_fields[] = {
 	S(project_domain_name), S(project_domain_id), S(application_credential_id),
 	S(application_credential_name), S(application_credential_secret), S(token),
 	S(region_name), S(interface), S(cacert), S(source), S(domain_name), S(domain_id),
-	S(secure_source),
+	S(secure_source), S(image_endpoint),
 };
 
 /* The auth values: their key under `auth:` (and the older spelling
@@ -305,6 +305,9 @@ static int apply_settings(struct load *l, const struct ynode *e)
 	}
 	if ((n = find(e, "cacert")) && apply_string(l, n, "cacert", S(cacert)) < 0)
 		return -1;
+	if ((n = find(e, "image_endpoint_override")) &&
+	    apply_string(l, n, "image_endpoint_override", S(image_endpoint)) < 0)
+		return -1;
 	if ((n = find(e, "verify")) && !clouds_entry_is_null(n) && get_bool(l, n, "verify", &l->a->verify) < 0)
 		return -1;
 	if ((n = find(e, "insecure")) && !clouds_entry_is_null(n) && get_bool(l, n, "insecure", &l->insecure) < 0)
@@ -482,6 +485,7 @@ int clouds_entry_from_env(struct cloud_auth *a, char *err, size_t errlen)
 		return lfail(&l, NULL, "OS_INSECURE must be true or false, not '%s'", v);
 	set_region(a, clouds_entry_getenv("OS_REGION_NAME"));
 	set_str(a, S(cacert), clouds_entry_getenv("OS_CACERT"));
+	set_str(a, S(image_endpoint), clouds_entry_getenv("OS_IMAGE_ENDPOINT"));
 	a->source = xstrdup("environment");
 	return finish(&l, NULL, 1);
 }

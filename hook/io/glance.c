@@ -287,6 +287,28 @@ int glance_patch(struct glance *g, const char *id, const struct glance_op *ops, 
 	return rc;
 }
 
+int glance_create(struct glance *g, const char *body, char id[65], char *err, size_t errlen)
+{
+	char url[2048];
+	struct http_req req = { .method = "POST", .url = url, .token = g->token, .body = body,
+				.body_len = strlen(body), .content_type = "application/json" };
+	struct http_resp resp;
+
+	snprintf(url, sizeof(url), "%s/v2/images", g->root);
+	int rc = ask(g, &req, &resp, 201, 201, "creating", "(new)", err, errlen);
+	if (rc == 0) {
+		json_t *doc = json_loadb(resp.body, resp.len, 0, NULL);
+		const char *v = json_string_value(json_object_get(doc, "id"));
+		if (v && strlen(v) < 65)
+			strcpy(id, v);
+		else
+			rc = -1, snprintf(err, errlen, "Glance created an image but gave no id");
+		json_decref(doc);
+	}
+	http_resp_free(&resp);
+	return rc;
+}
+
 int glance_set_property(struct glance *g, const char *id, const char *key, const char *value, char *err,
 			size_t errlen)
 {

@@ -47,6 +47,9 @@ struct glance_op {
  * 0, or -1 with err. */
 int glance_patch(struct glance *g, const char *id, const struct glance_op *ops, size_t n, char *err, size_t errlen);
 
+/* POST /v2/images with body (a JSON object): the new image's id. 0, or -1 with err. */
+int glance_create(struct glance *g, const char *body, char id[65], char *err, size_t errlen);
+
 /* Set one property of image id (JSON-patch add: replaces a value there).
  * 0, or -1 with err. */
 int glance_set_property(struct glance *g, const char *id, const char *key, const char *value, char *err,

@@ -131,6 +131,7 @@ int main(void)
 	srunner_add_suite(sr, suite_proof());
 	srunner_add_suite(sr, suite_present());
 	srunner_add_suite(sr, suite_logrec());
+	srunner_add_suite(sr, suite_builds());
 	/* last: the clouds target sets HOME and OS_* for the rest of a CK_FORK=no run */
 	srunner_add_suite(sr, suite_fuzz());
 	srunner_run_all(sr, CK_ENV);

@@ -65,6 +65,11 @@
 #include "../fuzz/fuzz_logrec.c"
 #undef LLVMFuzzerInitialize
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerInitialize fuzz_builds_init
+#define LLVMFuzzerTestOneInput fuzz_builds_one
+#include "../fuzz/fuzz_builds.c"
+#undef LLVMFuzzerInitialize
+#undef LLVMFuzzerTestOneInput
 
 struct target {
 	const char *name;
@@ -84,6 +89,7 @@ static const struct target targets[] = {
 	{ "origins", fuzz_origins_init, fuzz_origins_one },
 	{ "proof", fuzz_proof_init, fuzz_proof_one },
 	{ "logrec", fuzz_logrec_init, fuzz_logrec_one },
+	{ "builds", fuzz_builds_init, fuzz_builds_one },
 };
 
 /* Run every file of dir through t; the number run (0 when dir is absent). */

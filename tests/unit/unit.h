@@ -35,6 +35,7 @@ Suite *suite_vendor(void);
 Suite *suite_proof(void);
 Suite *suite_present(void);
 Suite *suite_logrec(void);
+Suite *suite_builds(void);
 
 /* Upstream SCS files (their byte-identical copies in policy/) and our own policy files. */
 const char *upstream(const char *file);
