@@ -123,10 +123,12 @@ int transfer_run(const struct transfer_req *r, struct transfer_result *out)
 	out->bytes = p->bytes;
 	digest_hex(p->dg, out->actual);
 	if (got < 0 || resp.status != 200) {
-		snprintf(out->why, sizeof(out->why), "%s%s", p->failed ? "Glance broke the upload off: " : "",
-			 p->failed ? upstream_error(p->up) : got < 0 ? err : "the vendor did not answer 200");
-		if (got == 0 && !p->failed)
-			snprintf(out->why, sizeof(out->why), "%s answered HTTP %ld", r->from, resp.status);
+		if (p->failed)  /* %.900s: the reason is cut, never the sentence around it */
+			snprintf(out->why, sizeof(out->why), "Glance broke the upload off: %.900s", upstream_error(p->up));
+		else if (got < 0)
+			snprintf(out->why, sizeof(out->why), "%s", err);
+		else
+			snprintf(out->why, sizeof(out->why), "%.900s answered HTTP %ld", r->from, resp.status);
 		goto done;
 	}
 	rc = 0;
