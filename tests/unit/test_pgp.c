@@ -34,6 +34,7 @@ static void fpr_of(const char *rel, char out[PGP_FPR_LEN + 1])
 }
 
 #define REL "ubuntu/releases/noble/release-"
+#define SUSE "opensuse/distribution/leap/15.6/appliances/openSUSE-Leap-15.6-Minimal-VM.x86_64-Cloud-Build1.1.qcow2"
 
 /* Verify the list of one release directory with keyring; the result, fpr and err filled. */
 static enum pgp_result verify_release(struct pgp *k, const char *release, const char *sig_name,
@@ -163,6 +164,28 @@ START_TEST(a_tampered_list_is_invalid)
 }
 END_TEST
 
+/* openSUSE signs its per-image lists with version 3 signature packets,
+ * which no current OpenPGP tool makes: tests/origin/v3sign makes one by
+ * hand (RFC 4880 5.2.2) with the vendor's signing subkey. librnp 0.16.3
+ * verifies it, names the primary key, and refuses it over changed data. */
+START_TEST(a_version_3_signature)
+{
+	char vendor[PGP_FPR_LEN + 1], fpr[PGP_FPR_LEN + 1], err[256];
+	size_t len, sig_len;
+	fpr_of("keys/vendor.fpr", vendor);
+	struct pgp *k = keyring("keys/vendor.gpg");
+	char *list = mirror_file(SUSE ".sha256", &len), *sig = mirror_file(SUSE ".sha256.asc", &sig_len);
+	ck_assert_int_eq((unsigned char)sig[0], '-');    /* armored: the packet is the fixture's, not gpg's */
+	ck_assert_int_eq(pgp_verify(k, list, len, sig, sig_len, &vendor, 1, fpr, err, sizeof(err)), PGP_OK);
+	ck_assert_str_eq(fpr, vendor);
+	list[0] = list[0] == '0' ? '1' : '0';
+	ck_assert_int_eq(pgp_verify(k, list, len, sig, sig_len, &vendor, 1, fpr, err, sizeof(err)), PGP_INVALID);
+	free(sig);
+	free(list);
+	pgp_free(k);
+}
+END_TEST
+
 START_TEST(a_missing_signature)
 {
 	char vendor[PGP_FPR_LEN + 1], fpr[PGP_FPR_LEN + 1] = "x", err[256];
@@ -282,6 +305,7 @@ Suite *suite_pgp(void)
 	tcase_add_test(tc, another_signer_is_an_unknown_key);
 	tcase_add_test(tc, a_key_in_the_keyring_but_not_accepted);
 	tcase_add_test(tc, a_tampered_list_is_invalid);
+	tcase_add_test(tc, a_version_3_signature);
 	tcase_add_test(tc, a_missing_signature);
 	tcase_add_test(tc, keyrings_without_keys_are_refused);
 	tcase_add_test(tc, one_keyring_many_threads);
