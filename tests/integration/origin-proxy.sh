@@ -43,11 +43,12 @@ cat "$TMP/mirror/keys/vendor.asc" "$TMP/mirror/keys/other.asc" >"$TMP/keyring.as
 cat >"$TMP/origins.yaml" <<EOF
 origins:
   - prefix: https://cloud-images.ubuntu.com/
-    checksums: SHA256SUMS
-    signature: SHA256SUMS.gpg
+    checksums: {name: SHA256SUMS, algorithm: sha256, lines: gnu}
+    signature: {detached: SHA256SUMS.gpg}
     keys: [$VENDOR_FPR]
   - prefix: https://cloud.debian.org/images/cloud/
-    checksums: SHA512SUMS
+    checksums: {name: SHA512SUMS, algorithm: sha512, lines: gnu}
+    signature: none
 EOF
 # origin_lines PORT: the operator's origin: key, with the mirror at PORT
 origin_lines() {

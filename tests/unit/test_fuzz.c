@@ -60,6 +60,16 @@
 #include "../fuzz/fuzz_proof.c"
 #undef LLVMFuzzerInitialize
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerInitialize fuzz_cleartext_init
+#define LLVMFuzzerTestOneInput fuzz_cleartext_one
+#include "../fuzz/fuzz_cleartext.c"
+#undef LLVMFuzzerInitialize
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerInitialize fuzz_dirindex_init
+#define LLVMFuzzerTestOneInput fuzz_dirindex_one
+#include "../fuzz/fuzz_dirindex.c"
+#undef LLVMFuzzerInitialize
+#undef LLVMFuzzerTestOneInput
 
 struct target {
 	const char *name;
@@ -78,6 +88,8 @@ static const struct target targets[] = {
 	{ "sums", fuzz_sums_init, fuzz_sums_one },
 	{ "origins", fuzz_origins_init, fuzz_origins_one },
 	{ "proof", fuzz_proof_init, fuzz_proof_one },
+	{ "cleartext", fuzz_cleartext_init, fuzz_cleartext_one },
+	{ "dirindex", fuzz_dirindex_init, fuzz_dirindex_one },
 };
 
 /* Run every file of dir through t; the number run (0 when dir is absent). */
