@@ -62,10 +62,13 @@ struct audit {
 	size_t origin_checked, origin_verified, origin_failed, origin_by_record, origin_recorded;
 	struct unverified *unverified;
 	size_t n_unverified, cap_unverified;
+	struct unverified *newer;           /* verified then by a record; the vendor has published a newer build */
+	size_t n_newer, cap_newer;
 	char err[512];
 };
 
-/* An image under an origin whose bytes could not be compared. */
+/* An image under an origin whose bytes could not be compared (or, in
+ * newer, whose vendor has published a newer build since), and why. */
 struct unverified {
 	char *id, *name, *why;
 };

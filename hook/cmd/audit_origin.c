@@ -21,19 +21,66 @@ static void progress(const char *id, unsigned long long bytes, void *ctx)
 	fprintf(stderr, "\raudit: reading image %s: %llu MiB", id, bytes >> 20);
 }
 
+static void note(struct unverified **list, size_t *n, size_t *cap, const struct image *img, const char *fmt,
+		 va_list ap) __attribute__((format(printf, 5, 0)));
+static void note(struct unverified **list, size_t *n, size_t *cap, const struct image *img, const char *fmt,
+		 va_list ap)
+{
+	char why[1024];
+
+	vsnprintf(why, sizeof(why), fmt, ap);
+	if (grow(list, cap, *n, sizeof(**list)) < 0)
+		return;
+	(*list)[(*n)++] = (struct unverified){ audit_dup(img->id), audit_dup(img->name), xstrdup(why) };
+}
+
 static void not_verified(struct audit *a, const struct image *img, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void not_verified(struct audit *a, const struct image *img, const char *fmt, ...)
 {
-	char why[1024];
 	va_list ap;
-
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	note(&a->unverified, &a->n_unverified, &a->cap_unverified, img, fmt, ap);
 	va_end(ap);
-	if (grow(&a->unverified, &a->cap_unverified, a->n_unverified, sizeof(*a->unverified)) < 0)
-		return;
-	a->unverified[a->n_unverified++] = (struct unverified){ audit_dup(img->id), audit_dup(img->name), xstrdup(why) };
+}
+
+static void newer_build(struct audit *a, const struct image *img, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void newer_build(struct audit *a, const struct image *img, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	note(&a->newer, &a->n_newer, &a->cap_newer, img, fmt, ap);
+	va_end(ap);
+}
+
+/* Under a moving URL (the origin's moving: current/, latest/) the list
+ * changes with each publication. Bytes that differ from it now are an
+ * earlier build of the vendor's when a verification record that holds
+ * says they matched the list then; with no such record they cannot be
+ * told from bytes that are not the vendor's: not verified. 1 when so
+ * judged, and then no origin rule is added. */
+static int moved_on(struct audit *a, const struct image *img, const struct origin_expect *e, const char *actual)
+{
+	struct proof p;
+	char err[256], when[32];
+
+	if (!e->moving[0] || e->status != ORIGIN_LISTED || !actual || !strcmp(actual, e->expected))
+		return 0;
+	if (proof_of(img, &p, err, sizeof(err)) == 1 && !proof_mismatch(&p, img, img->image_source) &&
+	    p.algo == e->algo && !strcmp(p.digest, actual)) {
+		time_t t = (time_t)p.time;
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+		newer_build(a, img, "the vendor has published a newer build under '%s': these bytes were the vendor's "
+			    "'%s' when verified at %s (list %s, signer %s); the list now gives %s", e->moving, e->file, when,
+			    p.list, p.signer, e->expected);
+		return 1;
+	}
+	not_verified(a, img, "its data is not what the vendor's list %s gives now, and image_source lies under '%s', "
+		     "which the vendor republishes: with no verification record that holds, an earlier build of the "
+		     "vendor's cannot be told from bytes that are not (the dated URL is the stable one)", e->list_url,
+		     e->moving);
+	return 1;
 }
 
 /* The bytes Glance holds, as far as they can be known: a verification
@@ -94,6 +141,8 @@ void audit_origin_verify(struct audit *a, const struct image *img, const struct 
 	a->origin_checked++;
 	if (e->status == ORIGIN_LISTED)
 		actual = stored_digest(a, img, e, seen->hex);
+	if (moved_on(a, img, e, actual))
+		return;
 	decide_origin(a->policy, img, who, a->today, e, actual, d);
 	int failed = 0;
 	for (size_t i = before; i < d->n; i++)

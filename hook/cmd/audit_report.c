@@ -110,23 +110,45 @@ int audit_report_scs(const struct audit *a, const struct expectation *x, size_t 
 	return failed;
 }
 
-static void report_origin_text(const struct audit *a)
+static void report_images_text(const char *title, const struct unverified *list, size_t n)
 {
-	if (a->n_unverified)
-		printf("\nORIGIN NOT VERIFIED\n");
-	for (size_t i = 0; i < a->n_unverified; i++) {
-		const struct unverified *u = &a->unverified[i];
+	if (n)
+		printf("\n%s\n", title);
+	for (size_t i = 0; i < n; i++) {
+		const struct unverified *u = &list[i];
 		fputs("  ", stdout);
 		print_safe(stdout, u->name ? u->name : "(no name)", 80);
 		printf("%s%s\n      ", u->id ? " id=" : "", u->id ? u->id : "");
 		print_safe(stdout, u->why, 600);
 		putchar('\n');
 	}
+}
+
+static void report_origin_text(const struct audit *a)
+{
+	report_images_text("ORIGIN NOT VERIFIED", a->unverified, a->n_unverified);
+	report_images_text("ORIGIN: THE VENDOR HAS PUBLISHED A NEWER BUILD", a->newer, a->n_newer);
 	printf("\norigin: %zu image%s under an origin: %zu verified (%zu by a verification record), %zu failing origin "
-	       "rules, %zu not verified\n", a->origin_checked, a->origin_checked == 1 ? "" : "s", a->origin_verified,
-	       a->origin_by_record, a->origin_failed, a->n_unverified);
+	       "rules, %zu not verified, %zu of an earlier build of the vendor's\n", a->origin_checked,
+	       a->origin_checked == 1 ? "" : "s", a->origin_verified, a->origin_by_record, a->origin_failed,
+	       a->n_unverified, a->n_newer);
 	if (a->record)
 		printf("origin: %zu verification record%s written\n", a->origin_recorded, a->origin_recorded == 1 ? "" : "s");
+}
+
+static void report_images_json(struct jsonw *w, const struct unverified *list, size_t n)
+{
+	jw_lit(w, "[");
+	for (size_t i = 0; i < n; i++) {
+		jw_text(w, i ? ",{\"id\":" : "{\"id\":");
+		jw_cstr(w, list[i].id);
+		jw_lit(w, ",\"name\":");
+		jw_cstr(w, list[i].name);
+		jw_lit(w, ",\"reason\":");
+		jw_cstr(w, list[i].why);
+		jw_lit(w, "}");
+	}
+	jw_lit(w, "]");
 }
 
 static void report_origin_json(const struct audit *a, struct jsonw *w)
@@ -139,17 +161,11 @@ static void report_origin_json(const struct audit *a, struct jsonw *w)
 	jw_int(w, (long long)a->origin_by_record);
 	jw_lit(w, ",\"failed\":");
 	jw_int(w, (long long)a->origin_failed);
-	jw_lit(w, ",\"not_verified\":[");
-	for (size_t i = 0; i < a->n_unverified; i++) {
-		jw_text(w, i ? ",{\"id\":" : "{\"id\":");
-		jw_cstr(w, a->unverified[i].id);
-		jw_lit(w, ",\"name\":");
-		jw_cstr(w, a->unverified[i].name);
-		jw_lit(w, ",\"reason\":");
-		jw_cstr(w, a->unverified[i].why);
-		jw_lit(w, "}");
-	}
-	jw_lit(w, "]}");
+	jw_lit(w, ",\"not_verified\":");
+	report_images_json(w, a->unverified, a->n_unverified);
+	jw_lit(w, ",\"newer_build\":");
+	report_images_json(w, a->newer, a->n_newer);
+	jw_lit(w, "}");
 }
 
 void audit_report_text(const struct audit *a, const struct expectation *x, size_t nx, size_t missing_mandatory,

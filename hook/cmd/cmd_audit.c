@@ -294,6 +294,12 @@ static void audit_free(struct audit *a)
 		free(a->unverified[i].why);
 	}
 	free(a->unverified);
+	for (size_t i = 0; i < a->n_newer; i++) {
+		free(a->newer[i].id);
+		free(a->newer[i].name);
+		free(a->newer[i].why);
+	}
+	free(a->newer);
 	vendor_free(a->vendor);
 	policy_free(a->policy);
 }
@@ -389,6 +395,10 @@ static int report_image(const struct audit *a)
 	if (a->n_unverified) {
 		cli_error("image %s: not verified: %s", a->image, a->unverified[0].why);
 		return EXIT_USAGE;
+	}
+	if (a->n_newer) {
+		printf("image %s: verified by its record: %s\n", a->image, a->newer[0].why);
+		return EXIT_OK;
 	}
 	printf("image %s: verified: its data is the vendor's file%s\n", a->image,
 	       a->origin_recorded ? "; the verification record is written" : "");

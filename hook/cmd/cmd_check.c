@@ -51,7 +51,8 @@ static const char check_usage[] =
 "  -h, --help            show this help\n"
 "\n"
 "Exit status: 0 every image allowed (warnings included), 1 some image\n"
-"denied, 2 usage, policy or input error (the message names file and line).\n"
+"denied, 2 usage, policy or input error (the message names file and line),\n"
+"or with --data: the origin could not be checked (its list unavailable).\n"
 "\n"
 "Example:\n"
 "  openstack image show -f json IMAGE |\n"
@@ -77,6 +78,7 @@ struct check_run {
 	size_t n[3];                /* images by action */
 	FILE *data;                 /* --data, opened before anything is decided */
 	struct vendor *vendor;      /* --data only: the one check that fetches */
+	int unchecked;              /* --data refused only because the origin could not be checked */
 };
 
 /* What --data came to, for the record and the text. */
@@ -147,6 +149,7 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 		{ "data", required_argument, NULL, O_DATA }, { "glance-hash", required_argument, NULL, O_GLANCE_HASH },
 		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { 0 }
 	};
+	enum sums_algo algo;
 	int c;
 
 	o->source = "check";
@@ -177,7 +180,7 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 		case O_REQUEST_ID: o->request_id = optarg; break;
 		case O_DATA: o->data = optarg; break;
 		case O_GLANCE_HASH:
-			o->glance_hash = !strcmp(optarg, "sha256") ? SUMS_SHA256 : !strcmp(optarg, "sha512") ? SUMS_SHA512 : -1;
+			o->glance_hash = sums_algo_parse(optarg, strlen(optarg), &algo) == 0 ? (int)algo : -1;
 			if (o->glance_hash < 0) {
 				cli_error("--glance-hash must be sha256 or sha512, not '%s'", optarg);
 				return -1;
@@ -226,9 +229,12 @@ static void print_origin(const struct data_check *dc)
 	}
 	fputs("    origin: ", stdout);
 	print_safe(stdout, e->list_url[0] ? e->list_url : "(no list)", 300);
-	printf("\n      %s expected %s\n      %s actual   %s\n      signer %s\n", sums_algo_name(e->algo),
+	printf("\n      %s expected %s\n      %s actual   %s\n      signer %s%s\n", sums_algo_name(e->algo),
 	       e->status == ORIGIN_LISTED ? e->expected : "-", sums_algo_name(e->algo), dc->actual ? dc->actual : "-",
-	       e->signer[0] ? e->signer : "-");
+	       e->signer[0] ? e->signer : "-", e->signed_only ? " (origin.signed_only)" : "");
+	if (e->moving[0])
+		printf("      not stable: image_source lies under '%s', which the vendor republishes; verified now, but "
+		       "the dated URL is the one that keeps these bytes\n", e->moving);
 }
 
 static void print_text(const struct check_run *r, const struct image *img, const struct decision *d,
@@ -357,6 +363,23 @@ static void data_proof(const struct check_run *r, const struct image *img, struc
 		dc->proof[0] = '\0';
 }
 
+/* A refusal that rests on origin/unavailable alone: the data could not be
+ * checked (exit 2), which is not the same as data that is not the
+ * vendor's (exit 1). Said on stderr too, for the import plugin. */
+static void unchecked(struct check_run *r, const struct decision *d, const struct origin_expect *e)
+{
+	size_t binding = 0, unavailable = 0;
+
+	for (size_t i = 0; i < d->n; i++) {
+		binding += !d->v[i].advisory && !d->v[i].exempted;
+		unavailable += !d->v[i].advisory && !d->v[i].exempted && d->v[i].kind == V_ORIGIN_UNAVAILABLE;
+	}
+	if (d->action != ACTION_DENY || !unavailable || unavailable != binding)
+		return;
+	r->unchecked = 1;
+	cli_error("the origin of '%s' could not be checked: %s", e->file, e->why);
+}
+
 /* --data: the file judged as an upload of it would be. */
 static int check_data(struct check_run *r, const struct image *img, const struct caller *who,
 		      struct decision *d, struct data_check *dc)
@@ -377,6 +400,7 @@ static int check_data(struct check_run *r, const struct image *img, const struct
 	}
 	decide_origin(r->policy, img, who, r->o->today, e, dc->actual, d);
 	data_proof(r, img, dc);
+	unchecked(r, d, e);
 	return 0;
 }
 
@@ -476,7 +500,7 @@ int cmd_check(int argc, char **argv)
 		goto out;
 	}
 	if (run(&r, f, name) == 0) {
-		status = r.n[ACTION_DENY] ? EXIT_DENIED : EXIT_OK;
+		status = r.unchecked ? EXIT_USAGE : r.n[ACTION_DENY] ? EXIT_DENIED : EXIT_OK;
 		if (!o.json)
 			summary(&r);
 	}

@@ -174,18 +174,25 @@ static void show_presence(const struct policy *p, int today)
 
 static void show_origins(const struct policy *p)
 {
+	static const char *const where[] = { [ORIGIN_AT_NAME] = "", [ORIGIN_AT_PATTERN] = " (the one name the "
+					     "directory's index matches)", [ORIGIN_AT_FILE] = " (one per image)" };
 	const struct origin_config *c = &p->origin;
 
 	for (size_t i = 0; i < p->origins.n; i++) {
 		const struct origin *o = &p->origins.o[i];
-		printf("origin: %s (%s:%u): %s list %s, ", o->prefix, o->file, o->line, sums_algo_name(o->algo),
-		       o->checksums);
-		if (o->signature)
+		printf("origin: %s (%s:%u): %s list %s%s, %s lines%s, ", o->prefix, o->file, o->line,
+		       sums_algo_name(o->format.algo), o->checksums, where[o->where], sums_lines_name(o->format.lines),
+		       o->format.comments ? " and '#' comments" : "");
+		if (o->signed_as == ORIGIN_DETACHED)
 			printf("signed in %s by", o->signature);
+		else if (o->signed_as == ORIGIN_CLEARSIGNED)
+			printf("clearsigned by");
 		else
-			printf("unsigned (HTTPS is the only protection)");
+			printf("unsigned (HTTPS is the only protection)%s", c->signed_only ? ": refused (signed_only)" : "");
 		for (size_t k = 0; k < o->n_keys; k++)
 			printf(" %s", o->keys[k]);
+		for (size_t k = 0; k < o->n_moving; k++)
+			printf("%s%s", k ? ", " : "; moving: ", o->moving[k]);
 		putchar('\n');
 	}
 	if (!p->origins.n)

@@ -247,6 +247,9 @@ void decide_origin(const struct policy *p, const struct image *img, const struct
 		if (d->n > before)
 			d->v[d->n - 1].advisory = p->origin.fail_open;
 		break;
+	case ORIGIN_INVALID:
+		add_origin(d, e, V_ORIGIN_LIST_INVALID, "image_source", NULL);
+		break;
 	case ORIGIN_LISTED:
 		if (actual && strcmp(actual, e->expected))
 			add_origin(d, e, V_ORIGIN_CHECKSUM, "data", actual);

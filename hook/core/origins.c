@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,14 +79,85 @@ static int want_prefix(struct yconf *y, const struct ynode *n, const char *what,
 
 /* ---- loading ------------------------------------------------------------ */
 
-/* A file beside the image file: one plain name. */
-static int load_file_name(struct yconf *y, const struct ynode *n, const char *what, char **out)
+/* A file beside the image file: one plain name, where placeholder (when
+ * not NULL) may stand once for another name. */
+static int load_file_name(struct yconf *y, const struct ynode *n, const char *what, const char *placeholder,
+			  char **out)
 {
 	if (yc_string(y, n, what, out) < 0)
 		return -1;
-	if (strpbrk(*out, "/\\%?#") || !strcmp(*out, ".") || !strcmp(*out, ".."))
+	const char *at = placeholder ? strstr(*out, placeholder) : NULL;
+	size_t skip = at ? strlen(placeholder) : 0, before = at ? (size_t)(at - *out) : strlen(*out);
+	if (strpbrk(*out, "/\\%?#*[") || !strcmp(*out, ".") || !strcmp(*out, "..") || !**out)
 		return yc_fail(y, n, "%s '%s' must be a file name in the image file's directory", what, *out);
+	if (strcspn(*out, "{}") < before || strpbrk(*out + before + skip, "{}"))
+		return placeholder ? yc_fail(y, n, "%s '%s': braces only in %s, once", what, *out, placeholder)
+				   : yc_fail(y, n, "%s '%s' must be a file name (no braces)", what, *out);
 	return 0;
+}
+
+/* checksums.name: a fixed name, a pattern for the directory's index, or
+ * a name made from the image file's ({file}). */
+static int load_list_name(struct yconf *y, const struct ynode *n, struct origin *o)
+{
+	if (yc_want(y, n, YNODE_SCALAR, "checksums.name") < 0)
+		return -1;
+	if (!strpbrk(n->value, "*?[")) {
+		if (load_file_name(y, n, "checksums.name", "{file}", &o->checksums) < 0)
+			return -1;
+		o->where = strstr(o->checksums, "{file}") ? ORIGIN_AT_FILE : ORIGIN_AT_NAME;
+		if (o->where == ORIGIN_AT_FILE && !strcmp(o->checksums, "{file}"))
+			return yc_fail(y, n, "checksums.name '{file}' names the image itself, not a list beside it");
+		return 0;
+	}
+	o->where = ORIGIN_AT_PATTERN;
+	if (yc_string(y, n, "checksums.name", &o->checksums) < 0)
+		return -1;
+	if (strpbrk(o->checksums, "/\\%#{}") || o->checksums[0] == '.')
+		return yc_fail(y, n, "checksums.name '%s': a pattern picks one file name of the image file's "
+			       "directory (no '/', '{', '%%', no leading '.')", o->checksums);
+	return 0;
+}
+
+/* checksums: where the list is and what its text is. */
+static int load_checksums(struct yconf *y, const struct ynode *n, struct origin *o)
+{
+	static const char *const keys[] = { "name", "algorithm", "lines", "comments", NULL };
+	const char *algos[] = { sums_algo_name(SUMS_SHA256), sums_algo_name(SUMS_SHA512) };
+	const char *styles[] = { sums_lines_name(SUMS_GNU), sums_lines_name(SUMS_BSD) };
+	struct ynode *v;
+	int algo, lines;
+
+	if (yc_want(y, n, YNODE_MAP, "checksums") < 0 || yc_keys(y, n, keys, "checksums") < 0 ||
+	    yc_need(y, n, "name", "checksums", &v) < 0 || load_list_name(y, v, o) < 0 ||
+	    yc_need(y, n, "algorithm", "checksums", &v) < 0 ||
+	    yc_enum(y, v, "checksums.algorithm", algos, (int)ARRAY_SIZE(algos), &algo) < 0 ||
+	    yc_need(y, n, "lines", "checksums", &v) < 0 ||
+	    yc_enum(y, v, "checksums.lines", styles, (int)ARRAY_SIZE(styles), &lines) < 0)
+		return -1;
+	o->format.algo = (enum sums_algo)algo;
+	o->format.lines = (enum sums_lines)lines;
+	if ((v = ymap_get(n, "comments")) && yc_bool(y, v, "checksums.comments", &o->format.comments) < 0)
+		return -1;
+	return 0;
+}
+
+/* signature: none, clearsigned, or {detached: NAME}. */
+static int load_signature(struct yconf *y, const struct ynode *n, struct origin *o)
+{
+	static const char *const keys[] = { "detached", NULL };
+	struct ynode *v;
+
+	if (n->kind == YNODE_SCALAR && !strcmp(n->value, "none"))
+		return o->signed_as = ORIGIN_UNSIGNED, 0;
+	if (n->kind == YNODE_SCALAR && !strcmp(n->value, "clearsigned"))
+		return o->signed_as = ORIGIN_CLEARSIGNED, 0;
+	if (n->kind != YNODE_MAP)
+		return yc_fail(y, n, "signature must be none, clearsigned or {detached: NAME}");
+	o->signed_as = ORIGIN_DETACHED;
+	if (yc_keys(y, n, keys, "signature") < 0 || yc_need(y, n, "detached", "signature", &v) < 0)
+		return -1;
+	return load_file_name(y, v, "signature.detached", "{list}", &o->signature);
 }
 
 /* 40 hex digits; spaces (as gpg prints them) dropped, letters uppercased. */
@@ -123,27 +195,37 @@ static int load_keys(struct yconf *y, const struct ynode *n, struct origin *o)
 	return 0;
 }
 
+/* moving: the path segments the vendor republishes (current, *.latest.*). */
+static int load_moving(struct yconf *y, const struct ynode *n, struct origin *o)
+{
+	if (yc_strings(y, n, "moving", &o->moving, &o->n_moving) < 0)
+		return -1;
+	for (size_t i = 0; i < o->n_moving; i++)
+		if (!o->moving[i][0] || strchr(o->moving[i], '/'))
+			return yc_fail(y, n, "moving: '%s' must be one path segment's name or pattern, without '/'",
+				       o->moving[i]);
+	return 0;
+}
+
 static int load_origin(struct yconf *y, const struct ynode *n, struct origin *o)
 {
-	static const char *const keys[] = { "prefix", "checksums", "signature", "keys", NULL };
-	struct ynode *v, *sig = NULL, *fprs = NULL;
+	static const char *const keys[] = { "prefix", "checksums", "signature", "keys", "moving", NULL };
+	struct ynode *v, *fprs;
 
 	o->line = n->line;
 	if (yc_want(y, n, YNODE_MAP, "an origin") < 0 || yc_keys(y, n, keys, "an origin") < 0 ||
 	    yc_need(y, n, "prefix", "an origin", &v) < 0 || yc_string(y, v, "prefix", &o->prefix) < 0 ||
 	    want_prefix(y, v, "prefix", 0) < 0 || yc_need(y, n, "checksums", "an origin", &v) < 0 ||
-	    load_file_name(y, v, "checksums", &o->checksums) < 0)
-		return -1;
-	if (sums_algo_of_file(o->checksums, &o->algo) < 0)
-		return yc_fail(y, v, "checksums '%s': the list's name tells its algorithm: SHA256SUMS or SHA512SUMS",
-			       o->checksums);
-	if ((sig = ymap_get(n, "signature")) && load_file_name(y, sig, "signature", &o->signature) < 0)
+	    load_checksums(y, v, o) < 0 || yc_need(y, n, "signature", "an origin", &v) < 0 ||
+	    load_signature(y, v, o) < 0)
 		return -1;
 	if ((fprs = ymap_get(n, "keys")) && load_keys(y, fprs, o) < 0)
 		return -1;
-	if (!sig != !fprs)
-		return yc_fail(y, n, sig ? "an origin with a signature needs 'keys': the fingerprints of its signers"
-					 : "an origin with 'keys' needs the 'signature' file they sign");
+	if ((v = ymap_get(n, "moving")) && load_moving(y, v, o) < 0)
+		return -1;
+	if ((o->signed_as != ORIGIN_UNSIGNED) != !!fprs)
+		return yc_fail(y, n, fprs ? "an origin with 'keys' needs a signature for them to make (signature: none)"
+				   : "a signed origin needs 'keys': the fingerprints of its signers");
 	return 0;
 }
 
@@ -177,6 +259,9 @@ void origins_free(struct origins *o)
 		free(o->o[i].checksums);
 		free(o->o[i].signature);
 		free(o->o[i].keys);
+		for (size_t k = 0; k < o->o[i].n_moving; k++)
+			free(o->o[i].moving[k]);
+		free(o->o[i].moving);
 	}
 	free(o->o);
 	o->o = NULL;
@@ -220,7 +305,7 @@ static int load_readback(struct yconf *y, const struct ynode *n, struct origin_c
 int origin_config_load(struct yconf *y, const struct ynode *n, struct origin_config *c)
 {
 	static const char *const keys[] = { "keyring", "fetch", "cache", "readback", "import_plugin", "trust_records",
-					    NULL };
+					    "signed_only", NULL };
 	struct ynode *v;
 
 	if (yc_want(y, n, YNODE_MAP, "origin") < 0 || yc_keys(y, n, keys, "origin") < 0)
@@ -236,6 +321,8 @@ int origin_config_load(struct yconf *y, const struct ynode *n, struct origin_con
 	if ((v = ymap_get(n, "import_plugin")) && yc_bool(y, v, "origin.import_plugin", &c->import_plugin) < 0)
 		return -1;
 	if ((v = ymap_get(n, "trust_records")) && yc_bool(y, v, "origin.trust_records", &c->trust_records) < 0)
+		return -1;
+	if ((v = ymap_get(n, "signed_only")) && yc_bool(y, v, "origin.signed_only", &c->signed_only) < 0)
 		return -1;
 	return 0;
 }
@@ -267,12 +354,42 @@ static int refuse(char *err, size_t errlen, const char *url, const struct origin
 	return -1;
 }
 
-static char *join(const char *dir, size_t dir_len, const char *file)
+/* dir + name, where placeholder (when found in name) stands for with. */
+static char *join(const char *dir, size_t dir_len, const char *name, const char *placeholder, const char *with)
 {
-	size_t n = dir_len + strlen(file) + 1;
+	const char *at = placeholder ? strstr(name, placeholder) : NULL;
+	size_t before = at ? (size_t)(at - name) : strlen(name), skip = at ? strlen(placeholder) : 0;
+	size_t n = dir_len + strlen(name) + (at ? strlen(with) : 0) + 1;
 	char *s = xcalloc(n, 1);
-	snprintf(s, n, "%.*s%s", (int)dir_len, dir, file);
+	snprintf(s, n, "%.*s%.*s%s%s", (int)dir_len, dir, (int)before, name, at ? with : "", name + before + skip);
 	return s;
+}
+
+void origin_ref_list(struct origin_ref *ref, const char *name)
+{
+	const struct origin *o = ref->origin;
+	size_t dir_len = strlen(ref->dir);
+
+	free(ref->list_url);
+	free(ref->sig_url);
+	ref->list_url = join(ref->dir, dir_len, name, NULL, NULL);
+	ref->sig_url = o->signed_as == ORIGIN_DETACHED ? join(ref->dir, dir_len, o->signature, "{list}", name) : NULL;
+}
+
+/* The moving pattern one of path's segments matches (the file's too). */
+static const char *moving_of(const struct origin *o, const char *path)
+{
+	char seg[URI_MAX];
+
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, "/");
+		snprintf(seg, sizeof(seg), "%.*s", (int)n, p);
+		for (size_t i = 0; i < o->n_moving; i++)
+			if (n && fnmatch(o->moving[i], seg, 0) == 0)
+				return o->moving[i];
+		p += n + (p[n] == '/');
+	}
+	return NULL;
 }
 
 /* The origin whose prefix place lies under, the most specific one. */
@@ -321,13 +438,19 @@ int origins_match(const struct origins *o, const char *image_source, struct orig
 	size_t dir_len = (size_t)(file - image_source);
 	ref->origin = best;
 	ref->file = xstrdup(file);
-	ref->list_url = join(image_source, dir_len, best->checksums);
-	ref->sig_url = best->signature ? join(image_source, dir_len, best->signature) : NULL;
+	ref->dir = join(image_source, dir_len, "", NULL, NULL);
+	ref->moving = moving_of(best, image_source + strlen(best->prefix));
+	if (best->where != ORIGIN_AT_PATTERN) {
+		char *name = join("", 0, best->checksums, "{file}", file);
+		origin_ref_list(ref, name);
+		free(name);
+	}
 	return 1;
 }
 
 void origin_ref_free(struct origin_ref *ref)
 {
+	free(ref->dir);
 	free(ref->list_url);
 	free(ref->sig_url);
 	free(ref->file);
@@ -343,5 +466,5 @@ char *origin_fetch_url(const struct origin_config *c, const char *url)
 	if (!best)
 		return xstrdup(url);
 	const char *rest = url + strlen(best->from);
-	return join(best->to, strlen(best->to), rest);
+	return join(best->to, strlen(best->to), rest, NULL, NULL);
 }

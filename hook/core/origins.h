@@ -2,7 +2,9 @@
  * `origins:`, shipped as policy/scs-origins.yaml) and the operator's
  * `origin:` config, read with yconf; and the pure lookup from an image's
  * image_source to the vendor's checksum list, its signature and the file
- * name to look up there. No I/O: fetching is the caller's job. */
+ * name to look up there. A vendor is data: where its list is, its
+ * format, how it is signed and by whom; this code knows the kinds, never
+ * a vendor. No I/O: fetching is the caller's job. */
 #ifndef SCS_ORIGINS_H
 #define SCS_ORIGINS_H
 
@@ -15,13 +17,31 @@
 #define ORIGIN_READBACK_MS (60L * 1000)                 /* origin.readback.max_seconds not set */
 #define ORIGIN_READBACK_BYTES (8ULL << 30)              /* origin.readback.max_bytes not set */
 
+/* Where an origin's list is, beside the image file (checksums.name). */
+enum origin_where {
+	ORIGIN_AT_NAME,         /* one fixed name: SHA256SUMS, CHECKSUM */
+	ORIGIN_AT_PATTERN,      /* the one name in the directory's index that a pattern (*-CHECKSUM) picks */
+	ORIGIN_AT_FILE,         /* a name made from the image's own file name: {file}.sha256 */
+};
+
+/* How the vendor signs the list (signature:). */
+enum origin_signed {
+	ORIGIN_UNSIGNED,        /* none: HTTPS to the vendor is all there is */
+	ORIGIN_DETACHED,        /* a detached signature beside the list */
+	ORIGIN_CLEARSIGNED,     /* the list is a cleartext-signed message */
+};
+
 struct origin {
 	char *prefix;                   /* https://host/path/ as written (canonical) */
-	char *checksums;                /* list file name, in the image file's directory */
-	enum sums_algo algo;            /* told by the list's name */
-	char *signature;                /* detached signature file name; NULL: unsigned */
+	char *checksums;                /* the list's name, pattern or template (where says which) */
+	enum origin_where where;
+	struct sums_format format;      /* algorithm, line style, comments: stated, never guessed */
+	enum origin_signed signed_as;
+	char *signature;                /* ORIGIN_DETACHED: its name; {list} stands for the list's */
 	char (*keys)[ORIGIN_FPR_LEN + 1];       /* accepted signers, uppercase, no spaces */
 	size_t n_keys;
+	char **moving;                  /* path segments (fnmatch patterns) the vendor republishes */
+	size_t n_moving;
 	const char *file;               /* the origins file (points into policy->files) */
 	unsigned line;
 };
@@ -49,6 +69,7 @@ struct origin_config {
 	long readback_ms;
 	unsigned long long readback_bytes;
 	int import_plugin;              /* the Glance import plugin verifies imports (origin.import_plugin) */
+	int signed_only;                /* an origin whose vendor signs nothing is refused (origin/signature) */
 	int trust_records;              /* verification records are protected: audit believes one that holds */
 	/* From the same config's service keys (opconf.c copies them, so that
 	 * the pure judgement and the vendor need no struct config): */
@@ -66,9 +87,11 @@ void origin_config_free(struct origin_config *c);
 /* What verifying one image_source needs. */
 struct origin_ref {
 	const struct origin *origin;
-	char *list_url;                 /* the file's directory + checksums */
-	char *sig_url;                  /* the file's directory + signature; NULL: unsigned */
+	char *dir;                      /* the image file's directory, ending in '/' */
+	char *list_url;                 /* dir + the list's name; NULL until a pattern's name is known */
+	char *sig_url;                  /* dir + the detached signature's name; NULL when there is none (yet) */
 	char *file;                     /* the name to look up in the list */
+	const char *moving;             /* the origin's moving pattern a path segment matched, or NULL */
 };
 
 /* The origin image_source lies under (the scheme and host compared
@@ -80,6 +103,9 @@ struct origin_ref {
 int origins_match(const struct origins *o, const char *image_source, struct origin_ref *ref, char *err,
 		  size_t errlen);
 void origin_ref_free(struct origin_ref *ref);
+/* The list's name the directory's index picked for an ORIGIN_AT_PATTERN
+ * ref: list_url and sig_url set from it. */
+void origin_ref_list(struct origin_ref *ref, const char *name);
 
 /* What the vendor says about one file (vendor.c fills it in, decide.c
  * judges it, record.c writes it). */
@@ -87,7 +113,8 @@ enum origin_status {
 	ORIGIN_LISTED,          /* expected digest known, list verified (or unsigned origin) */
 	ORIGIN_UNLISTED,        /* list has no entry for the file  -> origin/unlisted */
 	ORIGIN_SIGNATURE,       /* signature missing/invalid/not by keys -> origin/signature */
-	ORIGIN_UNAVAILABLE,     /* list or signature could not be fetched/parsed -> origin/unavailable */
+	ORIGIN_UNAVAILABLE,     /* list or signature could not be fetched -> origin/unavailable */
+	ORIGIN_INVALID,         /* fetched, but not a list in the origin's format -> origin/list-invalid */
 };
 
 struct origin_expect {
@@ -98,6 +125,8 @@ struct origin_expect {
 	char signer[ORIGIN_FPR_LEN + 1];        /* fingerprint, "unsigned" (the origin signs nothing), or "" */
 	char file[256];
 	char why[512];                          /* a sentence when not LISTED */
+	char moving[64];                        /* the moving path segment's pattern ("" when the URL is stable) */
+	int signed_only;                        /* origin.signed_only applied */
 };
 
 /* url with a `fetch` prefix swapped (a new string), or a copy of url. */

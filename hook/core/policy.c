@@ -292,9 +292,10 @@ int policy_finish(struct policy *p, char *err, size_t errlen)
 	unsigned char md[32];
 	unsigned int n = 0;
 
-	if (!p->n_entries && !p->n_rules && !p->n_meta) {
+	/* origins alone are a policy: verification before the SCS names */
+	if (!p->n_entries && !p->n_rules && !p->n_meta && !p->origins.n) {
 		snprintf(err, errlen, "%s: the policy has no rules (no 'images' entries, no v2 'rules', "
-			 "no 'image_metadata' rules)",
+			 "no 'image_metadata' rules, no 'origins')",
 			 p->n_files ? p->files[0] : "policy");
 		return -1;
 	}

@@ -45,14 +45,6 @@ static int is_signer(const char *s, size_t n)
 	return (n == 8 && !strncmp(s, "unsigned", 8)) || (n == ORIGIN_FPR_LEN && all(s, n, uphex));
 }
 
-static int algo_parse(const char *s, size_t n, enum sums_algo *out)
-{
-	for (enum sums_algo a = SUMS_SHA256; a <= SUMS_SHA512; a++)
-		if (strlen(sums_algo_name(a)) == n && !strncmp(s, sums_algo_name(a), n))
-			return *out = a, 0;
-	return -1;
-}
-
 static void iso(long long t, char out[21])
 {
 	time_t tt = (time_t)t;
@@ -122,7 +114,7 @@ static int field_set(struct proof *p, enum field f, const char *v, size_t n)
 	case F_IMAGE:
 		return all(v, n, idchar) ? copy(p->image, sizeof(p->image), v, n) : -1;
 	case F_ALGO:
-		return algo_parse(v, n, &p->algo);
+		return sums_algo_parse(v, n, &p->algo);
 	case F_DIGEST:
 		return is_hex_of(v, n, p->algo) ? copy(p->digest, sizeof(p->digest), v, n) : -1;
 	case F_GLANCE:

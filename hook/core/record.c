@@ -171,6 +171,14 @@ static void gen_origin(struct jsonw *w, const struct origin_expect *e, const cha
 	FIELD(w, "expected", listed ? e->expected : NULL);
 	FIELD(w, "actual", actual);
 	FIELD(w, "signer", e->signer[0] ? e->signer : NULL);
+	if (e->moving[0])
+		jw_lit(w, ",\"stable\":false");
+	else
+		jw_lit(w, ",\"stable\":true");
+	if (e->signed_only)
+		jw_lit(w, ",\"signed_only\":true");
+	else
+		jw_lit(w, ",\"signed_only\":false");
 	if (verified)
 		jw_lit(w, ",\"verified\":true");
 	else

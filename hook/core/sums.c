@@ -8,12 +8,19 @@
 #include <string.h>
 
 static const struct {
-	const char *name, *tag, *file, *source_key;
+	const char *name, *tag, *source_key;
 	size_t hex;
 } algos[] = {
-	[SUMS_SHA256] = { "sha256", "SHA256", "SHA256SUMS", "source_sha256sum", 64 },
-	[SUMS_SHA512] = { "sha512", "SHA512", "SHA512SUMS", "source_sha512sum", 128 },
+	[SUMS_SHA256] = { "sha256", "SHA256", "source_sha256sum", 64 },
+	[SUMS_SHA512] = { "sha512", "SHA512", "source_sha512sum", 128 },
 };
+
+static const char *const lines_names[] = { [SUMS_GNU] = "gnu", [SUMS_BSD] = "bsd" };
+
+const char *sums_lines_name(enum sums_lines lines)
+{
+	return lines_names[lines];
+}
 
 const char *sums_algo_name(enum sums_algo algo)
 {
@@ -30,10 +37,10 @@ size_t sums_hex_len(enum sums_algo algo)
 	return algos[algo].hex;
 }
 
-int sums_algo_of_file(const char *file, enum sums_algo *out)
+int sums_algo_parse(const char *s, size_t n, enum sums_algo *out)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(algos); i++)
-		if (!strcmp(file, algos[i].file)) {
+		if (strlen(algos[i].name) == n && !strncmp(s, algos[i].name, n)) {
 			*out = (enum sums_algo)i;
 			return 0;
 		}
@@ -42,6 +49,7 @@ int sums_algo_of_file(const char *file, enum sums_algo *out)
 
 struct parse {
 	struct sums *s;
+	const struct sums_format *f;
 	size_t cap;
 	const char *src;
 	unsigned line;
@@ -123,8 +131,7 @@ static int parse_bsd(struct parse *p, const char *l, size_t len)
 		if (!memcmp(c, ") = ", 4))
 			close = c;
 	if (!open || open + 1 >= l + len || open[1] != '(' || !close || close < open + 2)
-		return fail(p, "not a checksum line: expected '<hex> *<file>', '<hex>  <file>' or '%s (<file>) = <hex>'",
-			    tag);
+		return fail(p, "not a BSD-style line ('%s (<file>) = <hex>'), which this origin's list has", tag);
 	if ((size_t)(open - l) != tl || memcmp(l, tag, tl))
 		return fail(p, "a '%.*s' line in a %s list", (int)(open - l), l, algos[p->s->algo].name);
 	return add(p, open + 2, (size_t)(close - open - 2), close + 4, (size_t)(l + len - close - 4));
@@ -137,9 +144,27 @@ static int parse_gnu(struct parse *p, const char *l, size_t len)
 	if (l[0] == '\\')
 		return fail(p, "an escaped line ('\\' first): file names with '\\' or newlines are not accepted");
 	if (!sp || sp + 2 > l + len || (sp[1] != ' ' && sp[1] != '*'))
-		return fail(p, "not a checksum line: expected '<hex> *<file>', '<hex>  <file>' or '%s (<file>) = <hex>'",
-			    algos[p->s->algo].tag);
+		return fail(p, "not a GNU-style line ('<hex> *<file>' or '<hex>  <file>'), which this origin's list has");
 	return add(p, sp + 2, (size_t)(l + len - sp - 2), l, (size_t)(sp - l));
+}
+
+/* A '#' line, where the origin says the list has them (Fedora's and
+ * Rocky's '# <file>: <n> bytes'). One that carries a digest is refused:
+ * the list would say something the parser does not read, and a person or
+ * another tool reading it could take another digest than the hook. */
+static int comment(struct parse *p, const char *l, size_t len)
+{
+	size_t run = 0;
+
+	if (!p->f->comments)
+		return fail(p, "a comment line ('#'), which this origin's list does not have");
+	for (size_t i = 1; i < len; i++) {
+		run = hexval((unsigned char)l[i]) >= 0 ? run + 1 : 0;
+		if (run == SUMS_COMMENT_HEX)
+			return fail(p, "a comment line carrying a digest (%d hex digits in a row at column %zu): a list "
+				    "says its digests in checksum lines only", SUMS_COMMENT_HEX, i + 2 - run);
+	}
+	return 0;
 }
 
 static int parse_line(struct parse *p, const char *l, size_t len)
@@ -158,7 +183,9 @@ static int parse_line(struct parse *p, const char *l, size_t len)
 		if (c > 0x7f)
 			return fail(p, "a byte 0x%02x that is not ASCII at column %zu", c, i + 1);
 	}
-	return hexval((unsigned char)l[0]) >= 0 || l[0] == '\\' ? parse_gnu(p, l, len) : parse_bsd(p, l, len);
+	if (l[0] == '#')
+		return comment(p, l, len);
+	return p->f->lines == SUMS_GNU ? parse_gnu(p, l, len) : parse_bsd(p, l, len);
 }
 
 static int by_name(const void *a, const void *b)
@@ -204,13 +231,13 @@ static int settle(struct parse *p)
 	return 0;
 }
 
-int sums_parse(struct sums *s, enum sums_algo algo, const char *src, const char *text, size_t len,
+int sums_parse(struct sums *s, const struct sums_format *f, const char *src, const char *text, size_t len,
 	       char *err, size_t errlen)
 {
-	struct parse p = { .s = s, .src = src, .err = err, .errlen = errlen };
+	struct parse p = { .s = s, .f = f, .src = src, .err = err, .errlen = errlen };
 	int rc = 0;
 
-	*s = (struct sums){ .algo = algo };
+	*s = (struct sums){ .algo = f->algo };
 	if (len > SUMS_MAX_BYTES) {
 		fail(&p, "%zu bytes, more than the %u a checksum list may have", len, SUMS_MAX_BYTES);
 		return -1;

@@ -160,7 +160,7 @@ static void w_origin_declared(const struct violation *v, const char *actual, cha
 		 sums_algo_name(e->algo), e->file, e->list_url, e->expected);
 }
 
-/* unlisted, signature: the vendor's answer says it */
+/* unlisted, signature, list-invalid: the vendor's answer says it */
 static void w_origin_failed(const struct violation *v, const char *actual, char *buf, size_t len)
 {
 	(void)actual;
@@ -274,6 +274,7 @@ const struct violation_kind violation_kinds[V_COUNT] = {
 	[V_ORIGIN_UNLISTED]    = { "origin/unlisted", "origin/unlisted", 0, w_origin_failed },
 	[V_ORIGIN_SIGNATURE]   = { "origin/signature", "origin/signature", 0, w_origin_failed },
 	[V_ORIGIN_UNAVAILABLE] = { "origin/unavailable", "origin/unavailable", 0, w_origin_unavailable },
+	[V_ORIGIN_LIST_INVALID] = { "origin/list-invalid", "origin/list-invalid", 0, w_origin_failed },
 	[V_ORIGIN_DECLARED]    = { "origin/declared", "origin/declared", 0, w_origin_declared },
 	[V_QUOTA_SIZE]         = { "quota/image-size", "quota/image-size", 1, w_quota_size },
 	[V_QUOTA_COUNT]        = { "quota/image-count", "quota/image-count", 1, w_quota_count },

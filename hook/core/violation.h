@@ -28,7 +28,8 @@ enum vkind {
 	V_ORIGIN_CHECKSUM,      /* origin (origins.h): the data is not the vendor's file */
 	V_ORIGIN_UNLISTED,      /* the vendor's list has no entry for the file */
 	V_ORIGIN_SIGNATURE,     /* the list's signature is missing, invalid or by another key */
-	V_ORIGIN_UNAVAILABLE,   /* the list could not be fetched or read (failure_policy decides) */
+	V_ORIGIN_UNAVAILABLE,   /* the list could not be fetched (failure_policy decides) */
+	V_ORIGIN_LIST_INVALID,  /* the list was fetched but is not one in its origin's format */
 	V_ORIGIN_DECLARED,      /* source_sha256sum/source_sha512sum differs from the vendor's */
 	V_QUOTA_SIZE,           /* fair use (quota.c): one image too large */
 	V_QUOTA_COUNT,          /* too many images */

@@ -169,6 +169,11 @@ int http_do(struct http_client *c, const struct http_req *r, struct http_resp *o
 	http_tls(curl, c);
 	if (r->sink)            /* GiBs stream through: fewer, larger chunks */
 		curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
+	if (c->max_redirects > 0) {
+		curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(curl, CURLOPT_MAXREDIRS, c->max_redirects);
+		curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, strncmp(r->url, "https:", 6) ? "http,https" : "https");
+	}
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -192,6 +197,10 @@ int http_do(struct http_client *c, const struct http_req *r, struct http_resp *o
 		return -1;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
+	char *at = NULL;
+	if (curl_easy_getinfo(curl, out->status / 100 == 3 ? CURLINFO_REDIRECT_URL : CURLINFO_EFFECTIVE_URL, &at) ==
+	    CURLE_OK && at)
+		snprintf(out->url, sizeof(out->url), "%s", at);
 	if (!(out->body = buf_detach(&sink.body, &out->len))) {
 		buf_release(&sink.body);
 		snprintf(err, errlen, "out of memory");

@@ -12,6 +12,7 @@ struct http_client {
 	int verify;                 /* TLS peer and host verification */
 	const char *cacert;         /* CA bundle, or NULL for the system's */
 	size_t max_body;
+	long max_redirects;         /* redirects followed, never from https to http; 0: none (the default) */
 };
 
 struct http_req {
@@ -36,6 +37,8 @@ struct http_resp {
 	size_t len;
 	char subject_token[1024];   /* X-Subject-Token of the answer */
 	char request_id[128];       /* x-openstack-request-id of the answer */
+	char url[1024];             /* where the answer came from after redirects; for a 3xx not followed,
+				     * where it points */
 };
 
 int http_init(struct http_client *c, int verify, const char *cacert, char *err, size_t errlen);

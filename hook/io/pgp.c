@@ -28,7 +28,8 @@
 	X(signature_get_key_fprint) X(signature_get_keyid) X(signature_handle_destroy)             \
 	X(op_verify_detached_create) X(op_verify_execute) X(op_verify_get_signature_count)         \
 	X(op_verify_get_signature_at) X(op_verify_signature_get_status)                            \
-	X(op_verify_signature_get_key) X(op_verify_signature_get_handle) X(op_verify_destroy)
+	X(op_verify_signature_get_key) X(op_verify_signature_get_handle) X(op_verify_destroy)         \
+	X(op_verify_create) X(output_to_memory) X(output_memory_get_buf) X(output_destroy)
 
 static struct {
 #define RNP_FIELD(f) __typeof__(rnp_##f) *f;
@@ -239,19 +240,16 @@ static enum pgp_result judge(rnp_op_verify_signature_t sig, const char (*accept)
 	return PGP_OK;
 }
 
-static enum pgp_result verify_locked(struct pgp *k, rnp_input_t data, rnp_input_t sigs,
-				     const char (*accept)[PGP_FPR_LEN + 1], size_t n_accept,
-				     char fpr[PGP_FPR_LEN + 1], char *err, size_t errlen)
+/* The verdict on an executed verification: one valid signature by an
+ * accepted key suffices, else the worst of the failures. */
+static enum pgp_result verdict(rnp_op_verify_t op, const char (*accept)[PGP_FPR_LEN + 1], size_t n_accept,
+			       char fpr[PGP_FPR_LEN + 1], char *err, size_t errlen)
 {
-	rnp_op_verify_t op = NULL;
 	enum pgp_result worst = PGP_MISSING;
 	size_t n = 0;
 	char msg[256], cand[PGP_FPR_LEN + 1];
 
 	say(err, errlen, "not an OpenPGP signature (invalid)");
-	if (rnp.op_verify_detached_create(&op, k->ffi, data, sigs) != RNP_SUCCESS)
-		return PGP_INVALID;
-	rnp.op_verify_execute(op);      /* the verdicts are per signature, below */
 	if (rnp.op_verify_get_signature_count(op, &n) != RNP_SUCCESS)
 		n = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -261,18 +259,31 @@ static enum pgp_result verify_locked(struct pgp *k, rnp_input_t data, rnp_input_
 		enum pgp_result r = judge(sig, accept, n_accept, cand, msg, sizeof(msg));
 		if (r == PGP_OK) {
 			memcpy(fpr, cand, sizeof(cand));
-			worst = PGP_OK;
-			break;
+			err[0] = '\0';
+			return PGP_OK;
 		}
 		if (rank[r] > rank[worst]) {
 			worst = r;
 			say(err, errlen, "%s", msg);
 		}
 	}
-	rnp.op_verify_destroy(op);
-	if (worst == PGP_OK)
-		err[0] = '\0';
 	return worst == PGP_MISSING ? PGP_INVALID : worst;  /* nothing in it was a signature */
+}
+
+static enum pgp_result verify_locked(struct pgp *k, rnp_input_t data, rnp_input_t sigs,
+				     const char (*accept)[PGP_FPR_LEN + 1], size_t n_accept,
+				     char fpr[PGP_FPR_LEN + 1], char *err, size_t errlen)
+{
+	rnp_op_verify_t op = NULL;
+
+	if (rnp.op_verify_detached_create(&op, k->ffi, data, sigs) != RNP_SUCCESS) {
+		say(err, errlen, "not an OpenPGP signature (invalid)");
+		return PGP_INVALID;
+	}
+	rnp.op_verify_execute(op);      /* the verdicts are per signature */
+	enum pgp_result r = verdict(op, accept, n_accept, fpr, err, errlen);
+	rnp.op_verify_destroy(op);
+	return r;
 }
 
 enum pgp_result pgp_verify(struct pgp *k, const void *data, size_t len, const void *sig, size_t sig_len,
@@ -298,5 +309,61 @@ enum pgp_result pgp_verify(struct pgp *k, const void *data, size_t len, const vo
 	}
 	rnp.input_destroy(din);
 	rnp.input_destroy(sin);
+	return r;
+}
+
+/* The signed text as librnp hands it back (dash-escaping undone), kept
+ * only when the verdict is PGP_OK. */
+static enum pgp_result clear_locked(struct pgp *k, rnp_input_t msg, size_t max, const char (*accept)[PGP_FPR_LEN + 1],
+				    size_t n_accept, char fpr[PGP_FPR_LEN + 1], char **text, size_t *text_len,
+				    char *err, size_t errlen)
+{
+	rnp_output_t out = NULL;
+	rnp_op_verify_t op = NULL;
+	enum pgp_result r = PGP_INVALID;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	say(err, errlen, "not a cleartext-signed message librnp reads (invalid)");
+	if (rnp.output_to_memory(&out, max + 1) != RNP_SUCCESS || rnp.op_verify_create(&op, k->ffi, msg, out) !=
+	    RNP_SUCCESS)
+		goto out;
+	rnp.op_verify_execute(op);
+	r = verdict(op, accept, n_accept, fpr, err, errlen);
+	if (r != PGP_OK)
+		goto out;
+	if (rnp.output_memory_get_buf(out, &buf, &len, false) != RNP_SUCCESS || len > max) {
+		r = PGP_INVALID;
+		fpr[0] = '\0';
+		say(err, errlen, "the signed text is larger than %zu bytes (invalid)", max);
+		goto out;
+	}
+	*text = xcalloc(len + 1, 1);
+	memcpy(*text, len ? (const char *)buf : "", len);
+	*text_len = len;
+out:
+	rnp.op_verify_destroy(op);
+	rnp.output_destroy(out);
+	return r;
+}
+
+enum pgp_result pgp_verify_clearsigned(struct pgp *k, const void *msg, size_t len, size_t max,
+				       const char (*accept)[PGP_FPR_LEN + 1], size_t n_accept, char fpr[PGP_FPR_LEN + 1],
+				       char **text, size_t *text_len, char *err, size_t errlen)
+{
+	rnp_input_t in = NULL;
+	enum pgp_result r = PGP_INVALID;
+
+	fpr[0] = '\0';
+	*text = NULL;
+	*text_len = 0;
+	if (rnp.input_from_memory(&in, len ? msg : (const void *)"", len, false) != RNP_SUCCESS) {
+		say(err, errlen, "out of memory");
+		return r;
+	}
+	pthread_mutex_lock(&k->lock);
+	r = clear_locked(k, in, max, accept, n_accept, fpr, text, text_len, err, errlen);
+	pthread_mutex_unlock(&k->lock);
+	rnp.input_destroy(in);
 	return r;
 }

@@ -1,4 +1,5 @@
-/* pgp: detached OpenPGP signatures over vendors' checksum lists, checked
+/* pgp: OpenPGP signatures over vendors' checksum lists (detached, or the
+ * list clearsigned), checked
  * in-process with librnp against a keyring loaded once (docs/origin.md
  * says why librnp and not GPGME). librnp is opened (dlopen) by the first
  * keyring loaded, so a process that loads none never loads it. Adapter:
@@ -37,6 +38,17 @@ enum pgp_result {
 enum pgp_result pgp_verify(struct pgp *k, const void *data, size_t len, const void *sig, size_t sig_len,
 			   const char (*accept)[PGP_FPR_LEN + 1], size_t n_accept, char fpr[PGP_FPR_LEN + 1],
 			   char *err, size_t errlen);
+
+/* A cleartext-signed message (RFC 4880 7), verified as pgp_verify
+ * verifies; with PGP_OK, *text is the signed text as librnp hands it
+ * back (dash-escaping undone; NUL-terminated, the caller frees it), the
+ * only text of the message anyone should read. Not more than max bytes
+ * of it (else PGP_INVALID). Whether anything lies outside the message is
+ * the caller's to check first (core/cleartext.h): librnp ignores what
+ * follows it. */
+enum pgp_result pgp_verify_clearsigned(struct pgp *k, const void *msg, size_t len, size_t max,
+				       const char (*accept)[PGP_FPR_LEN + 1], size_t n_accept, char fpr[PGP_FPR_LEN + 1],
+				       char **text, size_t *text_len, char *err, size_t errlen);
 
 const char *pgp_result_name(enum pgp_result r);  /* "missing", "invalid", "unknown key", ... */
 

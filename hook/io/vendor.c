@@ -1,6 +1,8 @@
 /* vendor: fetch, verify, parse and cache vendors' checksum lists; see vendor.h. */
 #include "io/vendor.h"
 #include "io/http.h"
+#include "core/cleartext.h"
+#include "core/dirindex.h"
 #include "core/util.h"
 
 #include <pthread.h>
@@ -12,13 +14,19 @@
 #define VENDOR_TIMEOUT_MS 10000L           /* timeouts.decision not set */
 #define VENDOR_CONNECT_MS 5000L
 
-/* One list as verified, or being fetched by one thread (the others wait). */
-struct cached {
-	char *key;                      /* list URL, signature URL and keys: NULL when the slot is free */
-	int fetching;
-	long long expires_us;
+/* What a fetch found out: the list (parsed), who signed it, where it was. */
+struct found {
 	struct sums sums;
 	char signer[ORIGIN_FPR_LEN + 1];
+	char list_url[1024];
+};
+
+/* One list as verified, or being fetched by one thread (the others wait). */
+struct cached {
+	char *key;                      /* cache_key(): NULL when the slot is free */
+	int fetching;
+	long long expires_us;
+	struct found list;
 };
 
 struct vendor {
@@ -66,7 +74,7 @@ struct vendor *vendor_new(const struct origin_config *c, char *err, size_t errle
 static void drop(struct cached *s)
 {
 	free(s->key);
-	sums_free(&s->sums);
+	sums_free(&s->list.sums);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -102,10 +110,16 @@ static void say(struct origin_expect *out, enum origin_status st, const char *fm
 
 /* ---- fetching ----------------------------------------------------------- */
 
+#define VENDOR_REDIRECTS 5L
+
 /* GET a vendor's file (at most max bytes), through origin.fetch. 0 with the
  * body, 1 when the server says it is not there (404, 410), -1 otherwise;
- * why names the vendor's URL and, when mapped, where it was fetched. */
-static int get(const struct vendor *v, const char *url, size_t max, struct http_resp *resp, char *why,
+ * why names the vendor's URL and, when mapped, where it was fetched.
+ * Redirects are followed only where follow says so (a signed list: its
+ * signature vouches for it wherever it came from), never from https to
+ * http; an unsigned list is taken from the vendor's host, or the
+ * operator's mirror, alone. */
+static int get(const struct vendor *v, const char *url, size_t max, int follow, struct http_resp *resp, char *why,
 	       size_t whylen)
 {
 	struct http_client c;
@@ -124,9 +138,15 @@ static int get(const struct vendor *v, const char *url, size_t max, struct http_
 	c.max_body = max + 1;           /* http.c keeps room for a NUL */
 	c.timeout_ms = timeout;
 	c.connect_timeout_ms = timeout < VENDOR_CONNECT_MS ? timeout : VENDOR_CONNECT_MS;
+	c.max_redirects = follow ? VENDOR_REDIRECTS : 0;
 	struct http_req req = { .url = at };
 	if (http_do(&c, &req, resp, err, sizeof(err)) < 0) {
 		snprintf(why, whylen, "%s%s: %s", url, via, err);
+	} else if (resp->status / 100 == 3 && !follow) {
+		snprintf(why, whylen, "%s%s: HTTP %ld, a redirect to %s, not followed: the list is unsigned, so only "
+			 "the vendor's host (or origin.fetch's mirror) is trusted for it", url, via, resp->status,
+			 resp->url[0] ? resp->url : "nowhere");
+		http_resp_free(resp);
 	} else if (resp->status != 200) {
 		rc = resp->status == 404 || resp->status == 410 ? 1 : -1;
 		snprintf(why, whylen, "%s%s: HTTP %ld", url, via, resp->status);
@@ -139,60 +159,138 @@ static int get(const struct vendor *v, const char *url, size_t max, struct http_
 	return rc;
 }
 
-/* The list of ref, its signature verified (when the origin signs) and
- * parsed, into s and signer; otherwise out says why. */
-static int fetch_list(struct vendor *v, const struct origin_ref *ref, struct sums *s, char signer[ORIGIN_FPR_LEN + 1],
-		      struct origin_expect *out)
+/* A pattern's list: the one name the directory's index picks. */
+static int find_list(struct vendor *v, struct origin_ref *ref, struct origin_expect *out)
 {
 	const struct origin *o = ref->origin;
-	struct http_resp list, sig;
+	struct http_resp page;
+	char why[1536], name[256];
+
+	if (get(v, ref->dir, DIRINDEX_MAX_BYTES, o->signed_as != ORIGIN_UNSIGNED, &page, why, sizeof(why)) != 0) {
+		say(out, ORIGIN_UNAVAILABLE, "cannot read the directory's index for the list '%s': %s", o->checksums, why);
+		return -1;
+	}
+	int n = dirindex_pick(page.body, page.len, o->checksums, name, why, sizeof(why));
+	http_resp_free(&page);
+	if (n == 0)
+		say(out, ORIGIN_UNAVAILABLE, "the directory's index %s names no list matching '%s'", ref->dir,
+		    o->checksums);
+	else if (n < 0)
+		say(out, ORIGIN_INVALID, "%s (%s): the origin's pattern must pick one list", why, ref->dir);
+	else
+		origin_ref_list(ref, name);
+	return n == 1 ? 0 : -1;
+}
+
+/* The list's signature checked as the origin says; *text, *len: the text
+ * it covers (the list itself, or a clearsigned list's signed text, then
+ * *owned to free). */
+static int check_signature(struct vendor *v, const struct origin_ref *ref, const struct http_resp *list,
+			   char signer[ORIGIN_FPR_LEN + 1], const char **text, size_t *len, char **owned,
+			   struct origin_expect *out)
+{
+	const struct origin *o = ref->origin;
+	const char (*keys)[PGP_FPR_LEN + 1] = (const char (*)[PGP_FPR_LEN + 1])o->keys;
+	struct http_resp sig;
 	char why[1536];
 	int rc;
 
-	if (get(v, ref->list_url, SUMS_MAX_BYTES, &list, why, sizeof(why)) != 0) {
-		say(out, ORIGIN_UNAVAILABLE, "cannot fetch the vendor's checksum list: %s", why);
+	*text = list->body;
+	*len = list->len;
+	*owned = NULL;
+	if (o->signed_as == ORIGIN_UNSIGNED) {
+		snprintf(signer, ORIGIN_FPR_LEN + 1, "unsigned");
+		return 0;
+	}
+	if (!v->keys) {
+		say(out, ORIGIN_SIGNATURE, "the list %s is signed but origin.keyring is not set, so its signature "
+		    "cannot be checked", ref->list_url);
 		return -1;
 	}
-	rc = -1;
-	if (!ref->sig_url) {
-		snprintf(signer, ORIGIN_FPR_LEN + 1, "unsigned");
-		rc = 0;
-	} else if ((rc = get(v, ref->sig_url, VENDOR_MAX_SIG, &sig, why, sizeof(why))) != 0) {
+	if (o->signed_as == ORIGIN_CLEARSIGNED) {
+		enum cleartext_frame f = cleartext_frame(list->body, list->len, why, sizeof(why));
+		if (f != CLEARTEXT_ONE) {
+			say(out, f == CLEARTEXT_NONE ? ORIGIN_SIGNATURE : ORIGIN_INVALID, "the vendor's list %s is to be "
+			    "clearsigned, but it is %s", ref->list_url, why);
+			return -1;
+		}
+		if (pgp_verify_clearsigned(v->keys, list->body, list->len, SUMS_MAX_BYTES, keys, o->n_keys, signer, owned,
+					   len, why, sizeof(why)) != PGP_OK) {
+			say(out, ORIGIN_SIGNATURE, "the clearsigned list %s does not verify: %s", ref->list_url, why);
+			return -1;
+		}
+		*text = *owned;
+		return 0;
+	}
+	if ((rc = get(v, ref->sig_url, VENDOR_MAX_SIG, 1, &sig, why, sizeof(why))) != 0) {
 		say(out, rc > 0 ? ORIGIN_SIGNATURE : ORIGIN_UNAVAILABLE, "%s: %s",
 		    rc > 0 ? "the vendor's list has no signature" : "cannot fetch the list's signature", why);
-		rc = -1;
-	} else {
-		rc = -1;
-		if (!v->keys)
-			say(out, ORIGIN_SIGNATURE, "the list %s is signed but origin.keyring is not set, so its "
-			    "signature cannot be checked", ref->list_url);
-		else if (pgp_verify(v->keys, list.body, list.len, sig.body, sig.len,
-				    (const char (*)[PGP_FPR_LEN + 1])o->keys, o->n_keys, signer, why,
-				    sizeof(why)) != PGP_OK)
-			say(out, ORIGIN_SIGNATURE, "the signature %s over the list does not hold: %s", ref->sig_url,
-			    why);
+		return -1;
+	}
+	rc = pgp_verify(v->keys, list->body, list->len, sig.body, sig.len, keys, o->n_keys, signer, why, sizeof(why));
+	http_resp_free(&sig);
+	if (rc != PGP_OK) {
+		say(out, ORIGIN_SIGNATURE, "the signature %s over the list does not hold: %s", ref->sig_url, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* The list of ref found (a pattern's through the directory's index),
+ * fetched, its signature checked as the origin says, and parsed in the
+ * origin's format, into f; otherwise out says why. */
+static int fetch_list(struct vendor *v, const struct origin_ref *given, struct found *f, struct origin_expect *out)
+{
+	struct origin_ref ref = *given;
+	struct http_resp list;
+	const char *text;
+	char *owned = NULL, why[1536];
+	size_t len;
+	int rc = -1, follow = given->origin->signed_as != ORIGIN_UNSIGNED;
+
+	ref.list_url = ref.sig_url = NULL;      /* this copy's own, from the given or the index */
+	if (given->list_url)
+		origin_ref_list(&ref, given->list_url + strlen(given->dir));
+	else if (find_list(v, &ref, out) < 0)
+		goto out;
+	snprintf(f->list_url, sizeof(f->list_url), "%s", ref.list_url);
+	snprintf(out->list_url, sizeof(out->list_url), "%s", ref.list_url);
+	/* a clearsigned list is its text and the armored signature around it */
+	size_t max = SUMS_MAX_BYTES + (ref.origin->signed_as == ORIGIN_CLEARSIGNED ? VENDOR_MAX_SIG : 0);
+	if (get(v, ref.list_url, max, follow, &list, why, sizeof(why)) != 0) {
+		say(out, ORIGIN_UNAVAILABLE, "cannot fetch the vendor's checksum list: %s", why);
+		goto out;
+	}
+	if (check_signature(v, &ref, &list, f->signer, &text, &len, &owned, out) == 0) {
+		if (sums_parse(&f->sums, &ref.origin->format, ref.list_url, text, len, why, sizeof(why)) < 0)
+			say(out, ORIGIN_INVALID, "the vendor's list is not a %s list of %s lines%s: %s",
+			    sums_algo_name(ref.origin->format.algo), sums_lines_name(ref.origin->format.lines),
+			    ref.origin->format.comments ? " and '#' comments" : "", why);
 		else
 			rc = 0;
-		http_resp_free(&sig);
 	}
-	if (rc == 0 && sums_parse(s, o->algo, ref->list_url, list.body, list.len, why, sizeof(why)) < 0) {
-		say(out, ORIGIN_UNAVAILABLE, "the vendor's checksum list is not usable: %s", why);
-		rc = -1;
-	}
+	free(owned);
 	http_resp_free(&list);
+out:
+	free(ref.list_url);
+	free(ref.sig_url);
 	return rc;
 }
 
 /* ---- the cache ---------------------------------------------------------- */
 
-/* What makes a verified list the same: where it is, where its signature
- * is, and whose signatures count (a reloaded policy may change them). */
+/* What makes a verified list the same: where it is (a pattern's, by the
+ * directory and the pattern), how it is signed, its format, and whose
+ * signatures count (a reloaded policy may change any of them). */
 static char *cache_key(const struct origin_ref *ref)
 {
 	const struct origin *o = ref->origin;
-	size_t n = strlen(ref->list_url) + (ref->sig_url ? strlen(ref->sig_url) : 0) + o->n_keys * 41 + 3;
+	size_t n = strlen(ref->dir) + strlen(o->checksums) + (ref->list_url ? strlen(ref->list_url) : 0) +
+		   (o->signature ? strlen(o->signature) : 0) + o->n_keys * 41 + 32;
 	char *k = xcalloc(n, 1);
-	int at = snprintf(k, n, "%s\n%s\n", ref->list_url, ref->sig_url ? ref->sig_url : "");
+	int at = snprintf(k, n, "%s\n%s\n%s\n%d %s\n%d %d %d\n", ref->dir, o->checksums,
+			  ref->list_url ? ref->list_url : "", (int)o->signed_as, o->signature ? o->signature : "",
+			  (int)o->format.algo, (int)o->format.lines, o->format.comments);
 
 	for (size_t i = 0; i < o->n_keys; i++)
 		at += snprintf(k + at, n - (size_t)at, "%s,", o->keys[i]);
@@ -230,34 +328,60 @@ static struct cached *claim(struct vendor *v, char *key)
 	return best;
 }
 
-static void answer(const struct sums *s, const char *signer, const struct origin_ref *ref, struct origin_expect *out)
+static void answer(const struct found *f, const struct origin_ref *ref, struct origin_expect *out)
 {
-	const struct sums_entry *e = sums_find(s, ref->file);
+	const struct sums_entry *e = sums_find(&f->sums, ref->file);
 
-	snprintf(out->signer, sizeof(out->signer), "%s", signer);
-	if (!e) {
-		say(out, ORIGIN_UNLISTED, "the vendor's list %s has no entry for '%s'", ref->list_url, ref->file);
-		return;
+	snprintf(out->signer, sizeof(out->signer), "%s", f->signer);
+	snprintf(out->list_url, sizeof(out->list_url), "%s", f->list_url);
+	if (e) {
+		out->status = ORIGIN_LISTED;
+		snprintf(out->expected, sizeof(out->expected), "%s", e->hex);
+	} else if (ref->origin->where == ORIGIN_AT_FILE && f->sums.n == 1) {
+		/* a per-image list for an alias names the build it stands for */
+		say(out, ORIGIN_UNLISTED, "the vendor's list %s is for '%s' only: name that file in image_source",
+		    f->list_url, f->sums.e[0].name);
+	} else {
+		say(out, ORIGIN_UNLISTED, "the vendor's list %s has no entry for '%s'", f->list_url, ref->file);
 	}
-	out->status = ORIGIN_LISTED;
-	snprintf(out->expected, sizeof(out->expected), "%s", e->hex);
+}
+
+/* What is known before anything is fetched: the names, the URL's
+ * stability, and a refusal under origin.signed_only. 1 when that is all. */
+static int prepare(const struct vendor *v, const struct origin_ref *ref, struct origin_expect *out)
+{
+	const struct origin *o = ref->origin;
+
+	memset(out, 0, sizeof(*out));
+	out->algo = o->format.algo;
+	snprintf(out->list_url, sizeof(out->list_url), "%s%s", ref->list_url ? "" : ref->dir,
+		 ref->list_url ? ref->list_url : o->checksums);
+	snprintf(out->file, sizeof(out->file), "%s", ref->file);
+	snprintf(out->moving, sizeof(out->moving), "%s", ref->moving ? ref->moving : "");
+	out->signed_only = v->cfg.signed_only;
+	if (!v->cfg.signed_only || o->signed_as != ORIGIN_UNSIGNED)
+		return 0;
+	snprintf(out->signer, sizeof(out->signer), "unsigned");
+	say(out, ORIGIN_SIGNATURE, "the vendor signs no list under '%s', and origin.signed_only refuses what no "
+	    "signature vouches for", o->prefix);
+	return 1;
 }
 
 void vendor_expect(struct vendor *v, const struct origin_ref *ref, struct origin_expect *out)
 {
-	char *key = cache_key(ref), signer[ORIGIN_FPR_LEN + 1] = "";
+	char *key = cache_key(ref);
 	struct cached *c;
-	struct sums s = { 0 };
+	struct found f = { 0 };
 
-	memset(out, 0, sizeof(*out));
-	out->algo = ref->origin->algo;
-	snprintf(out->list_url, sizeof(out->list_url), "%s", ref->list_url);
-	snprintf(out->file, sizeof(out->file), "%s", ref->file);
+	if (prepare(v, ref, out)) {
+		free(key);
+		return;
+	}
 	pthread_mutex_lock(&v->lock);
 	while ((c = find(v, key)) && c->fetching)
 		pthread_cond_wait(&v->done, &v->lock);
 	if (c && mono_us() < c->expires_us) {
-		answer(&c->sums, c->signer, ref, out);
+		answer(&c->list, ref, out);
 		pthread_mutex_unlock(&v->lock);
 		free(key);
 		return;
@@ -270,21 +394,20 @@ void vendor_expect(struct vendor *v, const struct origin_ref *ref, struct origin
 	v->fetches++;
 	pthread_mutex_unlock(&v->lock);
 
-	int rc = fetch_list(v, ref, &s, signer, out);
+	int rc = fetch_list(v, ref, &f, out);
 
 	pthread_mutex_lock(&v->lock);
 	if (rc == 0)
-		answer(&s, signer, ref, out);
+		answer(&f, ref, out);
 	if (c && rc == 0) {
 		long cache = v->cfg.cache_ms > 0 ? v->cfg.cache_ms : VENDOR_CACHE_MS;
-		c->sums = s;
-		snprintf(c->signer, sizeof(c->signer), "%s", signer);
+		c->list = f;
 		c->expires_us = mono_us() + cache * 1000;
 		c->fetching = 0;
 	} else {
 		if (c)
 			drop(c);        /* a failure is not kept: the next request asks again */
-		sums_free(&s);
+		sums_free(&f.sums);
 	}
 	pthread_cond_broadcast(&v->done);
 	pthread_mutex_unlock(&v->lock);

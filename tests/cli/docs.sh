@@ -168,6 +168,7 @@ for o in [{"list": u, "algorithm": "sha256", "expected": "ab" * 32, "actual": "a
            "verified": False, "reason": "the bytes' digest differs from the vendor's entry"},
           {"list": u, "algorithm": "sha256", "expected": None, "actual": None, "signer": None, "verified": False,
            "reason": "the list could not be fetched"}]:
+    o.update(stable=o["signer"] != "unsigned", signed_only=False)
     r["origin"] = o
     print(json.dumps(r))
 PY

@@ -5,7 +5,7 @@ FUZZ_CC            ?= clang
 FUZZ_BUILD         ?= build-fuzz
 FUZZ_SECONDS       ?= 600
 FUZZ_SMOKE_SECONDS ?= 30
-FUZZ_TARGETS       := policy image patch clouds route usage uri sums origins proof logrec builds
+FUZZ_TARGETS       := policy image patch clouds route usage uri sums origins proof logrec builds cleartext dirindex
 
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
                -std=gnu11 $(WARN) -Ihook -D_GNU_SOURCE -DVERSION='"$(VERSION)"' -DSYSCONFDIR='"$(SYSCONFDIR)"' \

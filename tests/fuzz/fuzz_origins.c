@@ -2,8 +2,10 @@
  * it. The input is "IMAGE_SOURCE\nYAML"; when the YAML is not an origins
  * file, the shipped policy/scs-origins.yaml is used. Besides not
  * crashing: a loaded origin is what the loader promises (https directory
- * prefix, 40-hex uppercase keys, signature and keys together), and a
- * match leads into the image_source's own directory under the origin. */
+ * prefix, 40-hex uppercase keys exactly where it is signed, a name for a
+ * detached signature), and a match leads into the image_source's own
+ * directory under the origin: the list there by name or made from the
+ * file's (a pattern's is left to the directory's index). */
 #include "fuzz.h"
 #include "core/origins.h"
 #include "core/util.h"
@@ -50,7 +52,11 @@ static void fo_check_origins(const struct origins *o)
 		size_t n = strlen(g->prefix);
 		FUZZ_CHECK(!strncmp(g->prefix, "https://", 8) && g->prefix[n - 1] == '/', "prefix '%s'", g->prefix);
 		FUZZ_CHECK(!strchr(g->checksums, '/') && (!g->signature || !strchr(g->signature, '/')), "a path as a file");
-		FUZZ_CHECK(!g->signature == !g->n_keys, "signature and keys apart");
+		FUZZ_CHECK((g->signed_as != ORIGIN_UNSIGNED) == !!g->n_keys, "signature and keys apart");
+		FUZZ_CHECK((g->signed_as == ORIGIN_DETACHED) == !!g->signature, "a detached signature without its name");
+		FUZZ_CHECK((g->where == ORIGIN_AT_FILE) == !!strstr(g->checksums, "{file}"), "a template that is none");
+		for (size_t k = 0; k < g->n_moving; k++)
+			FUZZ_CHECK(g->moving[k][0] && !strchr(g->moving[k], '/'), "moving '%s'", g->moving[k]);
 		for (size_t k = 0; k < g->n_keys; k++)
 			FUZZ_CHECK(strlen(g->keys[k]) == 40 && strspn(g->keys[k], "0123456789ABCDEF") == 40, "key '%s'",
 				   g->keys[k]);
@@ -68,9 +74,15 @@ static void fo_check_match(const struct origins *o, const char *url)
 		FUZZ_CHECK(!strncasecmp(url, prefix, strlen(prefix)) && dir >= strlen(prefix), "'%s' is not under '%s'",
 			   url, prefix);
 		FUZZ_CHECK(r.file[0] && !strpbrk(r.file, "/%?#\\") && !strcmp(url + dir, r.file), "file '%s'", r.file);
-		FUZZ_CHECK(!strncmp(r.list_url, url, dir) && !strcmp(r.list_url + dir, r.origin->checksums),
+		FUZZ_CHECK(strlen(r.dir) == dir && !strncmp(r.dir, url, dir), "dir '%s' of '%s'", r.dir, url);
+		FUZZ_CHECK(!r.list_url == (r.origin->where == ORIGIN_AT_PATTERN), "a pattern's list named, or another not");
+		FUZZ_CHECK(!r.list_url || (!strncmp(r.list_url, url, dir) && r.list_url[dir] && !strchr(r.list_url + dir, '/') &&
+					   (r.origin->where != ORIGIN_AT_NAME || !strcmp(r.list_url + dir, r.origin->checksums))),
 			   "list '%s' is not beside '%s'", r.list_url, url);
-		FUZZ_CHECK(!r.sig_url == !r.origin->signature, "signature URL without a signature, or the reverse");
+		FUZZ_CHECK(!r.sig_url == (!r.list_url || r.origin->signed_as != ORIGIN_DETACHED),
+			   "signature URL without a detached signature, or the reverse");
+		FUZZ_CHECK(!r.sig_url || (!strncmp(r.sig_url, url, dir) && !strchr(r.sig_url + dir, '/')),
+			   "signature '%s' is not beside '%s'", r.sig_url, url);
 		origin_ref_free(&r);
 	} else if (rc == 0) {
 		for (size_t i = 0; i < o->n; i++)

@@ -1,11 +1,16 @@
-/* Fuzz target: a vendor's checksum list (SHA256SUMS, SHA512SUMS), as the
- * proxy will fetch it from the network. The first byte picks the
- * algorithm (even: sha256, odd: sha512), the rest is the list. Besides
- * not crashing: a refusal leaves nothing behind; an accepted list is
- * sorted, unique, holds only plain names and digests of the right
+/* Fuzz target: a vendor's checksum list in each format an origin can
+ * state, as the proxy fetches it from the network (or, clearsigned, as
+ * the OpenPGP library hands its signed text back). The first byte picks
+ * the format: bit 0 the algorithm (sha256, sha512), bit 1 the lines (GNU,
+ * BSD), bit 2 whether '#' lines are comments; the rest is the list.
+ * Besides not crashing: a refusal leaves nothing behind; an accepted list
+ * is sorted, unique, holds only plain names and digests of the right
  * length, finds each of its entries, and reads back the same when
- * written out in the other line style. */
+ * written out again in its format; a list with comments had no run of
+ * digest-length hex in them. */
 #include "fuzz.h"
+
+#include <ctype.h>
 #include "core/sums.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -30,8 +35,8 @@ static void fsu_check_table(const struct sums *s)
 	}
 }
 
-/* Written out BSD style and read again: the same table. */
-static void fsu_round_trip(const struct sums *s)
+/* Written out in its own format and read again: the same table. */
+static void fsu_round_trip(const struct sums *s, const struct sums_format *f)
 {
 	size_t cap = s->n * (SUMS_MAX_NAME + SUMS_MAX_HEX + 16) + 1, n = 0;
 	char *text = malloc(cap), err[512] = "";
@@ -39,15 +44,34 @@ static void fsu_round_trip(const struct sums *s)
 
 	FUZZ_CHECK(text, "out of memory");
 	for (size_t i = 0; i < s->n; i++)
-		n += (size_t)snprintf(text + n, cap - n, "%s (%s) = %s\n", s->algo == SUMS_SHA256 ? "SHA256" : "SHA512",
-				      s->e[i].name, s->e[i].hex);
-	FUZZ_CHECK(sums_parse(&again, s->algo, "again", text, n, err, sizeof(err)) == 0, "round trip: %s", err);
+		n += f->lines == SUMS_BSD ? (size_t)snprintf(text + n, cap - n, "%s (%s) = %s\n",
+							     s->algo == SUMS_SHA256 ? "SHA256" : "SHA512", s->e[i].name,
+							     s->e[i].hex)
+					  : (size_t)snprintf(text + n, cap - n, "%s %s%s\n", s->e[i].hex, i & 1 ? "*" : " ",
+							     s->e[i].name);
+	FUZZ_CHECK(sums_parse(&again, f, "again", text, n, err, sizeof(err)) == 0, "round trip: %s", err);
 	FUZZ_CHECK(again.n == s->n, "round trip: %zu entries, not %zu", again.n, s->n);
 	for (size_t i = 0; i < s->n; i++)
 		FUZZ_CHECK(!strcmp(again.e[i].name, s->e[i].name) && !strcmp(again.e[i].hex, s->e[i].hex),
 			   "round trip: entry %zu differs", i);
 	sums_free(&again);
 	free(text);
+}
+
+/* An accepted list's '#' lines (only where the format has them) carry no
+ * digest: no run of SUMS_COMMENT_HEX hex digits. */
+static void fsu_comments(const char *text, size_t len, const struct sums_format *f)
+{
+	for (const char *l = text, *end = text + len; l < end;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		size_t n = nl ? (size_t)(nl - l) : (size_t)(end - l), run = 0;
+		FUZZ_CHECK(n == 0 || l[0] != '#' || f->comments, "a '#' line accepted where the format has none");
+		for (size_t i = 0; n && l[0] == '#' && i < n; i++) {
+			run = isxdigit((unsigned char)l[i]) ? run + 1 : 0;
+			FUZZ_CHECK(run < SUMS_COMMENT_HEX, "a comment carrying a digest was accepted");
+		}
+		l += n + 1;
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -57,15 +81,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	enum sums_algo algo = data[0] & 1 ? SUMS_SHA512 : SUMS_SHA256;
+	struct sums_format f = { .algo = data[0] & 1 ? SUMS_SHA512 : SUMS_SHA256,
+				 .lines = data[0] & 2 ? SUMS_BSD : SUMS_GNU, .comments = !!(data[0] & 4) };
 	/* an exact copy of the list, so ASan sees any read past it */
 	char *text = malloc(size - 1 ? size - 1 : 1);
 	FUZZ_CHECK(text, "out of memory");
 	memcpy(text, data + 1, size - 1);
-	if (sums_parse(&s, algo, "fuzz", text, size - 1, err, sizeof(err)) == 0) {
-		FUZZ_CHECK(s.n > 0 && s.algo == algo, "an accepted list without entries");
+	if (sums_parse(&s, &f, "fuzz", text, size - 1, err, sizeof(err)) == 0) {
+		FUZZ_CHECK(s.n > 0 && s.algo == f.algo, "an accepted list without entries");
 		fsu_check_table(&s);
-		fsu_round_trip(&s);
+		fsu_round_trip(&s, &f);
+		fsu_comments(text, size - 1, &f);
 		sums_free(&s);
 	} else {
 		FUZZ_CHECK_ERR(err);

@@ -63,7 +63,7 @@ check "json: origin counts and the violations" python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 o = r["origin"]
-assert o == {"checked": 6, "verified": 2, "by_record": 0, "failed": 4, "not_verified": []}, o
+assert o == {"checked": 6, "verified": 2, "by_record": 0, "failed": 4, "not_verified": [], "newer_build": []}, o
 bad = {b["id"]: [v["rule"] for v in b["violations"]] for b in r["violations"]}
 assert "origin/checksum" in bad[sys.argv[2]] and "origin/checksum" in bad[sys.argv[3]], bad
 assert sys.argv[4] not in bad and sys.argv[5] not in bad, bad
@@ -114,6 +114,36 @@ check "Glance: the Debian image now carries its record" test "$(glance_field "$o
 expect "trusted, no --download: every image verified by its record" 1 "$BIN" audit --os-cloud stack-admin --config "$TMP/trust.yaml" --verify-origin
 check "... 2 of 2 by a record, nothing failing or unverified" has "2 verified (2 by a verification record), 0 failing origin rules, 0 not verified"
 expect "--record without --verify-origin is a usage error" 2 "$BIN" audit --os-cloud stack-admin --config "$TMP/hook.yaml" --record
+
+# -- a moving directory (Debian's latest/): the vendor publishes a newer build ------
+latest=$MIRROR/debian/images/cloud/trixie/latest
+LATEST=https://cloud.debian.org/images/cloud/trixie/latest/$DEBIAN_IMG
+rec=$(up "Debian 13" "$LATEST" "$latest/$DEBIAN_IMG")
+norec=$(up "Debian 13" "$LATEST" "$latest/$DEBIAN_IMG")
+expect "latest/: verified now, its record written" 0 audit --image "$rec"
+head -c 262144 /dev/urandom >"$latest/$DEBIAN_IMG"          # the vendor republishes latest/
+(cd "$latest" && sha512sum "$DEBIAN_IMG" debian-13-generic-amd64-20261101-1234.raw >SHA512SUMS)
+expect "after the vendor's next build (exit 1 for what else the policy finds)" 1 audit --format json
+check "json: the recorded image is of an earlier build, the other not verified, neither not the vendor's" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+o = r["origin"]
+assert [i["id"] for i in o["newer_build"]] == [sys.argv[2]], o
+assert "the vendor has published a newer build under \x27latest\x27" in o["newer_build"][0]["reason"], o
+nv = {i["id"]: i["reason"] for i in o["not_verified"]}          # Ubuntu (sha256) is there too: no --download
+assert "cannot be told from bytes that are not" in nv[sys.argv[3]] and sys.argv[2] not in nv, o
+bad = {b["id"] for b in r["violations"] if any(v["rule"].startswith("origin/") for v in b["violations"])}
+assert sys.argv[2] not in bad and sys.argv[3] not in bad, bad
+' "$TMP/out" "$rec" "$norec"
+expect "text" 1 audit
+check "text: its own section, and the summary counts it" sh -c "grep -q 'ORIGIN: THE VENDOR HAS PUBLISHED A NEWER BUILD' '$TMP/out' &&
+	grep -A1 'id=$rec' '$TMP/out' | grep -q 'these bytes were the vendor.s .$DEBIAN_IMG. when verified at' &&
+	grep -q 'not verified, 1 of an earlier build of the vendor.s' '$TMP/out'"
+expect "--image, the recorded one: verified by its record (exit 0)" 0 audit --image "$rec"
+check "it says the vendor has published a newer build" has "image $rec: verified by its record: the vendor has published a newer build"
+expect "--image, no record: not verified (exit 2)" 2 audit --image "$norec"
+check "it says why" has "which the vendor republishes" "$TMP/err"
+for id in "$rec" "$norec"; do OS_CLOUD=stack-admin openstack image delete "$id" 2>>"$TMP/seed.log"; done
 
 # -- the mirror unreachable: unavailable, closed refuses -------------------------
 sed "s#$MIRROR_URL#http://127.0.0.1:$(free_port)#g" "$TMP/hook.yaml" >"$TMP/dead.yaml"

@@ -50,7 +50,7 @@ id=$(image_id)
 check "glance-direct, the vendor's bytes: active" test "$(settle "$id")" = active
 check "glance-direct: the record has the verified origin" logged "$id" \
 	'r["decision"] == "allow" and r["origin"]["verified"] and r["origin"]["actual"] == "'"$hex"'" and r["import"]["method"] == "glance-direct"'
-# record_holds ID: Glance's image carries the verification record the plugin
+# record_holds ID [HEX]: Glance's image carries the verification record the plugin
 # wrote, and it binds what Glance then computed of the stored bytes
 record_holds() {
 	curl -s "$GLANCE_URL/v2/images/$1" -H "X-Auth-Token: $ADMIN_TOKEN" | python3 -c '
@@ -62,7 +62,7 @@ ok = (f and f["image"] == i["id"] and f["digest"] == sys.argv[1] == i.get("sourc
       and f["source"] == i["image_source"])
 if not ok:
     print(json.dumps(i, indent=1)[:2000], file=sys.stderr)
-sys.exit(0 if ok else 1)' "$hex"
+sys.exit(0 if ok else 1)' "${2:-$hex}"
 }
 check "glance-direct: the plugin wrote the verification record, and it binds Glance's sha512 and size" record_holds "$id"
 
@@ -92,6 +92,24 @@ check "web-download, tampered: no staged data left" no_stage "$id"
 check "web-download, tampered: the task says origin/checksum's reason" grep -qF "its sha256 is $bad" <<<"$(task_message "$id")"
 check "web-download, tampered: deny logged with the URI and origin/checksum" logged "$id" \
 	'r["decision"] == "deny" and r["import"]["uri"].endswith("/tampered/'"$UBUNTU_IMG"'") and [v["rule"] for v in r["violations"]] == ["origin/checksum"]'
+
+# ---- Fedora's clearsigned list, found by the directory's index -------------------
+FED=https://download.fedoraproject.org/pub/fedora/linux/releases/42/Cloud
+F42=Fedora-Cloud-Base-Generic-42-1.1.x86_64.qcow2
+FEDFILE=$MIRROR/fedora/pub/fedora/linux/releases/42/Cloud/x86_64/images/$F42
+SOURCE=$FED/x86_64/images/$F42
+expect "glance-direct, Fedora's bytes (a clearsigned list): import" 0 direct "$FEDFILE"
+id=$(image_id)
+check "glance-direct, Fedora: active" test "$(settle "$id")" = active
+check "glance-direct, Fedora: the verification record binds what Glance stored" record_holds "$id" "$(sha256sum "$FEDFILE" | cut -d' ' -f1)"
+SOURCE=$FED/s390x/images/$F42
+expect "glance-direct, Fedora, text after the signed part: import (asynchronous)" 0 direct "$FEDFILE"
+id=$(image_id)
+check "text after the signed part: refused, image queued" test "$(settle "$id")" = queued
+check "text after the signed part: the task says why" grep -qF "is to be clearsigned, but it is text after the signature block" \
+	<<<"$(task_message "$id")"
+check "text after the signed part: origin/list-invalid logged" logged "$id" '[v["rule"] for v in r["violations"]] == ["origin/list-invalid"]'
+SOURCE=${UBUNTU_DIR}20261101/$UBUNTU_IMG
 
 # ---- the mirror's list gone: unavailable, closed refuses -----------------------
 mv "$MIRROR/ubuntu/releases/noble/release-20261101/SHA256SUMS" "$TMP/SHA256SUMS.away"

@@ -38,24 +38,15 @@ DEB_SHA512=$(sha512sum "$DEB_FILE" | cut -d' ' -f1)
 head -c 4194304 /dev/urandom >"$TMP/other.raw"
 VENDOR_FPR=$(cat "$TMP/mirror/keys/vendor.fpr")
 
-# one keyring with both keys: the other key's signature is valid, but not by a key of the origin
-cat "$TMP/mirror/keys/vendor.asc" "$TMP/mirror/keys/other.asc" >"$TMP/keyring.asc"
-cat >"$TMP/origins.yaml" <<EOF
-origins:
-  - prefix: https://cloud-images.ubuntu.com/
-    checksums: SHA256SUMS
-    signature: SHA256SUMS.gpg
-    keys: [$VENDOR_FPR]
-  - prefix: https://cloud.debian.org/images/cloud/
-    checksums: SHA512SUMS
-EOF
+# one keyring with both keys: the other key's signature is valid, but not by a key of the origin;
+# the shipped origins with the mirror's keys in place of the vendors' (mkmirror)
+. tests/origin/lib.sh
 # origin_lines PORT: the operator's origin: key, with the mirror at PORT
 origin_lines() {
-	printf '%s\n' "origin:" "  keyring: $TMP/keyring.asc" \
-		"  fetch: {\"https://cloud-images.ubuntu.com/\": \"http://127.0.0.1:$1/ubuntu/\", \"https://cloud.debian.org/images/cloud/\": \"http://127.0.0.1:$1/debian/images/cloud/\"}" \
-		"  cache: 1h"
+	printf '%s\n' "origin:" "  keyring: $TMP/mirror/keys/vendors.asc" \
+		"  fetch: {$(origin_fetch "http://127.0.0.1:$1")}" "  cache: 1h"
 }
-export PROXY_POLICIES="$ROOT/policy/scs-0104-v1-images-v5.yaml, $ROOT/policy/scs-0104-v2-images.yaml, $TMP/origins.yaml"
+export PROXY_POLICIES="$ROOT/policy/scs-0104-v1-images-v5.yaml, $ROOT/policy/scs-0104-v2-images.yaml, $TMP/mirror/origins.yaml"
 ENFORCE_ALL="visibility: {public: enforce, community: enforce, shared: enforce, private: enforce}"
 
 proxy_start dead "mode: enforce" "$ENFORCE_ALL" "failure_policy: closed" "$(origin_lines "$DEAD_PORT")"
@@ -150,6 +141,41 @@ check "binary signature: verified and active" bash -c "
 		python3 -c 'import json,sys; print(json.load(sys.stdin)[\"id\"])')
 	[ \"\$(curl -s -o /dev/null -w '%{http_code}' -X PUT '$PROXY_URL/v2/images/'\$id/file -H 'X-Auth-Token: $TA' \
 		-H 'Content-Type: application/octet-stream' --data-binary @'$GOOD_FILE')\" = 204 ]"
+
+# ---- the other vendors' formats, through the shipped origins ----------------------------------
+# vendor_up NAME SOURCE FILE: create and upload with curl; the status, and the id in $TMP/id
+vendor_up() {
+	create "$TA" '{"name":"'"$1"'","disk_format":"raw","container_format":"bare","image_source":"'"$2"'"}' >"$TMP/id"
+	put "$TA" "$(cat "$TMP/id")" "$3"
+}
+FED=https://download.fedoraproject.org/pub/fedora/linux/releases/42/Cloud
+F42=Fedora-Cloud-Base-Generic-42-1.1.x86_64.qcow2
+SUSE=openSUSE-Leap-15.6-Minimal-VM.x86_64-Cloud-Build1.1.qcow2
+for v in "fedora $FED/x86_64/images/$F42 fedora/pub/fedora/linux/releases/42/Cloud/x86_64/images/$F42" \
+	"opensuse https://download.opensuse.org/distribution/leap/15.6/appliances/$SUSE opensuse/distribution/leap/15.6/appliances/$SUSE"; do
+	set -- $v
+	check "$1: the vendor's bytes (clearsigned, or a v3 signature): 204" test "$(vendor_up "$1" "$2" "$TMP/mirror/$3")" = 204
+	check "$1: Glance: active, with the vendor's digest" \
+		test "$(field "$(cat "$TMP/id")" status)/$(field "$(cat "$TMP/id")" source_sha256sum)" = "active/$(sha256sum "$TMP/mirror/$3" | cut -d' ' -f1)"
+	check "$1: record: verified, signed by the vendor, a stable URL" last_record \
+		'r["origin"]["verified"] and r["origin"]["signer"] == "'"$VENDOR_FPR"'" and r["origin"]["stable"]' PUT
+done
+check "fedora: other bytes are refused (403)" test "$(vendor_up fedora-bad "$FED/x86_64/images/$F42" "$BAD_FILE")" = 403
+check "fedora: Glance: queued" test "$(settled "$(cat "$TMP/id")")" = queued
+check "fedora, text after the clearsigned part: 403 before any byte" \
+	test "$(vendor_up fedora-s390x "$FED/s390x/images/$F42" "$GOOD_FILE")" = 403
+check "fedora, text after: the record says origin/list-invalid" last_record \
+	'r["violations"][-1]["rule"] == "origin/list-invalid" and r["origin"]["actual"] is None' PUT
+check "fedora, text after: Glance got none of it (queued)" test "$(settled "$(cat "$TMP/id")")" = queued
+ROCKY=https://dl.rockylinux.org/pub/rocky/9/images
+R9=Rocky-9-GenericCloud-Base-9.5-20241118.0.x86_64.qcow2
+check "rocky, a comment carrying a digest: 403" test "$(vendor_up rocky-comment "$ROCKY/aarch64/$R9" "$GOOD_FILE")" = 403
+check "rocky: origin/list-invalid" last_record 'r["violations"][-1]["rule"] == "origin/list-invalid"' PUT
+RL=Rocky-9-GenericCloud-Base.latest.x86_64.qcow2
+check "a moving name (Rocky's .latest.): verified now (204)" \
+	test "$(vendor_up rocky-latest "$ROCKY/x86_64/$RL" "$TMP/mirror/rocky/pub/rocky/9/images/x86_64/$RL")" = 204
+check "rocky latest: the record: verified, unsigned, not stable" last_record \
+	'r["origin"]["verified"] and r["origin"]["signer"] == "unsigned" and r["origin"]["stable"] is False' PUT
 
 # ---- Debian: SHA512SUMS, unsigned ----------------------------------------------------------
 expect "Debian's exact bytes: the CLI upload succeeds" 0 up stack-a debian-good "$DEB_FILE" "$D/$DEB"

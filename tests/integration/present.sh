@@ -341,7 +341,7 @@ check "bound: Glance: still private" test "$(glance "$u2" visibility)" = private
 mkdir -p "$MIRROR/big"
 head -c $((72 << 20)) /dev/urandom >"$MIRROR/big/big.img"
 (cd "$MIRROR/big" && sha256sum --binary big.img >SHA256SUMS)
-{ cat "$ORIGINS"; printf '  - prefix: https://big.example/\n    checksums: SHA256SUMS\n'; } >"$TMP/big-origins.yaml"
+{ cat "$ORIGINS"; printf '  - prefix: https://big.example/\n    checksums: {name: SHA256SUMS, algorithm: sha256, lines: gnu}\n    signature: none\n'; } >"$TMP/big-origins.yaml"
 PROXY_POLICIES="$ROOT/policy/scs-0104-v1-images-v5.yaml, $TMP/big-origins.yaml" proxy_start big "mode: enforce" \
 	"origin: {fetch: {\"https://big.example/\": \"$MIRROR_URL/big/\"}}"
 BIG_URL=$PROXY_URL

@@ -128,6 +128,7 @@ int main(void)
 	srunner_add_suite(sr, suite_testcase());
 	srunner_add_suite(sr, suite_tail());
 	srunner_add_suite(sr, suite_vendor());
+	srunner_add_suite(sr, suite_cleartext());
 	srunner_add_suite(sr, suite_proof());
 	srunner_add_suite(sr, suite_present());
 	srunner_add_suite(sr, suite_logrec());

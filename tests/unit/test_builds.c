@@ -269,7 +269,7 @@ START_TEST(listed_newest_by_groups)
 
 	ck_assert_msg(p, "%s", err);
 	const struct catalog_entry *a = catalog_find(p->catalog, "AlmaLinux 9");
-	ck_assert_int_eq(sums_parse(&s, SUMS_SHA256, "CHECKSUM", list, strlen(list), err, sizeof(err)), 0);
+	ck_assert_int_eq(sums_parse(&s, &(struct sums_format){ SUMS_SHA256, SUMS_GNU, 0 }, "CHECKSUM", list, strlen(list), err, sizeof(err)), 0);
 	ck_assert_msg(builds_listed(&s, &a->source, p->mctx, &b, err, sizeof(err)) == 0, "%s", err);
 	/* 9.10 beats 9.4 as numbers, and of two 9.10 the later date */
 	ck_assert_str_eq(b.image_source, "https://repo.almalinux.org/almalinux/9/cloud/x86_64/images/"

@@ -70,6 +70,16 @@
 #include "../fuzz/fuzz_builds.c"
 #undef LLVMFuzzerInitialize
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerInitialize fuzz_cleartext_init
+#define LLVMFuzzerTestOneInput fuzz_cleartext_one
+#include "../fuzz/fuzz_cleartext.c"
+#undef LLVMFuzzerInitialize
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerInitialize fuzz_dirindex_init
+#define LLVMFuzzerTestOneInput fuzz_dirindex_one
+#include "../fuzz/fuzz_dirindex.c"
+#undef LLVMFuzzerInitialize
+#undef LLVMFuzzerTestOneInput
 
 struct target {
 	const char *name;
@@ -90,6 +100,8 @@ static const struct target targets[] = {
 	{ "proof", fuzz_proof_init, fuzz_proof_one },
 	{ "logrec", fuzz_logrec_init, fuzz_logrec_one },
 	{ "builds", fuzz_builds_init, fuzz_builds_one },
+	{ "cleartext", fuzz_cleartext_init, fuzz_cleartext_one },
+	{ "dirindex", fuzz_dirindex_init, fuzz_dirindex_one },
 };
 
 /* Run every file of dir through t; the number run (0 when dir is absent). */

@@ -2,6 +2,7 @@
  * the lookup from image_source to the vendor's list, signature and file. */
 #include "unit.h"
 #include "core/origins.h"
+#include "core/policy.h"
 #include "core/util.h"
 
 #include <stdio.h>
@@ -52,31 +53,90 @@ static void config_refused(const char *text, const char *want)
 	origin_config_free(&c);
 }
 
+/* The origin of o whose prefix is prefix. */
+static const struct origin *by_prefix(const struct origins *o, const char *prefix)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->o[i].prefix, prefix))
+			return &o->o[i];
+	ck_abort_msg("no origin %s", prefix);
+	return NULL;
+}
+
 START_TEST(the_shipped_file_is_as_designed)
 {
 	struct origins o = shipped();
-	ck_assert_int_eq(o.n, 3);
-	ck_assert_str_eq(o.o[0].prefix, "https://cloud-images.ubuntu.com/");
-	ck_assert_str_eq(o.o[0].checksums, "SHA256SUMS");
-	ck_assert_int_eq(o.o[0].algo, SUMS_SHA256);
-	ck_assert_str_eq(o.o[0].signature, "SHA256SUMS.gpg");
-	ck_assert_int_eq(o.o[0].n_keys, 1);
-	ck_assert_str_eq(o.o[0].keys[0], "D2EB44626FDDC30B513D5BB71A5D6C4C7DB87C81");
-	ck_assert_str_eq(o.o[1].prefix, "https://cloud.debian.org/images/cloud/");
-	ck_assert_int_eq(o.o[1].algo, SUMS_SHA512);
-	ck_assert_ptr_null(o.o[1].signature);
-	ck_assert_int_eq(o.o[1].n_keys, 0);
-	ck_assert_str_eq(o.o[2].prefix, "https://cdimage.debian.org/cdimage/cloud/");
+	const struct origin *g;
+	ck_assert_int_eq(o.n, 16);
+	g = by_prefix(&o, "https://cloud-images.ubuntu.com/");
+	ck_assert_str_eq(g->checksums, "SHA256SUMS");
+	ck_assert_int_eq(g->where, ORIGIN_AT_NAME);
+	ck_assert_int_eq(g->format.algo, SUMS_SHA256);
+	ck_assert_int_eq(g->format.lines, SUMS_GNU);
+	ck_assert_int_eq(g->signed_as, ORIGIN_DETACHED);
+	ck_assert_str_eq(g->signature, "SHA256SUMS.gpg");
+	ck_assert_int_eq(g->n_keys, 1);
+	ck_assert_str_eq(g->keys[0], "D2EB44626FDDC30B513D5BB71A5D6C4C7DB87C81");
+	ck_assert_int_eq(g->n_moving, 2);
+	g = by_prefix(&o, "https://cloud.debian.org/images/cloud/");
+	ck_assert_int_eq(g->format.algo, SUMS_SHA512);
+	ck_assert_int_eq(g->signed_as, ORIGIN_UNSIGNED);
+	ck_assert_ptr_null(g->signature);
+	ck_assert_int_eq(g->n_keys, 0);
+	by_prefix(&o, "https://cdimage.debian.org/cdimage/cloud/");
+	/* a key per release, where the releases' keys differ */
+	static const char *const fedora[][2] = {
+		{ "42", "B0F4950458F69E1150C6C5EDC8AC4916105EF944" }, { "43", "C6E7F081CF80E13146676E88829B606631645531" },
+		{ "44", "36F612DCF27F7D1A48A835E4DBFCF71C6D9F90A6" }, { "45", "4F50A6114CD5C6976A7F1179655A4B02F577861E" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(fedora); i++) {
+		char prefix[128];
+		snprintf(prefix, sizeof(prefix), "https://download.fedoraproject.org/pub/fedora/linux/releases/%s/Cloud/",
+			 fedora[i][0]);
+		g = by_prefix(&o, prefix);
+		ck_assert_int_eq(g->where, ORIGIN_AT_PATTERN);
+		ck_assert_str_eq(g->checksums, "*-CHECKSUM");
+		ck_assert_int_eq(g->format.lines, SUMS_BSD);
+		ck_assert(g->format.comments);
+		ck_assert_int_eq(g->signed_as, ORIGIN_CLEARSIGNED);
+		ck_assert_int_eq(g->n_keys, 1);
+		ck_assert_str_eq(g->keys[0], fedora[i][1]);
+	}
+	g = by_prefix(&o, "https://repo.almalinux.org/almalinux/8/cloud/");
+	ck_assert_str_eq(g->keys[0], "5E9B8F5617B5066CE92057C3488FCF7C3ABB34F8");
+	ck_assert_str_eq(g->signature, "CHECKSUM.asc");
+	ck_assert_int_eq(g->format.lines, SUMS_GNU);
+	ck_assert_str_eq(by_prefix(&o, "https://repo.almalinux.org/almalinux/9/cloud/")->keys[0],
+			 "BF18AC2876178908D6E71267D36CB86CB86B3716");
+	ck_assert_str_eq(by_prefix(&o, "https://repo.almalinux.org/almalinux/10/cloud/")->keys[0],
+			 "EE6DB7B98F5BF5EDD9DA0DE5DEE5C11CC2A1E572");
+	ck_assert_str_eq(by_prefix(&o, "https://dl.rockylinux.org/pub/rocky/8/images/")->keys[0],
+			 "7051C470A929F454CEBE37B715AF5DAC6D745A60");
+	g = by_prefix(&o, "https://dl.rockylinux.org/pub/rocky/9/images/");
+	ck_assert_int_eq(g->signed_as, ORIGIN_UNSIGNED);
+	ck_assert_int_eq(g->format.lines, SUMS_BSD);
+	ck_assert(g->format.comments);
+	ck_assert_str_eq(by_prefix(&o, "https://dl.rockylinux.org/pub/rocky/10/images/")->keys[0],
+			 "FC226859C0860BF0DDB95B085B106C736FEDFC85");
+	ck_assert_int_eq(by_prefix(&o, "https://cloud.centos.org/centos/9-stream/")->signed_as, ORIGIN_UNSIGNED);
+	ck_assert_int_eq(by_prefix(&o, "https://cloud.centos.org/centos/10-stream/")->signed_as, ORIGIN_UNSIGNED);
+	g = by_prefix(&o, "https://download.opensuse.org/distribution/leap/15.6/appliances/");
+	ck_assert_int_eq(g->where, ORIGIN_AT_FILE);
+	ck_assert_str_eq(g->checksums, "{file}.sha256");
+	ck_assert_str_eq(g->signature, "{list}.asc");
+	ck_assert_str_eq(g->keys[0], "AD485664E901B867051AB15F35A2F86E29B700A4");
 	origins_free(&o);
 }
 END_TEST
+
+#define SUMS256 "{name: SHA256SUMS, algorithm: sha256, lines: gnu}"
 
 START_TEST(fingerprints_are_normalised)
 {
 	static const char text[] = "origins:\n"
 		"  - prefix: https://v.example/\n"
-		"    checksums: SHA256SUMS\n"
-		"    signature: SHA256SUMS.gpg\n"
+		"    checksums: " SUMS256 "\n"
+		"    signature: {detached: SHA256SUMS.gpg}\n"
 		"    keys: [\"D2EB 4462 6FDD C30B 513D  5BB7 1A5D 6C4C 7DB8 7C81\",\n"
 		"           d2eb44626fddc30b513d5bb71a5d6c4c7db87c82]\n";
 	struct origins o = { 0 };
@@ -88,19 +148,22 @@ START_TEST(fingerprints_are_normalised)
 }
 END_TEST
 
-#define ENTRY(rest) "origins:\n  - prefix: https://v.example/\n    checksums: SHA256SUMS\n" rest
+#define ENTRY(rest) "origins:\n  - prefix: https://v.example/\n    checksums: " SUMS256 "\n" rest
 
 START_TEST(every_key_is_checked)
 {
 	refused(ENTRY("    checksum: SHA512SUMS\n"),
-		"o.yaml:4:5: unknown key 'checksum' in an origin (expected one of: prefix, checksums, signature, keys)");
+		"o.yaml:4:5: unknown key 'checksum' in an origin (expected one of: prefix, checksums, signature, keys, "
+		"moving)");
 	refused("origins: []\nextra: 1\n", "o.yaml:2:1: unknown key 'extra' in an origins file (expected one of: origins)");
 	refused("origins: []\n", "o.yaml:1:10: origins must list at least one origin");
 	refused("origins: {prefix: x}\n", "o.yaml:1:10: origins must be a list, not a mapping");
-	refused("origins:\n  - checksums: SHA256SUMS\n", "o.yaml:2:5: an origin needs a 'prefix' key");
+	refused("origins:\n  - checksums: " SUMS256 "\n", "o.yaml:2:5: an origin needs a 'prefix' key");
 	refused("origins:\n  - prefix: https://v.example/\n", "o.yaml:2:5: an origin needs a 'checksums' key");
-	refused(ENTRY("  - prefix: https://v.example/\n    checksums: SHA512SUMS\n"),
-		"o.yaml:4:5: prefix 'https://v.example/' is already an origin (line 2)");
+	refused(ENTRY(""), "o.yaml:2:5: an origin needs a 'signature' key");
+	refused(ENTRY("    signature: none\n  - prefix: https://v.example/\n    checksums: " SUMS256 "\n"
+		      "    signature: none\n"),
+		"o.yaml:5:5: prefix 'https://v.example/' is already an origin (line 2)");
 }
 END_TEST
 
@@ -122,29 +185,82 @@ START_TEST(prefixes_are_https_directories)
 }
 END_TEST
 
-START_TEST(files_and_keys_are_checked)
+/* checksums: the list's name, pattern or template, its algorithm and
+ * lines stated (never guessed from the name), comments. */
+START_TEST(the_list_is_described_not_guessed)
 {
-	refused("origins:\n  - {prefix: https://v.example/, checksums: MD5SUMS}\n",
-		"o.yaml:2:45: checksums 'MD5SUMS': the list's name tells its algorithm: SHA256SUMS or SHA512SUMS");
-	refused("origins:\n  - {prefix: https://v.example/, checksums: ../SHA256SUMS}\n",
-		"checksums '../SHA256SUMS' must be a file name in the image file's directory");
-	refused(ENTRY("    signature: sigs/SHA256SUMS.gpg\n    keys: [D2EB44626FDDC30B513D5BB71A5D6C4C7DB87C81]\n"),
-		"signature 'sigs/SHA256SUMS.gpg' must be a file name");
-	refused(ENTRY("    signature: SHA256SUMS.gpg\n"),
-		"o.yaml:2:5: an origin with a signature needs 'keys': the fingerprints of its signers");
-	refused(ENTRY("    keys: [D2EB44626FDDC30B513D5BB71A5D6C4C7DB87C81]\n"),
-		"an origin with 'keys' needs the 'signature' file they sign");
-	refused(ENTRY("    signature: SHA256SUMS.gpg\n    keys: [D2EB44626FDDC30B513D5BB71A5D6C4C7DB87C8]\n"),
+#define LIST(c) "origins:\n  - prefix: https://v.example/\n    checksums: " c "\n    signature: none\n"
+	refused(LIST("SHA256SUMS"), "o.yaml:3:16: checksums must be a mapping, not a scalar");
+	refused(LIST("{name: SHA256SUMS, lines: gnu}"), "o.yaml:3:16: checksums needs a 'algorithm' key");
+	refused(LIST("{name: SHA256SUMS, algorithm: sha256}"), "checksums needs a 'lines' key");
+	refused(LIST("{algorithm: sha256, lines: gnu}"), "checksums needs a 'name' key");
+	refused(LIST("{name: MD5SUMS, algorithm: md5, lines: gnu}"),
+		"checksums.algorithm must be one of sha256|sha512, not 'md5'");
+	refused(LIST("{name: CHECKSUM, algorithm: sha256, lines: tagged}"),
+		"checksums.lines must be one of gnu|bsd, not 'tagged'");
+	refused(LIST("{name: CHECKSUM, algorithm: sha256, lines: bsd, comments: maybe}"), "checksums.comments");
+	refused(LIST("{name: CHECKSUM, algorithm: sha256, lines: bsd, format: x}"), "unknown key 'format' in checksums");
+	refused(LIST("{name: ../SHA256SUMS, algorithm: sha256, lines: gnu}"),
+		"checksums.name '../SHA256SUMS' must be a file name in the image file's directory");
+	refused(LIST("{name: '{file}', algorithm: sha256, lines: gnu}"), "names the image itself");
+	refused(LIST("{name: '{file}.{file}', algorithm: sha256, lines: gnu}"), "braces only in {file}, once");
+	refused(LIST("{name: '{name}.sha256', algorithm: sha256, lines: gnu}"), "braces only in {file}, once");
+	refused(LIST("{name: 'sums/*-CHECKSUM', algorithm: sha256, lines: bsd}"),
+		"a pattern picks one file name of the image file's directory");
+	refused(LIST("{name: '{file}*', algorithm: sha256, lines: bsd}"), "a pattern picks one file name");
+	refused(LIST("{name: '.*SUMS', algorithm: sha256, lines: bsd}"), "no leading '.'");
+#undef LIST
+	static const char text[] = "origins:\n"
+		"  - {prefix: https://a.example/, checksums: {name: CHECKSUM, algorithm: sha512, lines: bsd, "
+		"comments: true}, signature: none}\n"
+		"  - {prefix: https://b.example/, checksums: {name: '*-CHECKSUM', algorithm: sha256, lines: bsd}, "
+		"signature: none}\n"
+		"  - {prefix: https://c.example/, checksums: {name: '{file}.sha256', algorithm: sha256, lines: gnu}, "
+		"signature: none}\n";
+	struct origins o = { 0 };
+	char err[512];
+	ck_assert_msg(load("o.yaml", text, strlen(text), 0, &o, NULL, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(o.o[0].where, ORIGIN_AT_NAME);
+	ck_assert_int_eq(o.o[0].format.algo, SUMS_SHA512);
+	ck_assert_int_eq(o.o[0].format.lines, SUMS_BSD);
+	ck_assert(o.o[0].format.comments);
+	ck_assert_int_eq(o.o[1].where, ORIGIN_AT_PATTERN);
+	ck_assert(!o.o[1].format.comments);
+	ck_assert_int_eq(o.o[2].where, ORIGIN_AT_FILE);
+	origins_free(&o);
+}
+END_TEST
+
+/* signature: none, clearsigned or {detached: NAME}; keys exactly when signed. */
+START_TEST(signatures_and_keys_are_checked)
+{
+#define KEY "    keys: [D2EB44626FDDC30B513D5BB71A5D6C4C7DB87C81]\n"
+	refused(ENTRY("    signature: SHA256SUMS.gpg\n" KEY),
+		"o.yaml:4:16: signature must be none, clearsigned or {detached: NAME}");
+	refused(ENTRY("    signature: {detached: sigs/SHA256SUMS.gpg}\n" KEY),
+		"signature.detached 'sigs/SHA256SUMS.gpg' must be a file name");
+	refused(ENTRY("    signature: {detached: '{file}.asc'}\n" KEY), "braces only in {list}, once");
+	refused(ENTRY("    signature: {clearsigned: true}\n" KEY), "unknown key 'clearsigned' in signature");
+	refused(ENTRY("    signature: {detached: SHA256SUMS.gpg}\n"),
+		"o.yaml:2:5: a signed origin needs 'keys': the fingerprints of its signers");
+	refused(ENTRY("    signature: clearsigned\n"), "a signed origin needs 'keys'");
+	refused(ENTRY("    signature: none\n" KEY),
+		"an origin with 'keys' needs a signature for them to make (signature: none)");
+	refused(ENTRY("    signature: clearsigned\n    keys: [D2EB44626FDDC30B513D5BB71A5D6C4C7DB87C8]\n"),
 		"o.yaml:5:12: a key fingerprint must be 40 hex digits (spaces allowed), not "
 		"'D2EB44626FDDC30B513D5BB71A5D6C4C7DB87C8'");
-	refused(ENTRY("    signature: SHA256SUMS.gpg\n    keys: [D2EB44626FDDC30B513D5BB71A5D6C4C7DB87C811]\n"),
+	refused(ENTRY("    signature: clearsigned\n    keys: [D2EB44626FDDC30B513D5BB71A5D6C4C7DB87C811]\n"),
 		"must be 40 hex digits");
-	refused(ENTRY("    signature: SHA256SUMS.gpg\n    keys: [0xD2EB44626FDDC30B513D5BB71A5D6C4C7DB87C]\n"),
+	refused(ENTRY("    signature: clearsigned\n    keys: [0xD2EB44626FDDC30B513D5BB71A5D6C4C7DB87C]\n"),
 		"must be 40 hex digits");
-	refused(ENTRY("    signature: SHA256SUMS.gpg\n    keys: [7DB87C81]\n"), "must be 40 hex digits");
-	refused(ENTRY("    signature: SHA256SUMS.gpg\n    keys: []\n"), "keys must list at least one fingerprint");
-	refused(ENTRY("    signature: SHA256SUMS.gpg\n    keys: D2EB44626FDDC30B513D5BB71A5D6C4C7DB87C81\n"),
+	refused(ENTRY("    signature: clearsigned\n    keys: [7DB87C81]\n"), "must be 40 hex digits");
+	refused(ENTRY("    signature: clearsigned\n    keys: []\n"), "keys must list at least one fingerprint");
+	refused(ENTRY("    signature: clearsigned\n    keys: D2EB44626FDDC30B513D5BB71A5D6C4C7DB87C81\n"),
 		"keys must be a list, not a scalar");
+	refused(ENTRY("    signature: none\n    moving: [releases/current]\n"),
+		"moving: 'releases/current' must be one path segment's name or pattern, without '/'");
+	refused(ENTRY("    signature: none\n    moving: []\n"), "moving must list at least one value");
+#undef KEY
 }
 END_TEST
 
@@ -155,7 +271,12 @@ static int match(const char *url, struct origin_ref *ref, char *err, size_t errl
 	int rc = origins_match(&o, url, ref, err, errlen);
 	if (rc == 1)
 		ck_assert_ptr_nonnull(ref->origin);
-	/* ref->origin points into o; keep only what the tests look at */
+	/* ref->origin and ref->moving point into o; keep only what the tests look at */
+	static char moving[64];
+	if (rc == 1 && ref->moving) {
+		snprintf(moving, sizeof(moving), "%s", ref->moving);
+		ref->moving = moving;
+	}
 	ref->origin = NULL;
 	origins_free(&o);
 	return rc;
@@ -179,6 +300,71 @@ START_TEST(ubuntu_and_debian_files_lead_to_their_lists)
 	ck_assert_str_eq(r.file, "debian-13-generic-amd64-20261101-1234.qcow2");
 	origin_ref_free(&r);
 
+}
+END_TEST
+
+/* Each vendor's layout: the list beside the file (by name, found by the
+ * directory's index for a pattern, or made from the file's name), the
+ * signature's name, and whether the URL is one the vendor republishes. */
+START_TEST(every_vendor_file_leads_to_its_list)
+{
+	struct origin_ref r;
+	char err[512];
+	static const char fed[] = "https://download.fedoraproject.org/pub/fedora/linux/releases/42/Cloud/x86_64/images/";
+	ck_assert_int_eq(match("https://download.fedoraproject.org/pub/fedora/linux/releases/42/Cloud/x86_64/images/"
+			       "Fedora-Cloud-Base-Generic-42-1.1.x86_64.qcow2", &r, err, sizeof(err)), 1);
+	ck_assert_str_eq(r.dir, fed);
+	ck_assert_ptr_null(r.list_url);         /* the index names it */
+	ck_assert_ptr_null(r.sig_url);
+	ck_assert_ptr_null(r.moving);
+	origin_ref_free(&r);
+
+	static const char suse[] = "https://download.opensuse.org/distribution/leap/15.6/appliances/"
+				   "openSUSE-Leap-15.6-Minimal-VM.x86_64-Cloud-Build18.7.qcow2";
+	ck_assert_int_eq(match(suse, &r, err, sizeof(err)), 1);
+	ck_assert_str_eq(r.list_url + strlen(r.dir), "openSUSE-Leap-15.6-Minimal-VM.x86_64-Cloud-Build18.7.qcow2.sha256");
+	ck_assert_str_eq(r.sig_url + strlen(r.dir), "openSUSE-Leap-15.6-Minimal-VM.x86_64-Cloud-Build18.7.qcow2.sha256.asc");
+	origin_ref_free(&r);
+
+	ck_assert_int_eq(match("https://repo.almalinux.org/almalinux/9/cloud/x86_64/images/"
+			       "AlmaLinux-9-GenericCloud-latest.x86_64.qcow2", &r, err, sizeof(err)), 1);
+	ck_assert_str_eq(r.list_url, "https://repo.almalinux.org/almalinux/9/cloud/x86_64/images/CHECKSUM");
+	ck_assert_str_eq(r.sig_url, "https://repo.almalinux.org/almalinux/9/cloud/x86_64/images/CHECKSUM.asc");
+	ck_assert_str_eq(r.moving, "*-latest.*");
+	origin_ref_free(&r);
+	ck_assert_int_eq(match("https://repo.almalinux.org/almalinux/9/cloud/x86_64/images/"
+			       "AlmaLinux-9-GenericCloud-9.5-20241120.x86_64.qcow2", &r, err, sizeof(err)), 1);
+	ck_assert_ptr_null(r.moving);
+	origin_ref_free(&r);
+
+	ck_assert_int_eq(match("https://dl.rockylinux.org/pub/rocky/9/images/x86_64/"
+			       "Rocky-9-GenericCloud-Base.latest.x86_64.qcow2", &r, err, sizeof(err)), 1);
+	ck_assert_str_eq(r.list_url, "https://dl.rockylinux.org/pub/rocky/9/images/x86_64/CHECKSUM");
+	ck_assert_ptr_null(r.sig_url);
+	ck_assert_str_eq(r.moving, "*.latest.*");
+	origin_ref_free(&r);
+	ck_assert_int_eq(match("https://dl.rockylinux.org/pub/rocky/8/images/x86_64/x.qcow2", &r, err, sizeof(err)), 1);
+	ck_assert_str_eq(r.sig_url, "https://dl.rockylinux.org/pub/rocky/8/images/x86_64/CHECKSUM.sig");
+	origin_ref_free(&r);
+
+	static const char *const moving[][2] = {
+		{ "https://cloud-images.ubuntu.com/releases/noble/release/x.img", "release" },
+		{ "https://cloud-images.ubuntu.com/noble/current/x.img", "current" },
+		{ "https://cloud.debian.org/images/cloud/trixie/latest/x.qcow2", "latest" },
+		{ "https://cloud-images.ubuntu.com/releases/noble/release-20261101/x.img", NULL },
+		{ "https://cloud.debian.org/images/cloud/trixie/20261101-1234/latest.qcow2", NULL },   /* a segment whole */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(moving); i++) {
+		ck_assert_int_eq(match(moving[i][0], &r, err, sizeof(err)), 1);
+		if (moving[i][1])
+			ck_assert_str_eq(r.moving, moving[i][1]);
+		else
+			ck_assert_ptr_null(r.moving);
+		origin_ref_free(&r);
+	}
+	/* the release is the prefix that matched: no origin for Fedora 41 */
+	ck_assert_int_eq(match("https://download.fedoraproject.org/pub/fedora/linux/releases/41/Cloud/x86_64/images/"
+			       "Fedora-Cloud-Base-Generic-42-1.1.x86_64.qcow2", &r, err, sizeof(err)), 0);
 }
 END_TEST
 
@@ -265,8 +451,9 @@ END_TEST
 START_TEST(the_longest_prefix_wins)
 {
 	static const char text[] = "origins:\n"
-		"  - {prefix: https://v.example/, checksums: SHA256SUMS}\n"
-		"  - {prefix: https://v.example/debian/, checksums: SHA512SUMS}\n";
+		"  - {prefix: https://v.example/, checksums: " SUMS256 ", signature: none}\n"
+		"  - {prefix: https://v.example/debian/, checksums: {name: SHA512SUMS, algorithm: sha512, lines: gnu}, "
+		"signature: none}\n";
 	struct origins o = { 0 };
 	struct origin_ref r;
 	char err[512];
@@ -307,7 +494,9 @@ START_TEST(the_operator_config)
 	origin_config_free(&c);
 
 	config_refused("keyring: k\nkeys: x\n",
-		       "c.yaml:2:1: unknown key 'keys' in origin (expected one of: keyring, fetch, cache, readback, import_plugin, trust_records)");
+		       "c.yaml:2:1: unknown key 'keys' in origin (expected one of: keyring, fetch, cache, readback, "
+		       "import_plugin, trust_records, signed_only)");
+	config_refused("signed_only: yes\n", "origin.signed_only");
 	config_refused("keyring: ''\n", "origin.keyring must not be empty");
 	config_refused("fetch: {\"https://v.example/\": \"ftp://m/\"}\n",
 		       "origin.fetch target 'ftp://m/' must be an http or https URL");
@@ -320,6 +509,23 @@ START_TEST(the_operator_config)
 }
 END_TEST
 
+/* Origins alone are a policy: verification before the SCS names. */
+START_TEST(origins_alone_are_a_policy)
+{
+	struct policy *p = policy_new();
+	char err[512];
+	ck_assert_msg(policy_load_spec(p, ours("scs-origins.yaml"), err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(policy_finish(p, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(p->origins.n, 16);
+	ck_assert_int_eq(p->n_entries + p->n_rules + p->n_meta, 0);
+	policy_free(p);
+	p = policy_new();
+	ck_assert_int_eq(policy_finish(p, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "no 'image_metadata' rules, no 'origins'"), "%s", err);
+	policy_free(p);
+}
+END_TEST
+
 Suite *suite_origins(void)
 {
 	Suite *s = suite_create("origins");
@@ -328,7 +534,10 @@ Suite *suite_origins(void)
 	tcase_add_test(tc, fingerprints_are_normalised);
 	tcase_add_test(tc, every_key_is_checked);
 	tcase_add_test(tc, prefixes_are_https_directories);
-	tcase_add_test(tc, files_and_keys_are_checked);
+	tcase_add_test(tc, the_list_is_described_not_guessed);
+	tcase_add_test(tc, signatures_and_keys_are_checked);
+	tcase_add_test(tc, every_vendor_file_leads_to_its_list);
+	tcase_add_test(tc, origins_alone_are_a_policy);
 	tcase_add_test(tc, ubuntu_and_debian_files_lead_to_their_lists);
 	tcase_add_test(tc, other_sources_lie_under_no_origin);
 	tcase_add_test(tc, unverifiable_spellings_are_errors);

@@ -34,6 +34,7 @@ static void fpr_of(const char *rel, char out[PGP_FPR_LEN + 1])
 }
 
 #define REL "ubuntu/releases/noble/release-"
+#define SUSE "opensuse/distribution/leap/15.6/appliances/openSUSE-Leap-15.6-Minimal-VM.x86_64-Cloud-Build1.1.qcow2"
 
 /* Verify the list of one release directory with keyring; the result, fpr and err filled. */
 static enum pgp_result verify_release(struct pgp *k, const char *release, const char *sig_name,
@@ -163,6 +164,73 @@ START_TEST(a_tampered_list_is_invalid)
 }
 END_TEST
 
+#define FED "fedora/pub/fedora/linux/releases/42/Cloud/"
+#define FEDLIST "/images/Fedora-Cloud-42-1.1-x86_64-CHECKSUM"
+
+/* Fedora's clearsigned CHECKSUM: the text librnp hands back is the list
+ * as it was signed (armhfp holds it unsigned), dash-escaping undone; a
+ * signature by another key is not accepted. librnp also verifies a
+ * message with text after it (s390x) and hands back only the signed part:
+ * why the hook refuses such a list before asking it (core/cleartext.h). */
+START_TEST(a_clearsigned_list_gives_its_signed_text)
+{
+	char vendor[PGP_FPR_LEN + 1], other[PGP_FPR_LEN + 1], fpr[PGP_FPR_LEN + 1], err[256];
+	size_t len, plain_len, text_len;
+	char *text;
+	fpr_of("keys/vendor.fpr", vendor);
+	fpr_of("keys/other.fpr", other);
+	struct pgp *k = keyring("keys/vendors.asc");
+	char *msg = mirror_file(FED "x86_64" FEDLIST, &len), *plain = mirror_file(FED "armhfp" FEDLIST, &plain_len);
+	ck_assert_int_eq(pgp_verify_clearsigned(k, msg, len, 1 << 20, &vendor, 1, fpr, &text, &text_len, err,
+						sizeof(err)), PGP_OK);
+	ck_assert_str_eq(fpr, vendor);
+	ck_assert_uint_eq(text_len, plain_len);
+	ck_assert(!memcmp(text, plain, plain_len));
+	free(text);
+	ck_assert_int_eq(pgp_verify_clearsigned(k, msg, len, 100, &vendor, 1, fpr, &text, &text_len, err, sizeof(err)),
+			 PGP_INVALID);
+	ck_assert_ptr_null(text);
+	ck_assert_int_eq(pgp_verify_clearsigned(k, msg, len, 1 << 20, &other, 1, fpr, &text, &text_len, err,
+						sizeof(err)), PGP_NOT_ACCEPTED);
+	ck_assert_ptr_null(text);
+	msg[len / 3] ^= 1;                      /* the signed text changed */
+	ck_assert_int_ne(pgp_verify_clearsigned(k, msg, len, 1 << 20, &vendor, 1, fpr, &text, &text_len, err,
+						sizeof(err)), PGP_OK);
+	ck_assert_ptr_null(text);
+	free(msg);
+	msg = mirror_file(FED "s390x" FEDLIST, &len);
+	ck_assert_int_eq(pgp_verify_clearsigned(k, msg, len, 1 << 20, &vendor, 1, fpr, &text, &text_len, err,
+						sizeof(err)), PGP_OK);
+	ck_assert_uint_eq(text_len, plain_len);
+	free(text);
+	free(msg);
+	free(plain);
+	pgp_free(k);
+}
+END_TEST
+
+/* openSUSE signs its per-image lists with version 3 signature packets,
+ * which no current OpenPGP tool makes: tests/origin/v3sign makes one by
+ * hand (RFC 4880 5.2.2) with the vendor's signing subkey. librnp 0.16.3
+ * verifies it, names the primary key, and refuses it over changed data. */
+START_TEST(a_version_3_signature)
+{
+	char vendor[PGP_FPR_LEN + 1], fpr[PGP_FPR_LEN + 1], err[256];
+	size_t len, sig_len;
+	fpr_of("keys/vendor.fpr", vendor);
+	struct pgp *k = keyring("keys/vendor.gpg");
+	char *list = mirror_file(SUSE ".sha256", &len), *sig = mirror_file(SUSE ".sha256.asc", &sig_len);
+	ck_assert_int_eq((unsigned char)sig[0], '-');    /* armored: the packet is the fixture's, not gpg's */
+	ck_assert_int_eq(pgp_verify(k, list, len, sig, sig_len, &vendor, 1, fpr, err, sizeof(err)), PGP_OK);
+	ck_assert_str_eq(fpr, vendor);
+	list[0] = list[0] == '0' ? '1' : '0';
+	ck_assert_int_eq(pgp_verify(k, list, len, sig, sig_len, &vendor, 1, fpr, err, sizeof(err)), PGP_INVALID);
+	free(sig);
+	free(list);
+	pgp_free(k);
+}
+END_TEST
+
 START_TEST(a_missing_signature)
 {
 	char vendor[PGP_FPR_LEN + 1], fpr[PGP_FPR_LEN + 1] = "x", err[256];
@@ -245,7 +313,7 @@ START_TEST(verified_list_parsed_and_the_image_compared)
 	struct pgp *k = keyring("keys/vendor.asc");
 	char *list = mirror_file(REL "20261101/SHA256SUMS", &len), *sig = mirror_file(REL "20261101/SHA256SUMS.gpg", &slen);
 	ck_assert_int_eq(pgp_verify(k, list, len, sig, slen, &vendor, 1, fpr, err, sizeof(err)), PGP_OK);
-	ck_assert_msg(sums_parse(&s, SUMS_SHA256, "SHA256SUMS", list, len, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(sums_parse(&s, &(struct sums_format){ SUMS_SHA256, SUMS_GNU, 0 }, "SHA256SUMS", list, len, err, sizeof(err)) == 0, "%s", err);
 	const struct sums_entry *e = sums_find(&s, "ubuntu-24.04-server-cloudimg-amd64.img");
 	ck_assert_ptr_nonnull(e);
 	char *img = mirror_file(REL "20261101/ubuntu-24.04-server-cloudimg-amd64.img", &ilen);
@@ -260,7 +328,7 @@ START_TEST(verified_list_parsed_and_the_image_compared)
 
 	/* Debian's list: no signature, sha512, two spaces */
 	char *deb = mirror_file("debian/images/cloud/trixie/20261101-1234/SHA512SUMS", &len);
-	ck_assert_msg(sums_parse(&s, SUMS_SHA512, "SHA512SUMS", deb, len, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(sums_parse(&s, &(struct sums_format){ SUMS_SHA512, SUMS_GNU, 0 }, "SHA512SUMS", deb, len, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(s.n, 2);
 	ck_assert_ptr_nonnull(sums_find(&s, "debian-13-generic-amd64-20261101-1234.qcow2"));
 	sums_free(&s);
@@ -282,6 +350,8 @@ Suite *suite_pgp(void)
 	tcase_add_test(tc, another_signer_is_an_unknown_key);
 	tcase_add_test(tc, a_key_in_the_keyring_but_not_accepted);
 	tcase_add_test(tc, a_tampered_list_is_invalid);
+	tcase_add_test(tc, a_version_3_signature);
+	tcase_add_test(tc, a_clearsigned_list_gives_its_signed_text);
 	tcase_add_test(tc, a_missing_signature);
 	tcase_add_test(tc, keyrings_without_keys_are_refused);
 	tcase_add_test(tc, one_keyring_many_threads);

@@ -8,8 +8,12 @@
 #include "core/util.h"
 #include "io/vendor.h"
 
+#include "core/buf.h"
+
+#include <dirent.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,17 +23,51 @@ static struct MHD_Daemon *server;
 static unsigned port;
 static atomic_uint requests;
 
-/* GET /PATH: the mirror's file, or 404. */
+/* A directory's index as web servers write one: a link per entry. */
+static char *listing(const char *path, size_t *len)
+{
+	DIR *d = opendir(path);
+	struct buf b = { 0 };
+	struct dirent *e;
+
+	if (!d)
+		return NULL;
+	static const char head[] = "<html><body><a href=\"../\">../</a>\n";
+	buf_add(&b, head, sizeof(head) - 1);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			char line[600];
+			int n = snprintf(line, sizeof(line), "<a href=\"%s\">%s</a> 2026-11-01 12:00 4K\n", e->d_name,
+					 e->d_name);
+			buf_add(&b, line, (size_t)n);
+		}
+	closedir(d);
+	return buf_detach(&b, len);
+}
+
+/* GET /PATH: the mirror's file, a directory's index, or 404; GET
+ * /redirect/PATH: 302 to /PATH on another host name (localhost). */
 static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			     const char *version, const char *data, size_t *data_len, void **state)
 {
 	char path[512], err[256];
 	size_t len = 0;
+	struct stat st;
 	(void)cls, (void)method, (void)version, (void)data, (void)data_len, (void)state;
 
 	atomic_fetch_add(&requests, 1);
+	if (!strncmp(url, "/redirect/", 10)) {
+		struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+		snprintf(path, sizeof(path), "http://localhost:%u%s", port, url + 9);
+		MHD_add_response_header(r, "Location", path);
+		enum MHD_Result rc = MHD_queue_response(c, 302, r);
+		MHD_destroy_response(r);
+		return rc;
+	}
 	snprintf(path, sizeof(path), "%s%s", mirror, url);
-	char *body = strstr(url, "..") ? NULL : file_read(path, 8u << 20, &len, err, sizeof(err));
+	char *body = strstr(url, "..") ? NULL
+		     : stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? listing(path, &len)
+								     : file_read(path, 8u << 20, &len, err, sizeof(err));
 	struct MHD_Response *r = body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
 				      : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result rc = MHD_queue_response(c, body ? 200 : 404, r);
@@ -51,35 +89,36 @@ static void server_stop(void)
 	MHD_stop_daemon(server);
 }
 
-/* A policy with the shipped origins plus the test mirror's fetch map;
- * the Ubuntu origin's key is the mirror's vendor key. */
+/* Every vendor host of the shipped origins, and where the mirror has it. */
+static const char *const hosts[][2] = {
+	{ "https://cloud-images.ubuntu.com/", "ubuntu/" },
+	{ "https://cloud.debian.org/images/cloud/", "debian/images/cloud/" },
+	{ "https://download.fedoraproject.org/", "fedora/" },
+	{ "https://repo.almalinux.org/", "almalinux/" },
+	{ "https://dl.rockylinux.org/", "rocky/" },
+	{ "https://cloud.centos.org/", "centos/" },
+	{ "https://download.opensuse.org/", "opensuse/" },
+};
+
+/* A policy with the shipped origins (the mirror's copy: its keys for the
+ * vendors', tests/origin/mkmirror) and the test mirror's fetch map. */
 static struct policy *policy_for(const char *fetch_to, long cache_ms, int fail_open)
 {
-	char text[2048], fpr[64] = "", err[1024];
-	size_t len;
-	char *f = mirror_file("keys/vendor.fpr", &len);
-	snprintf(fpr, sizeof(fpr), "%.40s", f);
-	free(f);
-	snprintf(text, sizeof(text),
-		 "origins:\n"
-		 "  - prefix: https://cloud-images.ubuntu.com/\n"
-		 "    checksums: SHA256SUMS\n    signature: SHA256SUMS.gpg\n    keys: [%s]\n"
-		 "  - prefix: https://cloud.debian.org/images/cloud/\n    checksums: SHA512SUMS\n",
-		 fpr);
+	char text[1024], err[1024];
+
 	struct policy *p = policy_new();
-	ck_assert_msg(policy_load_spec(p, tmp_file(text), err, sizeof(err)) == 0, "%s", err);
+	snprintf(text, sizeof(text), "%s/origins.yaml", mirror);
+	ck_assert_msg(policy_load_spec(p, text, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(policy_load_spec(p, ours("scs-0104-v2-images.yaml"), err, sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(policy_finish(p, err, sizeof(err)) == 0, "%s", err);
-	snprintf(text, sizeof(text), "%s/keys/vendor.asc", mirror);
+	snprintf(text, sizeof(text), "%s/keys/vendors.asc", mirror);
 	p->origin.keyring = xstrdup(text);
-	p->origin.fetch = xcalloc(2, sizeof(*p->origin.fetch));
-	p->origin.n_fetch = 2;
-	p->origin.fetch[0].from = xstrdup("https://cloud-images.ubuntu.com/");
-	p->origin.fetch[1].from = xstrdup("https://cloud.debian.org/images/cloud/");
-	snprintf(text, sizeof(text), "%s/ubuntu/", fetch_to);
-	p->origin.fetch[0].to = xstrdup(text);
-	snprintf(text, sizeof(text), "%s/debian/images/cloud/", fetch_to);
-	p->origin.fetch[1].to = xstrdup(text);
+	p->origin.fetch = xcalloc(ARRAY_SIZE(hosts), sizeof(*p->origin.fetch));
+	for (size_t i = 0; i < ARRAY_SIZE(hosts); i++) {
+		p->origin.fetch[p->origin.n_fetch].from = xstrdup(hosts[i][0]);
+		snprintf(text, sizeof(text), "%s/%s", fetch_to, hosts[i][1]);
+		p->origin.fetch[p->origin.n_fetch++].to = xstrdup(text);
+	}
 	p->origin.cache_ms = cache_ms;
 	p->origin.fail_open = fail_open;
 	return p;
@@ -235,6 +274,167 @@ START_TEST(unlisted_and_unsigned)
 }
 END_TEST
 
+#define FED "https://download.fedoraproject.org/pub/fedora/linux/releases/"
+#define FED42 "Fedora-Cloud-Base-Generic-42-1.1.x86_64.qcow2"
+#define SUSE "https://download.opensuse.org/distribution/leap/15.6/appliances/openSUSE-Leap-15.6-Minimal-VM.x86_64-Cloud"
+
+/* What the vendor says, and that it is LISTED with the mirror file's digest. */
+static void listed(const struct policy *p, struct vendor *v, const char *source, const char *rel, const char *signer,
+		   struct origin_expect *e)
+{
+	char hex[SUMS_MAX_HEX + 1], fpr[64];
+	size_t len;
+	expect(p, v, source, e);
+	ck_assert_msg(e->status == ORIGIN_LISTED, "%s: %s", source, e->why);
+	sha_of(rel, SUMS_SHA256, hex);
+	ck_assert_str_eq(e->expected, hex);
+	char *f = mirror_file(signer, &len);
+	snprintf(fpr, sizeof(fpr), "%.40s", f);
+	free(f);
+	ck_assert_str_eq(e->signer, fpr);
+}
+
+/* Each vendor's real format through the shipped origins: the list found
+ * (by name, by the directory's index, from the file's name), its
+ * signature (detached armored or binary, clearsigned, a v3 packet, none),
+ * its lines (GNU, BSD, '#' comments, CRLF). */
+START_TEST(every_vendor_format_is_verified)
+{
+	struct policy *p = policy_for(here(), 0, 0);
+	struct vendor *v = vendor_of(p);
+	struct origin_expect e;
+
+	listed(p, v, FED "42/Cloud/x86_64/images/" FED42, "fedora/pub/fedora/linux/releases/42/Cloud/x86_64/images/" FED42,
+	       "keys/vendor.fpr", &e);
+	ck_assert_str_eq(e.list_url, FED "42/Cloud/x86_64/images/Fedora-Cloud-42-1.1-x86_64-CHECKSUM");
+	ck_assert_uint_eq(atomic_load(&requests), 2);     /* the index, the list: the signature is in it */
+	listed(p, v, FED "43/Cloud/x86_64/images/Fedora-Cloud-Base-Generic-43-1.6.x86_64.qcow2",
+	       "fedora/pub/fedora/linux/releases/43/Cloud/x86_64/images/Fedora-Cloud-Base-Generic-43-1.6.x86_64.qcow2",
+	       "keys/other.fpr", &e);
+	listed(p, v, "https://repo.almalinux.org/almalinux/9/cloud/x86_64/images/AlmaLinux-9-GenericCloud-9.5-20241120.x86_64.qcow2",
+	       "almalinux/almalinux/9/cloud/x86_64/images/AlmaLinux-9-GenericCloud-9.5-20241120.x86_64.qcow2",
+	       "keys/vendor.fpr", &e);
+	ck_assert_str_eq(e.moving, "");
+	listed(p, v, "https://dl.rockylinux.org/pub/rocky/8/images/x86_64/Rocky-8-GenericCloud-Base-8.10-20240528.0.x86_64.qcow2",
+	       "rocky/pub/rocky/8/images/x86_64/Rocky-8-GenericCloud-Base-8.10-20240528.0.x86_64.qcow2", "keys/vendor.fpr",
+	       &e);
+	expect(p, v, "https://dl.rockylinux.org/pub/rocky/9/images/x86_64/Rocky-9-GenericCloud-Base.latest.x86_64.qcow2",
+	       &e);
+	ck_assert_msg(e.status == ORIGIN_LISTED, "%s", e.why);
+	ck_assert_str_eq(e.signer, "unsigned");
+	ck_assert_str_eq(e.moving, "*.latest.*");
+	expect(p, v, "https://cloud.centos.org/centos/9-stream/x86_64/images/CentOS-Stream-GenericCloud-9-20241118.0.x86_64.qcow2",
+	       &e);
+	ck_assert_msg(e.status == ORIGIN_LISTED, "CRLF: %s", e.why);
+	listed(p, v, SUSE "-Build1.1.qcow2",
+	       "opensuse/distribution/leap/15.6/appliances/openSUSE-Leap-15.6-Minimal-VM.x86_64-Cloud-Build1.1.qcow2",
+	       "keys/vendor.fpr", &e);
+	ck_assert_str_eq(e.list_url, SUSE "-Build1.1.qcow2.sha256");
+	/* the unversioned name's list names the build it stands for */
+	expect(p, v, SUSE ".qcow2", &e);
+	ck_assert_int_eq(e.status, ORIGIN_UNLISTED);
+	ck_assert_msg(strstr(e.why, "is for 'openSUSE-Leap-15.6-Minimal-VM.x86_64-Cloud-Build1.1.qcow2' only"), "%s", e.why);
+	expect(p, v, UBUNTU "/" IMG, &e);
+	ck_assert_int_eq(e.status, ORIGIN_UNAVAILABLE);          /* release-/ is no directory */
+	expect(p, v, "https://cloud-images.ubuntu.com/releases/noble/release/" IMG, &e);
+	ck_assert_msg(e.status == ORIGIN_LISTED, "%s", e.why);
+	ck_assert_str_eq(e.moving, "release");
+	vendor_free(v);
+	policy_free(p);
+}
+END_TEST
+
+/* A list that was fetched but is not one in its origin's format is
+ * origin/list-invalid; a signature that does not cover it stays
+ * origin/signature. */
+START_TEST(an_unreadable_list_is_a_verdict)
+{
+	struct policy *p = policy_for(here(), 0, 0);
+	struct vendor *v = vendor_of(p);
+	struct origin_expect e;
+	static const struct { const char *source; enum origin_status st; const char *why; } cases[] = {
+		{ FED "42/Cloud/s390x/images/" FED42, ORIGIN_INVALID, "text after the signature block (line 2" },
+		{ FED "42/Cloud/ppc64le/images/" FED42, ORIGIN_INVALID, "text before the signed part" },
+		{ FED "42/Cloud/aarch64/images/" FED42, ORIGIN_SIGNATURE, "which is not one of the accepted keys" },
+		{ FED "42/Cloud/armhfp/images/" FED42, ORIGIN_SIGNATURE, "no signature covers it" },
+		{ FED "42/Cloud/i686/images/" FED42, ORIGIN_INVALID, "names more than one file matching '*-CHECKSUM'" },
+		{ FED "41/Cloud/x86_64/images/" FED42, -1, NULL },      /* no origin: Fedora 41 is not shipped */
+		{ FED "42/Cloud/x86_64/nothing/" FED42, ORIGIN_UNAVAILABLE, "HTTP 404" },
+		{ "https://dl.rockylinux.org/pub/rocky/9/images/aarch64/Rocky-9-GenericCloud-Base-9.5-20241118.0.x86_64.qcow2",
+		  ORIGIN_INVALID, "CHECKSUM:3: a comment line carrying a digest" },
+		{ "https://repo.almalinux.org/almalinux/9/cloud/aarch64/images/AlmaLinux-9-GenericCloud-9.5-20241120.x86_64.qcow2",
+		  ORIGIN_INVALID, "not a GNU-style line" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct origin_ref ref;
+		char err[512];
+		int m = origins_match(&p->origins, cases[i].source, &ref, err, sizeof(err));
+		if ((int)cases[i].st < 0) {
+			ck_assert_int_eq(m, 0);
+			continue;
+		}
+		ck_assert_int_eq(m, 1);
+		vendor_expect(v, &ref, &e);
+		origin_ref_free(&ref);
+		ck_assert_msg(e.status == cases[i].st, "%s: %d %s", cases[i].source, e.status, e.why);
+		ck_assert_msg(strstr(e.why, cases[i].why), "%s: %s", cases[i].source, e.why);
+		ck_assert_str_eq(e.expected, "");
+	}
+	vendor_free(v);
+	policy_free(p);
+}
+END_TEST
+
+/* origin.signed_only: an origin whose vendor signs nothing is refused
+ * before anything is fetched; signed ones verify as before. */
+START_TEST(signed_only_refuses_the_unsigned)
+{
+	struct policy *p = policy_for(here(), 0, 0);
+	p->origin.signed_only = 1;
+	struct vendor *v = vendor_of(p);
+	struct origin_expect e;
+
+	expect(p, v, "https://cloud.debian.org/images/cloud/trixie/20261101-1234/debian-13-generic-amd64-20261101-1234.qcow2",
+	       &e);
+	ck_assert_int_eq(e.status, ORIGIN_SIGNATURE);
+	ck_assert_msg(strstr(e.why, "origin.signed_only"), "%s", e.why);
+	ck_assert(e.signed_only);
+	ck_assert_str_eq(e.signer, "unsigned");
+	ck_assert_uint_eq(atomic_load(&requests), 0);
+	expect(p, v, UBUNTU "20261101/" IMG, &e);
+	ck_assert_msg(e.status == ORIGIN_LISTED, "%s", e.why);
+	ck_assert(e.signed_only);
+	vendor_free(v);
+	policy_free(p);
+}
+END_TEST
+
+/* A redirect to another host is followed for a signed list (its
+ * signature vouches for it), never for an unsigned one. */
+START_TEST(redirects_only_for_signed_lists)
+{
+	char to[128];
+	snprintf(to, sizeof(to), "%s/redirect", here());
+	struct policy *p = policy_for(to, 0, 0);
+	struct vendor *v = vendor_of(p);
+	struct origin_expect e;
+
+	listed(p, v, FED "42/Cloud/x86_64/images/" FED42, "fedora/pub/fedora/linux/releases/42/Cloud/x86_64/images/" FED42,
+	       "keys/vendor.fpr", &e);
+	ck_assert_uint_eq(atomic_load(&requests), 4);     /* index and list, each redirected */
+	listed(p, v, "https://repo.almalinux.org/almalinux/9/cloud/x86_64/images/AlmaLinux-9-GenericCloud-9.5-20241120.x86_64.qcow2",
+	       "almalinux/almalinux/9/cloud/x86_64/images/AlmaLinux-9-GenericCloud-9.5-20241120.x86_64.qcow2",
+	       "keys/vendor.fpr", &e);
+	expect(p, v, "https://dl.rockylinux.org/pub/rocky/9/images/x86_64/Rocky-9-GenericCloud-Base-9.5-20241118.0.x86_64.qcow2",
+	       &e);
+	ck_assert_int_eq(e.status, ORIGIN_UNAVAILABLE);
+	ck_assert_msg(strstr(e.why, "HTTP 302, a redirect to http://localhost:") && strstr(e.why, "not followed: the list "
+										   "is unsigned"), "%s", e.why);
+	vendor_free(v);
+	policy_free(p);
+}
+END_TEST
+
 START_TEST(an_unreachable_mirror_is_unavailable_and_not_cached)
 {
 	struct policy *p = policy_for("http://127.0.0.1:1", 0, 0);
@@ -371,6 +571,7 @@ START_TEST(decide_origin_rules)
 		{ ORIGIN_UNLISTED, "origin/unlisted" },
 		{ ORIGIN_SIGNATURE, "origin/signature" },
 		{ ORIGIN_UNAVAILABLE, "origin/unavailable" },
+		{ ORIGIN_INVALID, "origin/list-invalid" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(fail); i++) {
 		struct origin_expect f = made(fail[i].st);
@@ -394,6 +595,13 @@ START_TEST(decide_origin_follows_failure_policy_mode_and_scope)
 	struct decision d = judge(p, NULL, &u, NULL, NULL);
 	ck_assert_int_eq(d.action, ACTION_WARN);        /* admitted and logged */
 	ck_assert(find_rule(&d, "origin/unavailable"));
+	/* failure_policy covers reachability only: what was fetched binds */
+	static const enum origin_status facts[] = { ORIGIN_INVALID, ORIGIN_SIGNATURE, ORIGIN_UNLISTED };
+	for (size_t i = 0; i < ARRAY_SIZE(facts); i++) {
+		struct origin_expect f = made(facts[i]);
+		d = judge(p, NULL, &f, NULL, NULL);
+		ck_assert_int_eq(d.action, ACTION_DENY);
+	}
 	p->origin.fail_open = 0;
 	/* a private image: warn by default scope */
 	d = judge(p, "{\"id\":\"i1\",\"name\":\"x\",\"visibility\":\"private\",\"owner\":\"p1\"}", &e, H2, NULL);
@@ -421,14 +629,21 @@ START_TEST(the_record_says_what_the_vendor_said)
 	ck_assert_int_eq(recorder_render(rec, &c, &img, &d, &line, &len), 0);
 	ck_assert_msg(strstr(line, "\"origin\":{\"list\":\"" UBUNTU "20261101/SHA256SUMS\",\"algorithm\":\"sha256\","
 				   "\"expected\":\"1111"), "%s", line);
-	ck_assert_msg(strstr(line, "\"signer\":\"unsigned\",\"verified\":true}"), "%s", line);
+	ck_assert_msg(strstr(line, "\"signer\":\"unsigned\",\"stable\":true,\"signed_only\":false,\"verified\":true}"),
+		      "%s", line);
 	c.origin_actual = H2;
 	ck_assert_int_eq(recorder_render(rec, &c, &img, &d, &line, &len), 0);
 	ck_assert_msg(strstr(line, "\"verified\":false,\"reason\":\"the data's digest differs"), "%s", line);
 	c.origin = &s;
 	ck_assert_int_eq(recorder_render(rec, &c, &img, &d, &line, &len), 0);
 	ck_assert_msg(strstr(line, "\"expected\":null,\"actual\":\"2222"), "%s", line);
-	ck_assert_msg(strstr(line, "\"signer\":null,\"verified\":false,\"reason\":\"the vendor said no\""), "%s", line);
+	ck_assert_msg(strstr(line, "\"signer\":null,\"stable\":true,\"signed_only\":false,\"verified\":false,"
+				   "\"reason\":\"the vendor said no\""), "%s", line);
+	/* a moving directory, origin.signed_only */
+	snprintf(s.moving, sizeof(s.moving), "release");
+	s.signed_only = 1;
+	ck_assert_int_eq(recorder_render(rec, &c, &img, &d, &line, &len), 0);
+	ck_assert_msg(strstr(line, "\"stable\":false,\"signed_only\":true,"), "%s", line);
 	image_release(&img);
 	recorder_free(rec);
 	policy_free(p);
@@ -448,6 +663,10 @@ Suite *suite_vendor(void)
 	tcase_add_test(tc, signature_failures_are_origin_signature);
 	tcase_add_test(tc, no_keyring_no_signed_list);
 	tcase_add_test(tc, unlisted_and_unsigned);
+	tcase_add_test(tc, every_vendor_format_is_verified);
+	tcase_add_test(tc, an_unreadable_list_is_a_verdict);
+	tcase_add_test(tc, signed_only_refuses_the_unsigned);
+	tcase_add_test(tc, redirects_only_for_signed_lists);
 	tcase_add_test(tc, an_unreachable_mirror_is_unavailable_and_not_cached);
 	tcase_add_test(tc, concurrent_misses_fetch_once);
 	suite_add_tcase(s, tc);

@@ -24,6 +24,7 @@ Suite *suite_usage(void);
 Suite *suite_uri(void);
 Suite *suite_import(void);
 Suite *suite_fuzz(void);
+Suite *suite_cleartext(void);
 Suite *suite_property(void);
 Suite *suite_sums(void);
 Suite *suite_origins(void);
