@@ -1,6 +1,7 @@
 /* cmd_proxy: `scs-image-hook proxy`: load the config, start the admission
  * proxy, and wait for signals (TERM/INT stop it, HUP reopens the log). */
 #include "cmd/cli.h"
+#include "io/creds.h"
 #include "io/log.h"
 #include "io/keystone.h"
 #include "io/opconf.h"
@@ -14,7 +15,7 @@
 #include <string.h>
 
 static const char proxy_usage[] =
-"usage: scs-image-hook proxy [--config FILE] [--check]\n"
+"usage: scs-image-hook proxy [--config FILE] [--check [--write-probe]]\n"
 "\n"
 "Admission proxy in front of glance-api. Decides every request that creates\n"
 "or changes an image (POST /v2/images, PATCH /v2/images/ID, PUT .../file and\n"
@@ -25,7 +26,12 @@ static const char proxy_usage[] =
 "\n"
 "  -c, --config FILE   operator config (default: $SCS_IMAGE_HOOK_CONFIG or\n"
 "                      /etc/scs-image-hook/scs-image-hook.yaml)\n"
-"      --check         load and check the config and the policy, then exit\n"
+"      --check         load and check the config and the policy, prove the\n"
+"                      service credentials (Keystone: authenticate, the role\n"
+"                      service or admin to validate tokens; Glance: admin),\n"
+"                      then exit; start and reload prove them too\n"
+"      --write-probe   with --check: also create, upload to, deactivate and\n"
+"                      delete a throwaway image as the service user\n"
 "  -h, --help          show this help\n"
 "\n"
 "The config holds the policy keys (policy, mode, visibility, exemptions,\n"
@@ -50,16 +56,18 @@ static const char proxy_usage[] =
 "                                  Glance; refusals are 413 (docs/quotas.md)\n"
 "Every key: man 5 scs-image-hook.yaml.\n"
 "\n"
-"Admin listener: GET /healthz, GET /metrics (Prometheus text).\n"
+"Admin listener: GET /healthz (liveness), GET /readyz (this node's Glance\n"
+"answers its /healthcheck; for the load balancer), GET /metrics (Prometheus).\n"
 "Signals: TERM or INT stop; HUP reads the config again as at start (a file\n"
 "the proxy could not start with keeps the old policy, and says why on stderr;\n"
 "changed service keys wait for a restart) and reopens the log (logrotate).\n";
 
-static int parse_opts(int argc, char **argv, const char **config, int *check_only)
+static int parse_opts(int argc, char **argv, const char **config, int *check_only, int *write_probe)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' },
+		{ "write-probe", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -69,12 +77,17 @@ static int parse_opts(int argc, char **argv, const char **config, int *check_onl
 		switch (c) {
 		case 'c': *config = optarg; break;
 		case 'k': *check_only = 1; break;
+		case 'w': *write_probe = 1; break;
 		case 'h': fputs(proxy_usage, stdout); return 1;
 		default: fputs(proxy_usage, stderr); return -1;
 		}
 	}
 	if (optind < argc) {
 		cli_error("proxy takes no arguments ('%s'); see --help", argv[optind]);
+		return -1;
+	}
+	if (*write_probe && !*check_only) {
+		cli_error("--write-probe goes with --check (never at start or reload)");
 		return -1;
 	}
 	return 0;
@@ -84,13 +97,14 @@ static int parse_opts(int argc, char **argv, const char **config, int *check_onl
  * and on SIGHUP, so that a reload takes exactly what a start would take:
  * the file, then the project names it holds resolved to ids with the
  * hook's credentials of that same file (names are never compared with a
- * token's). NULL, with the reason in err, when the proxy could not start
- * with the file. */
-static struct policy *read_config(const char *path, struct config *c, char *err, size_t errlen)
+ * token's). The service credentials are proven first (creds.c). NULL,
+ * with the reason in err, when the proxy could not start with the file. */
+static struct policy *read_config(const char *path, int write_probe, struct config *c, char *err, size_t errlen)
 {
 	struct policy *p = policy_new();
 
 	if (opconf_load(path, OPCONF_PROXY, p, c, err, errlen) == 0 && policy_finish(p, err, errlen) == 0 &&
+	    creds_check(c, write_probe, err, errlen) == 0 &&
 	    (!projects_any(p) || !c->has_keystone || keystone_resolve_projects(&c->auth, p, err, errlen) == 0))
 		return p;
 	config_free(c);
@@ -98,13 +112,13 @@ static struct policy *read_config(const char *path, struct config *c, char *err,
 	return NULL;
 }
 
-static int load(struct proxy *px, const char *config)
+static int load(struct proxy *px, const char *config, int write_probe)
 {
 	char err[2048];
 
 	if (!config)
 		config = cli_default_config();
-	struct policy *p = read_config(config, &px->cfg, err, sizeof(err));
+	struct policy *p = read_config(config, write_probe, &px->cfg, err, sizeof(err));
 	if (!p) {
 		cli_error("%s", err);
 		return -1;
@@ -144,7 +158,7 @@ static void reload(struct proxy *px)
 
 	if (dlog_reopen(px->admit.log, err, sizeof(err)) < 0)
 		cli_error("%s (still writing to the old file)", err);
-	struct policy *p = read_config(px->config_path, &c, err, sizeof(err));
+	struct policy *p = read_config(px->config_path, 0, &c, err, sizeof(err));
 	if (!p) {
 		atomic_fetch_add(&px->metrics.reload_failures, 1);
 		cli_error("reload refused: keeping the policy in force: %s", err);
@@ -161,7 +175,8 @@ static void reload(struct proxy *px)
 		return;
 	}
 	atomic_fetch_add(&px->metrics.reloads, 1);
-	fprintf(stderr, "scs-image-hook proxy: policy reloaded (sha256 %s)\n", p->sha256);
+	fprintf(stderr, "scs-image-hook proxy: policy reloaded: mode %s, policy sha256 %s\n", mode_name(p->mode),
+		p->sha256);
 }
 
 static void serve(struct proxy *px, const sigset_t *set)
@@ -176,25 +191,29 @@ int cmd_proxy(int argc, char **argv)
 {
 	struct proxy px = { .admit = { .policy_lock = PTHREAD_MUTEX_INITIALIZER, .service_lock = PTHREAD_MUTEX_INITIALIZER } };
 	const char *config = NULL;
-	int check_only = 0, rc = parse_opts(argc, argv, &config, &check_only);
+	int check_only = 0, write_probe = 0, rc = parse_opts(argc, argv, &config, &check_only, &write_probe);
 	char err[512];
 	sigset_t set;
 
 	if (rc)
 		return rc > 0 ? EXIT_OK : EXIT_USAGE;
-	if (load(&px, config) < 0) {
+	if (load(&px, config, write_probe) < 0) {
 		rc = EXIT_USAGE;
 	} else if (check_only) {
-		printf("%s: config and policy are valid (policy sha256 %s)\n", px.cfg.path, px.admit.hold->p->sha256);
+		printf("%s: config and policy are valid, mode %s (policy sha256 %s)%s\n", px.cfg.path,
+		       mode_name(px.admit.hold->p->mode), px.admit.hold->p->sha256,
+		       !px.cfg.has_keystone ? "" : write_probe ? "; service credentials proven, writes included"
+							       : "; service credentials proven");
 	} else {
 		block_signals(&set);
 		if (proxy_start(&px, err, sizeof(err)) < 0) {
 			cli_error("%s", err);
 			rc = EXIT_USAGE;
 		} else {
-			fprintf(stderr, "scs-image-hook proxy: listening on %s:%u, upstream %s, mode %s, failure policy %s%s\n",
-				px.cfg.listen.host ? px.cfg.listen.host : "*", px.cfg.listen.port, px.cfg.upstream,
-				mode_name(px.admit.hold->p->mode), failure_policy_name(px.cfg.failure),
+			fprintf(stderr, "scs-image-hook proxy: listening on %s:%u, upstream %s, mode %s, policy sha256 %s, "
+				"failure policy %s%s\n", px.cfg.listen.host ? px.cfg.listen.host : "*", px.cfg.listen.port,
+				px.cfg.upstream, mode_name(px.admit.hold->p->mode), px.admit.hold->p->sha256,
+				failure_policy_name(px.cfg.failure),
 				px.cfg.has_keystone ? "" : " (no keystone: callers are not identified)");
 			serve(&px, &set);
 			proxy_stop(&px);

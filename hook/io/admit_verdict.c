@@ -25,7 +25,7 @@ int admit_verdict_refuse(struct verdict *v, int status, const char *fmt, ...)
 
 void admit_verdict_summarize(const struct decision *d, const char *id, struct verdict *v)
 {
-	char msg[1024];
+	char msg[1024], hint[1024];
 	size_t off = 0, shown = 0;
 
 	off += (size_t)snprintf(v->message, sizeof(v->message), "%s by the image policy: ",
@@ -34,8 +34,9 @@ void admit_verdict_summarize(const struct decision *d, const char *id, struct ve
 		if (d->v[i].exempted)
 			continue;
 		violation_message(&d->v[i], msg, sizeof(msg));
-		off += (size_t)snprintf(v->message + off, sizeof(v->message) - off, "%s%s (%s)",
-					shown++ ? "; " : "", msg, d->v[i].rule);
+		violation_hint(&d->v[i], hint, sizeof(hint));
+		off += (size_t)snprintf(v->message + off, sizeof(v->message) - off, "%s%s (%s)%s%s",
+					shown++ ? "; " : "", msg, d->v[i].rule, hint[0] ? ": " : "", hint);
 	}
 	if (off < sizeof(v->message))
 		snprintf(v->message + off, sizeof(v->message) - off, " [decision %s]", id);

@@ -58,6 +58,11 @@ int glance_action(struct glance *g, const char *id, const char *action, char *er
 /* How many members image id has (any status). 0, or -1 with err. */
 int glance_member_count(struct glance *g, const char *id, size_t *count, char *err, size_t errlen);
 
+/* POST /v2/images with json; the new image's id into id. 0, or -1 with err. */
+int glance_create(struct glance *g, const char *json, char *id, size_t idlen, char *err, size_t errlen);
+/* PUT the image's data (small: held in memory). 0, or -1 with err. */
+int glance_upload(struct glance *g, const char *id, const char *data, size_t len, char *err, size_t errlen);
+
 /* DELETE the image (gone already counts as done). 0, or -1 with err. */
 int glance_delete(struct glance *g, const char *id, char *err, size_t errlen);
 

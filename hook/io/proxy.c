@@ -180,6 +180,7 @@ int proxy_start(struct proxy *px, char *err, size_t errlen)
 	px->admit.cfg = &px->cfg;
 	px->admit.metrics = &px->metrics;
 	px->admit.tokens = token_cache_new(4096);
+	atomic_store(&px->metrics.keystone_up, (unsigned)c->has_keystone);    /* proven at start (creds.c) */
 	px->daemon = listen_on(&c->listen, MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
 				MHD_USE_ERROR_LOG, on_request, px, opts, err, errlen);
 	if (!px->daemon)
