@@ -5,6 +5,7 @@
 #include "io/log.h"
 #include "io/keystone.h"
 #include "io/opconf.h"
+#include "io/pgp.h"
 #include "core/projects.h"
 #include "io/proxy.h"
 
@@ -104,12 +105,38 @@ static struct policy *read_config(const char *path, int write_probe, struct conf
 	struct policy *p = policy_new();
 
 	if (opconf_load(path, OPCONF_PROXY, p, c, err, errlen) == 0 && policy_finish(p, err, errlen) == 0 &&
-	    creds_check(c, write_probe, err, errlen) == 0 &&
-	    (!projects_any(p) || !c->has_keystone || keystone_resolve_projects(&c->auth, p, err, errlen) == 0))
+	    creds_check(c, write_probe, err, errlen) == 0 && cli_resolve_projects(c, p, err, errlen) == 0)
 		return p;
 	config_free(c);
 	policy_free(p);
 	return NULL;
+}
+
+/* Each key an origin accepts that origin.keyring lacks, named on stderr:
+ * until the operator installs it, every image under that origin is
+ * refused (origin/signature), so the config works, but not yet as meant. */
+static void keys_to_install(const struct policy *p)
+{
+	char err[512];
+	struct pgp *k = NULL;
+
+	if (!p->origin.keyring)
+		return;
+	for (size_t i = 0; i < p->origins.n; i++) {
+		const struct origin *o = &p->origins.o[i];
+		for (size_t j = 0; j < o->n_keys; j++) {
+			if (!k && !(k = pgp_load(p->origin.keyring, err, sizeof(err)))) {
+				cli_error("origin.keyring: %s", err);
+				return;
+			}
+			if (!pgp_has_key(k, o->keys[j]))
+				cli_error("origin.keyring %s lacks the key %s that signs the lists of %s (%s:%u): "
+					  "install it (gpg --export %s >>%s); until then images under it are refused",
+					  p->origin.keyring, o->keys[j], o->prefix, o->file, o->line, o->keys[j],
+					  p->origin.keyring);
+		}
+	}
+	pgp_free(k);
 }
 
 static int load(struct proxy *px, const char *config, int write_probe)
@@ -124,6 +151,7 @@ static int load(struct proxy *px, const char *config, int write_probe)
 		return -1;
 	}
 	px->config_path = config;
+	keys_to_install(p);
 	if (admit_policy_install(&px->admit, p, err, sizeof(err)) < 0) {
 		cli_error("%s", err);
 		policy_free(p);
@@ -168,6 +196,7 @@ static void reload(struct proxy *px)
 		cli_error("reload: %s changed in %s; the running proxy keeps the old values until it is restarted",
 			  changed, px->config_path);
 	config_free(&c);
+	keys_to_install(p);
 	if (admit_policy_install(&px->admit, p, err, sizeof(err)) < 0) {
 		atomic_fetch_add(&px->metrics.reload_failures, 1);
 		cli_error("reload refused: keeping the policy in force: %s", err);

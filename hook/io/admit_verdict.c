@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 int admit_verdict_refuse(struct verdict *v, int status, const char *fmt, ...)
 {
@@ -59,16 +60,44 @@ void admit_verdict_record(struct admit *ad, struct admit_conn *c, const struct a
 	struct record_ctx rc = { .source = "proxy", .request_id = r->request_id, .method = r->method,
 				 .path = r->target, .who = who, .policy = c->policy,
 				 .latency_us = (long)(mono_us() - t0), .decision_id = id, .error = error,
-				 .origin = c->rec_origin, .origin_actual = c->rec_actual };
+				 .origin = c->rec_origin, .origin_actual = c->rec_actual,
+				 .import_method = c->rec_import_method, .uri = c->rec_import_uri,
+				 .client = c->client[0] ? c->client : "unknown", .user_agent = c->user_agent };
 	const char *line;
 	size_t len;
 
 	c->decided_kinds |= admit_verdict_kinds(d);
 	if (recorder_render(c->rec, &rc, img, d, &line, &len) == 0) {
-		dlog_write(ad->log, line, len);
+		if (buf_add(&c->held, line, len) < 0)
+			dlog_write(ad->log, line, len);     /* no room to hold it: now, without status */
 		v->record = line;
 		v->record_len = len;
 	}
+}
+
+/* Each held record (a line ending "}\n") written with ,"status":N added. */
+void admit_answered(struct admit *ad, struct admit_conn *c, int status)
+{
+	struct buf one = { 0 };
+	char st[32];
+	const char *p = c->held.data, *end = p + c->held.len;
+
+	if (status > 0)
+		snprintf(st, sizeof(st), ",\"status\":%d}\n", status);
+	else
+		snprintf(st, sizeof(st), ",\"status\":null}\n");
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		one.len = 0;
+		if (n > 1 && buf_add(&one, p, n - 1) == 0 && buf_add(&one, st, strlen(st)) == 0)
+			dlog_write(ad->log, one.data, one.len);
+		else if (n)
+			dlog_write(ad->log, p, n + (nl != NULL));
+		p += n + 1;
+	}
+	buf_release(&one);
+	c->held.len = 0;
 }
 
 /* Log d, count it, and turn it into the verdict: 403 for the image

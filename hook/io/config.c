@@ -183,6 +183,23 @@ static void defaults(struct config *c)
 	c->max_connections = 1000;
 }
 
+/* trusted_fronts: [ADDRESS or CIDR, ...], the load balancers in front. */
+static int load_fronts(struct yconf *y, const struct ynode *n, struct config *c)
+{
+	if (yc_want(y, n, YNODE_SEQ, "trusted_fronts") < 0)
+		return -1;
+	c->fronts = xcalloc(n->n ? n->n : 1, sizeof(*c->fronts));
+	for (size_t i = 0; i < n->n; i++) {
+		const struct ynode *v = n->items[i];
+		if (yc_want(y, v, YNODE_SCALAR, "trusted_fronts entry") < 0)
+			return -1;
+		if (cidr_parse(v->value, &c->fronts[i]) < 0)
+			return yc_fail(y, v, "trusted_fronts: '%s' is not an address or ADDRESS/PREFIX (CIDR)", v->value);
+		c->n_fronts++;
+	}
+	return 0;
+}
+
 /* listen and upstream: required of the proxy, checked when present otherwise. */
 static int load_service(struct yconf *y, const struct ynode *root, struct config *c, unsigned flags)
 {
@@ -198,6 +215,8 @@ static int load_service(struct yconf *y, const struct ynode *root, struct config
 	if ((v = ymap_get(root, "upstream")) && get_url(y, v, "upstream", &c->upstream) < 0)
 		return -1;
 	if ((v = ymap_get(root, "admin_listen")) && get_listen(y, v, "admin_listen", &c->admin) < 0)
+		return -1;
+	if ((v = ymap_get(root, "trusted_fronts")) && load_fronts(y, v, c) < 0)
 		return -1;
 	return 0;
 }
@@ -258,6 +277,8 @@ size_t config_changes(const struct config *a, const struct config *b, char *out,
 			      a->decision_timeout_ms != b->decision_timeout_ms ||
 			      a->client_timeout_ms != b->client_timeout_ms },
 		{ "limits", a->max_connections != b->max_connections },
+		{ "trusted_fronts", a->n_fronts != b->n_fronts ||
+				    (a->n_fronts && memcmp(a->fronts, b->fronts, a->n_fronts * sizeof(*a->fronts))) },
 	};
 	size_t n = 0;
 
@@ -278,6 +299,7 @@ void config_free(struct config *c)
 	free(c->admin.host);
 	free(c->upstream);
 	free(c->log_file);
+	free(c->fronts);
 	cloud_auth_free(&c->auth);
 	memset(c, 0, sizeof(*c));
 }

@@ -38,6 +38,8 @@ enum pgp_result pgp_verify(struct pgp *k, const void *data, size_t len, const vo
 			   const char (*accept)[PGP_FPR_LEN + 1], size_t n_accept, char fpr[PGP_FPR_LEN + 1],
 			   char *err, size_t errlen);
 
-const char *pgp_result_name(enum pgp_result r);  /* "missing", "invalid", "unknown key", ... */
+const char *pgp_result_name(enum pgp_result r);
+/* Whether the keyring holds the key with this fingerprint (uppercase hex). */
+int pgp_has_key(struct pgp *k, const char *fpr);  /* "missing", "invalid", "unknown key", ... */
 
 #endif

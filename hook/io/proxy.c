@@ -51,6 +51,8 @@ static void conn_free(struct conn *c)
 	http_cleanup(&c->a.http);
 	upstream_free(c->up);
 	recorder_free(c->a.rec);
+	buf_release(&c->a.held);
+	free(c->a.user_agent);
 	free(c);
 }
 

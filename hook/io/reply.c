@@ -93,6 +93,7 @@ enum MHD_Result reply_error(struct exchange *ex, struct MHD_Connection *mc, int 
 		MHD_add_response_header(r, "Accept-Patch", v->accept_patch);
 	if (status == 503)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	admit_answered(&ex->px->admit, &ex->c->a, status);
 	enum MHD_Result rc = MHD_queue_response(mc, (unsigned)status, r);
 	MHD_destroy_response(r);
 	ex->answered = 1;
@@ -131,6 +132,7 @@ enum MHD_Result reply_pass(struct exchange *ex, struct MHD_Connection *mc, struc
 	}
 	if (ex->warning[0])
 		MHD_add_response_header(r, "Warning", ex->warning);
+	admit_answered(&ex->px->admit, &ex->c->a, (int)upstream_status(up));
 	enum MHD_Result rc = MHD_queue_response(mc, (unsigned)upstream_status(up), r);
 	MHD_destroy_response(r);
 	ex->answered = 1;
