@@ -196,6 +196,7 @@ static int cannot_decide(struct admit *ad, struct admit_conn *c, const struct ad
 	requested_image(r, &img);
 	admit_verdict_record(ad, c, r, who, &img, &d, id, why, t0, v);
 	image_release(&img);
+	v->record = NULL;       /* its error is the operator's: the answer carries none of it */
 	if (ad->cfg->failure == FAIL_OPEN)
 		return 0;
 	return admit_verdict_refuse(v, 503, "The image policy could not be checked: a service it depends on did not "
