@@ -6,6 +6,7 @@
 #include "io/keystone.h"
 #include "io/opconf.h"
 #include "io/pgp.h"
+#include "io/tls.h"
 #include "core/projects.h"
 #include "io/proxy.h"
 
@@ -39,7 +40,7 @@ static const char proxy_usage[] =
 "import: {download_uri: prefix|equal|off}; docs/policy-files.md) and:\n"
 "  listen: 127.0.0.1:9393          where clients connect (point the image\n"
 "                                  endpoint or the load balancer here)\n"
-"  admin_listen: 127.0.0.1:9394    GET /healthz, GET /metrics\n"
+"  admin_listen: 127.0.0.1:9394    GET /healthz, /readyz, /metrics\n"
 "  upstream: http://127.0.0.1:9292 glance-api\n"
 "  keystone: {cloud: NAME}         the hook's own credentials, to validate\n"
 "                                  callers' tokens (or auth_url, username,\n"
@@ -49,6 +50,9 @@ static const char proxy_usage[] =
 "                                  answer a decision; open: admit and log\n"
 "  timeouts: {connect: 5s, upstream: 300s, decision: 10s, client: 300s}\n"
 "  limits: {max_connections: 1000}\n"
+"  trusted_fronts: [10.0.0.0/24]    load balancers whose X-Forwarded-* and\n"
+"                                  Forwarded are sent on (others' removed)\n"
+"  tls: {certificate: PEM, key: PEM, client_ca: PEM}  the listener's TLS\n"
 "  quota: {default: {max_image_size: 50GiB, max_images: 100,\n"
 "          max_total_size: 500GiB, uploads_per_window: {count: 20, window: 24h},\n"
 "          max_concurrent_uploads: 2}, projects: {NAME: {...}},\n"
@@ -186,6 +190,11 @@ static void reload(struct proxy *px)
 
 	if (dlog_reopen(px->admit.log, err, sizeof(err)) < 0)
 		cli_error("%s (still writing to the old file)", err);
+	/* new connections get the certificate now in the files; open ones keep theirs */
+	if (px->cfg.tls_cert && tls_load(px->cfg.tls_cert, px->cfg.tls_key, err, sizeof(err)) < 0)
+		cli_error("%s (new connections still get the old certificate)", err);
+	else if (px->cfg.tls_cert)
+		fprintf(stderr, "scs-image-hook proxy: TLS certificate reloaded from %s\n", px->cfg.tls_cert);
 	struct policy *p = read_config(px->config_path, 0, &c, err, sizeof(err));
 	if (!p) {
 		atomic_fetch_add(&px->metrics.reload_failures, 1);
@@ -239,9 +248,9 @@ int cmd_proxy(int argc, char **argv)
 			cli_error("%s", err);
 			rc = EXIT_USAGE;
 		} else {
-			fprintf(stderr, "scs-image-hook proxy: listening on %s:%u, upstream %s, mode %s, policy sha256 %s, "
+			fprintf(stderr, "scs-image-hook proxy: listening on %s:%u%s, upstream %s, mode %s, policy sha256 %s, "
 				"failure policy %s%s\n", px.cfg.listen.host ? px.cfg.listen.host : "*", px.cfg.listen.port,
-				px.cfg.upstream, mode_name(px.admit.hold->p->mode), px.admit.hold->p->sha256,
+				px.cfg.tls_cert ? " (TLS)" : "", px.cfg.upstream, mode_name(px.admit.hold->p->mode), px.admit.hold->p->sha256,
 				failure_policy_name(px.cfg.failure),
 				px.cfg.has_keystone ? "" : " (no keystone: callers are not identified)");
 			serve(&px, &set);

@@ -33,6 +33,8 @@ struct config {
 	unsigned max_connections;           /* beyond: 503 */
 	struct cidr *fronts;                /* trusted_fronts: whose X-Forwarded-* and Forwarded are kept */
 	size_t n_fronts;
+	char *tls_cert, *tls_key;           /* tls: the listener speaks TLS (NULL: plain HTTP) */
+	char *tls_client_ca;                /* ... and wants clients' certificates signed by it */
 	long client_timeout_ms;             /* an idle or stalled client is dropped */
 };
 

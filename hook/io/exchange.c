@@ -10,6 +10,7 @@
 #include "io/exchange.h"
 #include "io/forward.h"
 #include "io/reply.h"
+#include "io/tls.h"
 #include "core/util.h"
 
 #include <arpa/inet.h>
@@ -133,6 +134,12 @@ static void whence(struct exchange *ex, struct MHD_Connection *mc)
 	ex->c->a.user_agent = kept(&ex->hdrs, HDR_USER_AGENT);
 }
 
+static int client_certified(struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	return ci && tls_client_verified(ci->tls_session);
+}
+
 /* A request refused before any decision (its headers, spelling or route)
  * is logged like a decision, so the operator can audit every refusal. */
 static enum MHD_Result refused(struct exchange *ex, struct MHD_Connection *mc, const char *method, int status,
@@ -161,6 +168,9 @@ enum MHD_Result exchange_begin(struct exchange *ex, struct conn *c, struct MHD_C
 		atomic_fetch_add(&ex->px->metrics.shed, 1);
 		return reply_error(ex, mc, 503, "Too many connections to the image API; try again shortly.", NULL);
 	}
+	if (ex->px->cfg.tls_client_ca && !client_certified(mc))
+		return refused(ex, mc, method, 403, "this listener takes only clients with a certificate its client CA "
+			       "(tls.client_ca) signed");
 	if (ex->hdrs.status)
 		return refused(ex, mc, method, ex->hdrs.status, ex->hdrs.why);
 	route_classify(method, ex->target, &ex->route);
