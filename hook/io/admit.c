@@ -276,8 +276,10 @@ static int admit_held(struct admit *ad, struct admit_conn *c, const struct admit
 			return cannot_decide(ad, c, r, &who, err, t0, v);
 		admit_identity_caller(ti, &who);
 	}
-	if (r->route == ROUTE_IMPORT && import_uri(r, &uri, &sent, &c->rec_import_method, v) < 0)
+	if (r->route == ROUTE_IMPORT && import_uri(r, &uri, &sent, &c->rec_import_method, v) < 0) {
+		c->rec_import_method = NULL;
 		return 0;
+	}
 	c->rec_import_uri = uri;
 	if (r->route == ROUTE_MEMBERS && member_body(r, &sent, v) < 0)
 		return 0;
