@@ -51,7 +51,7 @@ check "--write-probe: says writes were proven" has "writes included" "$TMP/out"
 check "--write-probe: leaves no image behind" test "$(curl -s "$GLANCE_URL/v2/images?name=scs-image-hook-write-probe" \
 	-H "X-Auth-Token: $TADMIN" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["images"]))')" = 0
 expect "--write-probe only with --check (never at start or reload)" 2 "$BIN" proxy --write-probe --config "$TMP/good.yaml"
-expect "start: a service user with only member does not start" 2 "$BIN" proxy --config "$TMP/member.yaml"
+expect "start: a service user with only member does not start" 2 timeout 30 "$BIN" proxy --config "$TMP/member.yaml"
 
 # reload: a config whose credentials fail keeps the one in force
 proxy_start live "mode: enforce"
