@@ -5,7 +5,7 @@ DESTDIR    ?=
 BUILD      ?= build
 VERSION    := 0.1.0
 
-PKGS      := yajl libpcre2-8 yaml-0.1 libcrypto libcurl jansson libmicrohttpd zlib librnp
+PKGS      := yajl libpcre2-8 yaml-0.1 libcrypto libcurl jansson libmicrohttpd zlib gnutls librnp
 # librnp's headers, not its library: hook/io/pgp.c opens it (dlopen) only
 # in a process that loads a keyring, so the others never load it.
 LINK_PKGS := $(filter-out librnp,$(PKGS))

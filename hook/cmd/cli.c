@@ -1,5 +1,7 @@
 #include "cmd/cli.h"
+#include "io/keystone.h"
 #include "io/opconf.h"
+#include "core/projects.h"
 #include "core/util.h"
 
 #include <stdarg.h>
@@ -47,9 +49,34 @@ const char *cli_default_config(void)
 	return env && *env ? env : DEFAULT_CONFIG;
 }
 
+int cli_resolve_projects(const struct config *c, struct policy *p, char *err, size_t errlen)
+{
+	struct cloud_auth found = { 0 };
+	char why[1024];
+
+	if (!projects_any(p))
+		return 0;
+	if (!c || !c->has_keystone)
+		return projects_require_ids(p, err, errlen);
+	const struct cloud_auth *a = &c->auth;
+	if (!a->auth_url) {         /* only named: look it up as openstacksdk would */
+		if (clouds_resolve(a->cloud, &found, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s: the keystone cloud '%s' that resolves the projects it names: %s",
+				 c->path, a->cloud, why);
+			cloud_auth_free(&found);
+			return -1;
+		}
+		a = &found;
+	}
+	int rc = keystone_resolve_projects(a, p, err, errlen);
+	cloud_auth_free(&found);
+	return rc;
+}
+
 struct policy *policy_args_load(const struct policy_args *a)
 {
 	struct policy *p = policy_new();
+	struct config c = { 0 };
 	char err[1024];
 	const char *config = a->config;
 
@@ -62,16 +89,18 @@ struct policy *policy_args_load(const struct policy_args *a)
 			return NULL;
 		}
 	}
-	if (config && opconf_load(config, 0, p, NULL, err, sizeof(err)) < 0)
+	if (config && opconf_load(config, 0, p, &c, err, sizeof(err)) < 0)
 		goto fail;
 	for (size_t i = 0; i < a->n_specs; i++)
 		if (policy_load_spec(p, a->specs[i], err, sizeof(err)) < 0)
 			goto fail;
-	if (policy_finish(p, err, sizeof(err)) < 0)
+	if (policy_finish(p, err, sizeof(err)) < 0 || cli_resolve_projects(config ? &c : NULL, p, err, sizeof(err)) < 0)
 		goto fail;
+	config_free(&c);
 	return p;
 fail:
 	cli_error("%s", err);
+	config_free(&c);
 	policy_free(p);
 	return NULL;
 }

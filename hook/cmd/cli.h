@@ -32,6 +32,11 @@ const char *cli_default_config(void);
 /* Load, or print "scs-image-hook: file:line:col: ..." and return NULL.
  * With neither --config nor --policy, the installed config is used. */
 struct policy *policy_args_load(const struct policy_args *a);
+/* The projects p's config names (exemptions, quota) resolved to ids:
+ * through Keystone with the config's credentials (c), or without any
+ * (c NULL or no keystone) refused where one is a name. 0, or -1 with err. */
+struct config;
+int cli_resolve_projects(const struct config *c, struct policy *p, char *err, size_t errlen);
 void policy_args_free(struct policy_args *a);
 
 /* --now YYYY-MM-DD, or today in UTC; -1 (after a message) when malformed. */

@@ -48,7 +48,8 @@ static int lint(int argc, char **argv)
 		struct config c;
 		/* a config is checked as the proxy checks it, credentials looked up */
 		if (opconf_load(argv[i], OPCONF_CREDENTIALS | OPCONF_ANY_FILE, p, &c, err, sizeof(err)) < 0 ||
-		    policy_finish(p, err, sizeof(err)) < 0 || plan_check(p, cli_today(NULL), err, sizeof(err)) < 0) {
+		    policy_finish(p, err, sizeof(err)) < 0 || plan_check(p, cli_today(NULL), err, sizeof(err)) < 0 ||
+		    cli_resolve_projects(&c, p, err, sizeof(err)) < 0) {
 			fprintf(stderr, "%s\n", err);
 			bad = 1;
 		} else {

@@ -8,7 +8,9 @@
 #include <strings.h>
 
 /* The fields Glance 25.1 reads (webob, glance.api, oslo cors for
- * Horizon's preflights), with the Host its version documents link to. */
+ * Horizon's preflights), with the Host its version documents link to,
+ * the fields oslo's http_proxy_to_wsgi reads behind a load balancer, and
+ * the User-Agent its log names. */
 static const char *const names[HDR_COUNT] = {
 	[HDR_HOST] = "Host",
 	[HDR_CONTENT_TYPE] = "Content-Type",
@@ -26,11 +28,22 @@ static const char *const names[HDR_COUNT] = {
 	[HDR_ORIGIN] = "Origin",
 	[HDR_ACR_METHOD] = "Access-Control-Request-Method",
 	[HDR_ACR_HEADERS] = "Access-Control-Request-Headers",
+	[HDR_USER_AGENT] = "User-Agent",
+	[HDR_X_FORWARDED_FOR] = "X-Forwarded-For",
+	[HDR_X_FORWARDED_PROTO] = "X-Forwarded-Proto",
+	[HDR_X_FORWARDED_HOST] = "X-Forwarded-Host",
+	[HDR_X_FORWARDED_PREFIX] = "X-Forwarded-Prefix",
+	[HDR_FORWARDED] = "Forwarded",
 };
 
 const char *hdr_name(enum hdr_id id)
 {
 	return names[id];
+}
+
+int hdr_forwarding(enum hdr_id id)
+{
+	return id >= HDR_X_FORWARDED_FOR && id <= HDR_FORWARDED;
 }
 
 void hdr_init(struct hdr_set *s)
@@ -127,7 +140,11 @@ static int check_value(struct hdr_set *s, int id, const char *v, size_t n)
 		s->chunked = 1;
 		return 0;
 	case HDR_HOST:
-		return n && all(v, n, host_char) ? 0 : fail(s, 400, "Host is not a host name or address");
+	case HDR_X_FORWARDED_HOST:
+		return n && all(v, n, host_char) ? 0 : fail(s, 400, "%s is not a host name or address", names[id]);
+	case HDR_X_FORWARDED_PROTO:
+		/* Glance builds its links' scheme from it */
+		return is(v, n, "http") || is(v, n, "https") ? 0 : fail(s, 400, "X-Forwarded-Proto must be http or https");
 	case HDR_AUTH_TOKEN:
 	case HDR_SERVICE_TOKEN:
 		return all(v, n, token_char) ? 0 : fail(s, 400, "%s is not a token", names[id]);
@@ -164,7 +181,7 @@ int hdr_add(struct hdr_set *s, const char *name, size_t nlen, const char *value,
 	int id = known(name, nlen);
 	if (id < 0)
 		return 0;               /* checked, and not sent: Glance does not read it */
-	if (s->v[id])
+	if (s->v[id] && !hdr_forwarding((enum hdr_id)id))
 		return fail(s, 400, "%s is sent more than once", names[id]);
 	s->v[id] = value;
 	s->len[id] = vlen;

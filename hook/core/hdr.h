@@ -4,7 +4,9 @@
  * CR, LF, NUL or other controls); the fields on the allowlist are kept,
  * at most once each, in canonical spelling, and only they are sent to
  * Glance. Framing is the proxy's own: Content-Length or chunked, never
- * both, and no body where Glance's method takes none. Pure: no I/O. */
+ * both, and no body where Glance's method takes none. A forwarding field
+ * a chain of fronts may have repeated keeps its last line (the one the
+ * nearest front wrote). Pure: no I/O. */
 #ifndef SCS_HDR_H
 #define SCS_HDR_H
 
@@ -27,6 +29,13 @@ enum hdr_id {
 	HDR_ORIGIN,
 	HDR_ACR_METHOD,
 	HDR_ACR_HEADERS,
+	HDR_USER_AGENT,
+	/* the forwarding fields: sent on only from a trusted front (forward.c) */
+	HDR_X_FORWARDED_FOR,
+	HDR_X_FORWARDED_PROTO,
+	HDR_X_FORWARDED_HOST,
+	HDR_X_FORWARDED_PREFIX,
+	HDR_FORWARDED,
 	HDR_COUNT
 };
 
@@ -49,5 +58,7 @@ int hdr_finish(struct hdr_set *s, const char *method);
 int hdr_has_body(const struct hdr_set *s);
 /* The canonical name of a kept field, e.g. "X-Auth-Token". */
 const char *hdr_name(enum hdr_id id);
+/* Whether id is a forwarding field (X-Forwarded-*, Forwarded). */
+int hdr_forwarding(enum hdr_id id);
 
 #endif

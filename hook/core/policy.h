@@ -131,7 +131,7 @@ struct policy {
 /* Keys of the same config file that the proxy reads (config.c checks
  * them); the policy accepts them so that one file serves every command. */
 #define POLICY_SERVICE_KEYS "listen", "admin_listen", "upstream", "keystone", "log", "failure_policy", \
-	"timeouts", "limits"
+	"timeouts", "limits", "trusted_fronts", "tls"
 
 /* Loading returns 0, or -1 with "file:line:col: what was expected" in err. */
 struct policy *policy_new(void);

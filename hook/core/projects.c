@@ -79,6 +79,25 @@ int projects_resolve(struct policy *p, project_lookup fn, void *ctx, char *err, 
 	return 0;
 }
 
+static int id_only(void *ctx, const char *domain, const char *name, char *out, size_t outlen, char *err,
+		   size_t errlen)
+{
+	(void)ctx;
+	if (domain) {
+		snprintf(err, errlen, "it is a name, and the config has no keystone credentials to resolve it to an "
+			 "id with: write the project's id (openstack project show -f value -c id NAME), or give the "
+			 "config a keystone key");
+		return -1;
+	}
+	snprintf(out, outlen, "%s", name);
+	return 0;
+}
+
+int projects_require_ids(struct policy *p, char *err, size_t errlen)
+{
+	return projects_resolve(p, id_only, NULL, err, errlen);
+}
+
 int projects_any(const struct policy *p)
 {
 	return p->n_exemptions || (p->quota && (p->quota->n_projects || p->quota->n_exempt));

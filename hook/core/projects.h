@@ -29,6 +29,12 @@ typedef int (*project_lookup)(void *ctx, const char *domain, const char *name_or
  * project 'x' ..." in err (and p unchanged for the caller to drop). */
 int projects_resolve(struct policy *p, project_lookup fn, void *ctx, char *err, size_t errlen);
 
+/* Where there are no credentials to ask Keystone with (check, lint, the
+ * import plugin): references by id are taken as they are, and a name is
+ * an error naming the entry, never an exemption or override that can
+ * match nobody. 0, or -1 with "file:line:col: project 'x' ..." in err. */
+int projects_require_ids(struct policy *p, char *err, size_t errlen);
+
 /* Does p name any project (so that resolving needs Keystone)? */
 int projects_any(const struct policy *p);
 

@@ -224,6 +224,10 @@ int recorder_render(struct recorder *rec, const struct record_ctx *c, const stru
 	FIELD(w, "path", c->path);
 	FIELD(w, "project_id", c->who ? c->who->project_id : NULL);
 	FIELD(w, "user_id", c->who ? c->who->user_id : NULL);
+	if (c->client) {
+		FIELD(w, "client", c->client);
+		FIELD(w, "user_agent", c->user_agent);
+	}
 	if (c->roles) {
 		jw_lit(w, ",\"roles\":");
 		gen_strings(w, c->roles, c->n_roles);

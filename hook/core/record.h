@@ -21,6 +21,8 @@ struct record_ctx {
 	size_t n_roles;
 	const char *import_method;  /* an import's method, and a web-download's URI */
 	const char *uri;
+	const char *client;         /* the proxy's client address (after a trusted front), or NULL */
+	const char *user_agent;     /* its User-Agent, or NULL */
 	const struct origin_expect *origin;     /* origin verification (origins.h), NULL: none */
 	const char *origin_actual;              /* the data's digest (hex), NULL: not known */
 	const char *origin_record;              /* the verification record (proof.h) it earned, or NULL */

@@ -47,6 +47,7 @@ struct route_entry {
 static const struct route_entry table[] = {
 	READ("/"),
 	READ("/versions"),
+	READ("/healthcheck"),   /* oslo's healthcheck middleware, before Glance's auth */
 	READ("/schemas/image"), READ("/schemas/images"), READ("/schemas/member"), READ("/schemas/members"),
 	READ("/schemas/task"), READ("/schemas/tasks"),
 	READ("/schemas/metadefs/namespace"), READ("/schemas/metadefs/namespaces"),
@@ -176,6 +177,12 @@ static size_t next_word(const char **pat, const char **word)
 	return (size_t)(*pat - *word);
 }
 
+/* The patterns that lie at the root, not under /v2. */
+static int at_root(const char *pattern)
+{
+	return !strcmp(pattern, "/") || !strcmp(pattern, "/versions") || !strcmp(pattern, "/healthcheck");
+}
+
 /* Does the path match the pattern (root patterns, or "/v2" + pattern)?
  * Literal words must be spelled exactly: Glance's router matches them
  * after percent-decoding, so an encoded word is a spelling we refuse. */
@@ -183,7 +190,7 @@ static int path_matches(const struct route_entry *e, const struct segs *sg)
 {
 	const char *pat = e->pattern, *word;
 	size_t i = 0, wn;
-	int root = !strcmp(e->pattern, "/") || !strcmp(e->pattern, "/versions");
+	int root = at_root(e->pattern);
 
 	if (!root && (sg->count == 0 || sg->n[0] != 2 || memcmp(sg->s[0], "v2", 2)))
 		return 0;
@@ -277,7 +284,7 @@ static const char *canonical_path(struct route *r, const struct route_entry *e, 
 	const char *pat = e->pattern, *word, *why;
 	size_t o = 0, i = 0, wn;
 
-	if (e->pattern[1] != '\0' && strcmp(e->pattern, "/versions")) {
+	if (!at_root(e->pattern)) {
 		append(r->path, &o, ROUTE_PATH_MAX, "/v2", 3);
 		i = 1;
 	}

@@ -316,6 +316,27 @@ void violation_message(const struct violation *v, char *buf, size_t len)
 	utf8_trim(buf);
 }
 
+#define HINT_SHOWN 4         /* allowed values named before "and N more" */
+
+void violation_hint(const struct violation *v, char *buf, size_t len)
+{
+	char one[VALUE_MAX + 32];
+	size_t o = 0, n = v->n_expected < HINT_SHOWN ? v->n_expected : HINT_SHOWN;
+
+	buf[0] = '\0';
+	/* the other kinds' words name what is expected, or have no list */
+	if ((v->kind != V_SOURCE && v->kind != V_DOWNLOAD_URI) || !v->n_expected)
+		return;
+	o += (size_t)snprintf(buf, len, "allowed source%s: ", v->n_expected > 1 ? "s" : "");
+	for (size_t i = 0; i < n && o < len; i++) {
+		put_cut(one, sizeof(one), v->expected[i], VALUE_MAX);
+		o += (size_t)snprintf(buf + o, len - o, "%s'%s'", i ? ", " : "", one);
+	}
+	if (v->n_expected > n && o < len)
+		snprintf(buf + o, len - o, " and %zu more", v->n_expected - n);
+	utf8_trim(buf);
+}
+
 const char *action_name(enum action a)
 {
 	static const char *const names[] = { "allow", "warn", "deny" };

@@ -94,6 +94,10 @@ enum action violation_action(enum mode mode);
 /* The violation in words, for logs and terminals. Long values are cut at
  * a UTF-8 boundary so a 1 MiB name cannot flood a message. */
 void violation_message(const struct violation *v, char *buf, size_t len);
+/* What would be right, where the words do not say it: "allowed sources:
+ * 'a', 'b' and 3 more" (values cut where long); "" when there is nothing
+ * to add. */
+void violation_hint(const struct violation *v, char *buf, size_t len);
 
 const char *action_name(enum action a);
 

@@ -1,5 +1,6 @@
 /* admin: the proxy's admin listener, for operators and monitoring:
- * /healthz and /metrics (Prometheus text). */
+ * /healthz (liveness), /readyz (this node's Glance answers) and /metrics
+ * (Prometheus text). */
 #ifndef SCS_ADMIN_H
 #define SCS_ADMIN_H
 

@@ -49,9 +49,12 @@ static int current_image(struct admit *ad, struct admit_conn *c, const struct ad
 	return rc;
 }
 
-/* The web-download URI of an import body, or NULL for other methods. */
-static int import_uri(const struct admit_req *r, char **uri, char **sent, struct verdict *v)
+/* The web-download URI of an import body, or NULL for other methods; its
+ * method's name, as the record names it (NULL: not one of Glance's). */
+static int import_uri(const struct admit_req *r, char **uri, char **sent, const char **method_name,
+		      struct verdict *v)
 {
+	static const char *const methods[] = { "glance-direct", "web-download", "copy-image", "glance-download" };
 	json_error_t jerr;
 	json_t *doc = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	json_t *method = json_object_get(doc, "method");
@@ -63,6 +66,9 @@ static int import_uri(const struct admit_req *r, char **uri, char **sent, struct
 		return admit_verdict_refuse(v, 400, "the import body must be a JSON object with a \"method\" "
 					    "{\"name\": ...}%s%s", doc ? "" : ": ", doc ? "" : jerr.text), -1;
 	}
+	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
+		if (!strcmp(name, methods[i]))
+			*method_name = methods[i];
 	if (!strcmp(name, "web-download")) {
 		const char *u = json_string_value(json_object_get(method, "uri"));
 		if (!u) {
@@ -158,22 +164,43 @@ static int future_image(struct admit *ad, struct admit_conn *c, const struct adm
 	return *text ? 0 : (admit_verdict_refuse(v, 500, "out of memory"), 1);
 }
 
-/* Keystone or Glance could not answer: the failure policy decides. */
+/* The image as the request names it, for the record of a decision that
+ * could not be made: a create's body (name, visibility), else its id. */
+static void requested_image(const struct admit_req *r, struct image *img)
+{
+	char err[256];
+
+	memset(img, 0, sizeof(*img));
+	if (r->route == ROUTE_CREATE && r->body && image_parse(img, r->body, r->body_len, err, sizeof(err)) == 0)
+		return;
+	image_release(img);
+	memset(img, 0, sizeof(*img));
+	img->visibility = VIS_PRIVATE;
+	img->id = r->image_id && r->image_id[0] ? r->image_id : NULL;
+}
+
+/* Keystone or Glance could not answer: the failure policy decides. The
+ * caller is told that, and no more: which service, its URL and the
+ * hook's account are the operator's (the record's error, the metric and
+ * Keystone's line on stderr). */
 static int cannot_decide(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,
 			 const char *why, long long t0, struct verdict *v)
 {
-	struct image none = { .visibility = VIS_PRIVATE };
+	struct image img;
 	struct decision d = { .mode = c->policy->mode };
 	char id[37];
 
 	uuid_v4(id);
 	atomic_fetch_add(&ad->metrics->keystone_errors, 1);
 	d.action = ad->cfg->failure == FAIL_OPEN ? ACTION_ALLOW : ACTION_DENY;
-	admit_verdict_record(ad, c, r, who, &none, &d, id, why, t0, v);
+	requested_image(r, &img);
+	admit_verdict_record(ad, c, r, who, &img, &d, id, why, t0, v);
+	image_release(&img);
+	v->record = NULL;       /* its error is the operator's: the answer carries none of it */
 	if (ad->cfg->failure == FAIL_OPEN)
 		return 0;
-	return admit_verdict_refuse(v, 503, "The image policy could not be checked (%s); try again later [decision %s]",
-				    why, id);
+	return admit_verdict_refuse(v, 503, "The image policy could not be checked: a service it depends on did not "
+				    "answer; try again later [decision %s]", id);
 }
 
 /* The one decision on the image the request leaves (text): the policy,
@@ -235,6 +262,7 @@ static int admit_held(struct admit *ad, struct admit_conn *c, const struct admit
 	memset(v, 0, sizeof(*v));
 	v->cap = -1;
 	c->decided_kinds = 0;
+	c->rec_import_method = NULL;
 	memset(ti, 0, sizeof(*ti));
 	if (!r->token || !r->token[0])
 		return admit_verdict_refuse(v, 401, "This server could not verify that you are authorized to access "
@@ -248,8 +276,11 @@ static int admit_held(struct admit *ad, struct admit_conn *c, const struct admit
 			return cannot_decide(ad, c, r, &who, err, t0, v);
 		admit_identity_caller(ti, &who);
 	}
-	if (r->route == ROUTE_IMPORT && import_uri(r, &uri, &sent, v) < 0)
+	if (r->route == ROUTE_IMPORT && import_uri(r, &uri, &sent, &c->rec_import_method, v) < 0) {
+		c->rec_import_method = NULL;
 		return 0;
+	}
+	c->rec_import_uri = uri;
 	if (r->route == ROUTE_MEMBERS && member_body(r, &sent, v) < 0)
 		return 0;
 	json_t *current = NULL;
@@ -268,6 +299,8 @@ static int admit_held(struct admit *ad, struct admit_conn *c, const struct admit
 	}
 	json_decref(current);
 	free(text);
+	c->rec_import_method = NULL;
+	c->rec_import_uri = NULL;
 	free(uri);
 	free(sent);
 	return rc;
@@ -306,7 +339,9 @@ int admit(struct admit *ad, struct admit_conn *c, const struct admit_req *r, str
 
 void admit_end(struct admit *ad, struct admit_conn *c)
 {
-	(void)ad;
+	admit_answered(ad, c, 0);
+	free(c->user_agent);
+	c->user_agent = NULL;
 	admit_quota_leave_gate(c);
 	c->reserved = 0;
 	admit_origin_forget(c);

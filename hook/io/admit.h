@@ -11,6 +11,7 @@
 #include "io/config.h"
 #include "io/http.h"
 #include "io/metrics.h"
+#include "core/buf.h"
 #include "core/origins.h"
 #include "core/policy.h"
 #include "core/quota.h"
@@ -77,6 +78,14 @@ struct admit_conn {
 	/* the origin part of the record being written, or NULL */
 	const struct origin_expect *rec_origin;
 	const char *rec_actual;
+	/* the import being decided (method, web-download URI), or NULL */
+	const char *rec_import_method, *rec_import_uri;
+	/* who sent the request in progress: its address (after a trusted
+	 * front, proxy.c) and User-Agent, for its records */
+	char client[64];
+	char *user_agent;
+	/* its records, held until the status of its answer is known */
+	struct buf held;
 };
 
 /* A request that creates or changes an image, as admit sees it. */
@@ -110,8 +119,12 @@ struct verdict {
 };
 
 int admit(struct admit *ad, struct admit_conn *c, const struct admit_req *r, struct verdict *v);
+/* The request is answered with status: its records, held until now, are
+ * written with it. */
+void admit_answered(struct admit *ad, struct admit_conn *c, int status);
 /* The request admit decided has ended (answered, failed or aborted):
- * give back what its decision holds. */
+ * give back what its decision holds (records not yet written are, with
+ * no status). */
 void admit_end(struct admit *ad, struct admit_conn *c);
 /* Decide Glance's 2xx answer to a create or patch again (see admit_recheck.c).
  * unchecked: why the answer could not be read (answer NULL), or NULL. */

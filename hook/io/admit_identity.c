@@ -15,6 +15,19 @@
 
 #define SERVICE_TOKEN_MARGIN 120    /* re-authenticate this long before expiry */
 
+/* Keystone's state as the proxy's calls find it: a gauge, and a line on
+ * stderr when it changes (with the URL and account, which callers' 503s
+ * never show). Not readiness: Keystone is every node's (admin.c). */
+static void keystone_seen(struct admit *ad, int up, const char *err)
+{
+	if (atomic_exchange(&ad->metrics->keystone_up, (unsigned)up) == (unsigned)up)
+		return;
+	if (up)
+		fprintf(stderr, "scs-image-hook proxy: Keystone answers again\n");
+	else
+		fprintf(stderr, "scs-image-hook proxy: Keystone could not be used: %s\n", err);
+}
+
 /* The hook's own token, authenticating again when it is near expiry or
  * when Keystone refused it (stale). Copied out under the lock. */
 int admit_identity_service_token(struct admit *ad, struct admit_conn *c, int stale, char *out, size_t len, char *err,
@@ -36,6 +49,8 @@ int admit_identity_service_token(struct admit *ad, struct admit_conn *c, int sta
 	if (rc == 0)
 		snprintf(out, len, "%s", ad->service_token);
 	pthread_mutex_unlock(&ad->service_lock);
+	if (rc < 0)
+		keystone_seen(ad, 0, err);
 	return rc;
 }
 
@@ -51,6 +66,7 @@ int admit_identity_check(struct admit *ad, struct admit_conn *c, const char *tok
 		if (admit_identity_service_token(ad, c, attempt, service, sizeof(service), err, errlen) < 0)
 			return -1;
 		int rc = keystone_validate(&c->http, ad->cfg->auth.auth_url, service, token, who, err, errlen);
+		keystone_seen(ad, rc >= 0, err);
 		if (rc == 0)
 			token_cache_put(ad->tokens, token, who, admit_now(), ad->cfg->token_cache_ms / 1000);
 		if (rc != 2)

@@ -109,6 +109,16 @@ void admit_origin_recheck(struct admit_conn *c, const struct admit_req *r, const
 			  const struct caller *who, int today, struct origin_expect *e, char *why, size_t len,
 			  struct decision *d);
 
+/* ---- warnings where users look (admit_warning.c) ------------------------- */
+
+/* The property of the hook's namespace that holds a warn mode's finding. */
+#define ADMIT_WARNING_KEY "scs_image_hook_warning"
+/* After Glance answered a create or patch: img, as Glance holds it, gets
+ * d's warning in ADMIT_WARNING_KEY when d warned, and loses it when d
+ * finds it compliant. */
+void admit_warning_note(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct image *img,
+			const struct decision *d);
+
 /* ---- the presence invariant (admit_present.c) ---------------------------- */
 
 /* The image a request leaves (after), asked whether it is present under

@@ -122,6 +122,8 @@ static int recheck_held(struct admit *ad, struct admit_conn *c, const struct adm
 		admit_quota_count_again(ad, c, r, &who, &img, t0, v);
 	if (!v->status && d.action != ACTION_DENY && (admit_verdict_kinds(&d) & ~c->decided_kinds))
 		unseen_logged(ad, c, r, &who, &img, &d, t0, v);
+	if (!v->status)
+		admit_warning_note(ad, c, r, &img, &d);
 	c->rec_origin = NULL;
 	c->rec_actual = NULL;
 	image_release(&img);

@@ -206,6 +206,40 @@ static void defaults(struct config *c)
 	c->max_connections = 1000;
 }
 
+/* trusted_fronts: [ADDRESS or CIDR, ...], the load balancers in front. */
+static int load_fronts(struct yconf *y, const struct ynode *n, struct config *c)
+{
+	if (yc_want(y, n, YNODE_SEQ, "trusted_fronts") < 0)
+		return -1;
+	c->fronts = xcalloc(n->n ? n->n : 1, sizeof(*c->fronts));
+	for (size_t i = 0; i < n->n; i++) {
+		const struct ynode *v = n->items[i];
+		if (yc_want(y, v, YNODE_SCALAR, "trusted_fronts entry") < 0)
+			return -1;
+		if (cidr_parse(v->value, &c->fronts[i]) < 0)
+			return yc_fail(y, v, "trusted_fronts: '%s' is not an address or ADDRESS/PREFIX (CIDR)", v->value);
+		c->n_fronts++;
+	}
+	return 0;
+}
+
+/* tls: {certificate, key, client_ca}: the listener's own TLS. */
+static int load_tls(struct yconf *y, const struct ynode *n, struct config *c)
+{
+	struct ynode *v;
+
+	if (yc_want(y, n, YNODE_MAP, "tls") < 0 ||
+	    yc_keys(y, n, (const char *const[]){ "certificate", "key", "client_ca", NULL }, "tls") < 0 ||
+	    yc_need(y, n, "certificate", "tls (a PEM certificate chain)", &v) < 0 ||
+	    yc_string(y, v, "tls.certificate", &c->tls_cert) < 0 ||
+	    yc_need(y, n, "key", "tls (the certificate's PEM private key)", &v) < 0 ||
+	    yc_string(y, v, "tls.key", &c->tls_key) < 0)
+		return -1;
+	if ((v = ymap_get(n, "client_ca")) && yc_string(y, v, "tls.client_ca", &c->tls_client_ca) < 0)
+		return -1;
+	return 0;
+}
+
 /* listen and upstream: required of the proxy, checked when present otherwise. */
 static int load_service(struct yconf *y, const struct ynode *root, struct config *c, unsigned flags)
 {
@@ -221,6 +255,10 @@ static int load_service(struct yconf *y, const struct ynode *root, struct config
 	if ((v = ymap_get(root, "upstream")) && get_url(y, v, "upstream", &c->upstream) < 0)
 		return -1;
 	if ((v = ymap_get(root, "admin_listen")) && get_listen(y, v, "admin_listen", &c->admin) < 0)
+		return -1;
+	if ((v = ymap_get(root, "trusted_fronts")) && load_fronts(y, v, c) < 0)
+		return -1;
+	if ((v = ymap_get(root, "tls")) && load_tls(y, v, c) < 0)
 		return -1;
 	return 0;
 }
@@ -282,6 +320,10 @@ size_t config_changes(const struct config *a, const struct config *b, char *out,
 			      a->decision_timeout_ms != b->decision_timeout_ms ||
 			      a->client_timeout_ms != b->client_timeout_ms },
 		{ "limits", a->max_connections != b->max_connections },
+		{ "tls", str_differs(a->tls_cert, b->tls_cert) || str_differs(a->tls_key, b->tls_key) ||
+			 str_differs(a->tls_client_ca, b->tls_client_ca) },
+		{ "trusted_fronts", a->n_fronts != b->n_fronts ||
+				    (a->n_fronts && memcmp(a->fronts, b->fronts, a->n_fronts * sizeof(*a->fronts))) },
 	};
 	size_t n = 0;
 
@@ -302,6 +344,10 @@ void config_free(struct config *c)
 	free(c->admin.host);
 	free(c->upstream);
 	free(c->log_file);
+	free(c->fronts);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->tls_client_ca);
 	cloud_auth_free(&c->auth);
 	memset(c, 0, sizeof(*c));
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "io/clouds.h"
+#include "core/cidr.h"
 #include "core/yconf.h"
 
 enum failure_policy { FAIL_CLOSED, FAIL_OPEN };
@@ -32,6 +33,10 @@ struct config {
 	long upstream_timeout_ms;           /* no progress from Glance this long: 504 */
 	long decision_timeout_ms;           /* one Keystone or Glance call made to decide */
 	unsigned max_connections;           /* beyond: 503 */
+	struct cidr *fronts;                /* trusted_fronts: whose X-Forwarded-* and Forwarded are kept */
+	size_t n_fronts;
+	char *tls_cert, *tls_key;           /* tls: the listener speaks TLS (NULL: plain HTTP) */
+	char *tls_client_ca;                /* ... and wants clients' certificates signed by it */
 	long client_timeout_ms;             /* an idle or stalled client is dropped */
 };
 

@@ -10,8 +10,10 @@
 #include "io/exchange.h"
 #include "io/forward.h"
 #include "io/reply.h"
+#include "io/tls.h"
 #include "core/util.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +114,32 @@ static char *kept(const struct hdr_set *h, enum hdr_id id)
 	return h->v[id] ? strndup(h->v[id], h->len[id]) : NULL;
 }
 
+/* Who sent the request: the peer's address, or behind a trusted front the
+ * client's it names; and the User-Agent. Both for the records. */
+static void whence(struct exchange *ex, struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct config *cfg = &ex->px->cfg;
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	char peer[INET6_ADDRSTRLEN] = "unknown";
+
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof(peer));
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof(peer));
+	ex->trusted = cidr_any(cfg->fronts, cfg->n_fronts, peer);
+	cidr_client(cfg->fronts, cfg->n_fronts, peer, ex->hdrs.v[HDR_X_FORWARDED_FOR], ex->hdrs.len[HDR_X_FORWARDED_FOR],
+		    ex->c->a.client, sizeof(ex->c->a.client));
+	free(ex->c->a.user_agent);
+	ex->c->a.user_agent = kept(&ex->hdrs, HDR_USER_AGENT);
+}
+
+static int client_certified(struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	return ci && tls_client_verified(ci->tls_session);
+}
+
 /* A request refused before any decision (its headers, spelling or route)
  * is logged like a decision, so the operator can audit every refusal. */
 static enum MHD_Result refused(struct exchange *ex, struct MHD_Connection *mc, const char *method, int status,
@@ -135,10 +163,14 @@ enum MHD_Result exchange_begin(struct exchange *ex, struct conn *c, struct MHD_C
 	if (!ex->hdrs.status)
 		hdr_finish(&ex->hdrs, method);
 	set_request_id(ex);
+	whence(ex, mc);
 	if (ex->px->metrics.connections > ex->px->cfg.max_connections) {
 		atomic_fetch_add(&ex->px->metrics.shed, 1);
 		return reply_error(ex, mc, 503, "Too many connections to the image API; try again shortly.", NULL);
 	}
+	if (ex->px->cfg.tls_client_ca && !client_certified(mc))
+		return refused(ex, mc, method, 403, "this listener takes only clients with a certificate its client CA "
+			       "(tls.client_ca) signed");
 	if (ex->hdrs.status)
 		return refused(ex, mc, method, ex->hdrs.status, ex->hdrs.why);
 	route_classify(method, ex->target, &ex->route);

@@ -37,6 +37,7 @@ struct exchange {
 	char *token, *content_type; /* the kept fields the proxy reads itself, as strings */
 	struct route route;         /* its route, and the canonical path and query sent */
 	char request_id[64];
+	int trusted;                /* the peer is a trusted front: its forwarding fields are kept */
 	int started, answered, transfer;
 	enum body_state body_state;
 	char *body;

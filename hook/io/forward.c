@@ -1,7 +1,9 @@
 /* forward: the request Glance gets, for exchange.c. It is built from the
  * proxy's parse of the client's request, never copied from its bytes: the
  * canonical path and query, the kept header fields in canonical spelling,
- * the proxy's own framing and request id; then started on the
+ * the proxy's own framing and request id, and the forwarding fields only
+ * from a trusted front (anyone else could name any client, scheme or
+ * host for Glance's links and log); then started on the
  * connection's streamed exchange with Glance (upstream.c). Apart so that
  * what reaches Glance is written in one place. */
 #include "io/forward.h"
@@ -42,7 +44,8 @@ void forward_build(struct exchange *ex)
 		snprintf(ex->url, n, "%s%s%s%s", ex->px->cfg.upstream, ex->route.path, q[0] ? "?" : "", q);
 	for (int id = 0; id < HDR_COUNT; id++)
 		if (h->v[id] && h->len[id] && id != HDR_CONTENT_LENGTH && id != HDR_TRANSFER_ENCODING &&
-		    id != HDR_REQUEST_ID && !(id == HDR_ACCEPT_ENCODING && route_buffers_body(ex->route.kind)))
+		    id != HDR_REQUEST_ID && !(id == HDR_ACCEPT_ENCODING && route_buffers_body(ex->route.kind)) &&
+		    (ex->trusted || !hdr_forwarding((enum hdr_id)id)))
 			add_header(ex, hdr_name(id), h->v[id], h->len[id]);
 	add_header(ex, hdr_name(HDR_REQUEST_ID), ex->request_id, strlen(ex->request_id));
 	if (!h->v[HDR_ACCEPT] || !h->len[HDR_ACCEPT])

@@ -287,28 +287,6 @@ int glance_patch(struct glance *g, const char *id, const struct glance_op *ops, 
 	return rc;
 }
 
-int glance_create(struct glance *g, const char *body, char id[65], char *err, size_t errlen)
-{
-	char url[2048];
-	struct http_req req = { .method = "POST", .url = url, .token = g->token, .body = body,
-				.body_len = strlen(body), .content_type = "application/json" };
-	struct http_resp resp;
-
-	snprintf(url, sizeof(url), "%s/v2/images", g->root);
-	int rc = ask(g, &req, &resp, 201, 201, "creating", "(new)", err, errlen);
-	if (rc == 0) {
-		json_t *doc = json_loadb(resp.body, resp.len, 0, NULL);
-		const char *v = json_string_value(json_object_get(doc, "id"));
-		if (v && strlen(v) < 65)
-			strcpy(id, v);
-		else
-			rc = -1, snprintf(err, errlen, "Glance created an image but gave no id");
-		json_decref(doc);
-	}
-	http_resp_free(&resp);
-	return rc;
-}
-
 int glance_set_property(struct glance *g, const char *id, const char *key, const char *value, char *err,
 			size_t errlen)
 {
@@ -334,6 +312,41 @@ int glance_action(struct glance *g, const char *id, const char *action, char *er
 	snprintf(url, sizeof(url), "%s/v2/images/%s/actions/%s", g->root, id, action);
 	snprintf(what, sizeof(what), "the %.32s of", action);
 	int rc = ask(g, &req, &resp, 204, 204, what, id, err, errlen);
+	http_resp_free(&resp);
+	return rc;
+}
+
+int glance_create(struct glance *g, const char *json, char *id, size_t idlen, char *err, size_t errlen)
+{
+	char url[2048];
+	struct http_req req = { .method = "POST", .url = url, .token = g->token, .content_type = "application/json",
+				.body = json, .body_len = strlen(json) };
+	struct http_resp resp;
+
+	snprintf(url, sizeof(url), "%s/v2/images", g->root);
+	int rc = ask(g, &req, &resp, 201, 201, "creating", "(new)", err, errlen);
+	if (rc == 0) {
+		json_t *doc = json_loadb(resp.body, resp.len, 0, NULL);
+		const char *made = json_string_value(json_object_get(doc, "id"));
+		if (made)
+			snprintf(id, idlen, "%s", made);
+		else
+			rc = -1, snprintf(err, errlen, "Glance's answer to a create names no image id");
+		json_decref(doc);
+	}
+	http_resp_free(&resp);
+	return rc;
+}
+
+int glance_upload(struct glance *g, const char *id, const char *data, size_t len, char *err, size_t errlen)
+{
+	char url[2048];
+	struct http_req req = { .method = "PUT", .url = url, .token = g->token,
+				.content_type = "application/octet-stream", .body = data, .body_len = len };
+	struct http_resp resp;
+
+	snprintf(url, sizeof(url), "%s/v2/images/%s/file", g->root, id);
+	int rc = ask(g, &req, &resp, 204, 204, "uploading the data of", id, err, errlen);
 	http_resp_free(&resp);
 	return rc;
 }

@@ -47,9 +47,6 @@ struct glance_op {
  * 0, or -1 with err. */
 int glance_patch(struct glance *g, const char *id, const struct glance_op *ops, size_t n, char *err, size_t errlen);
 
-/* POST /v2/images with body (a JSON object): the new image's id. 0, or -1 with err. */
-int glance_create(struct glance *g, const char *body, char id[65], char *err, size_t errlen);
-
 /* Set one property of image id (JSON-patch add: replaces a value there).
  * 0, or -1 with err. */
 int glance_set_property(struct glance *g, const char *id, const char *key, const char *value, char *err,
@@ -60,6 +57,11 @@ int glance_remove_property(struct glance *g, const char *id, const char *key, ch
 int glance_action(struct glance *g, const char *id, const char *action, char *err, size_t errlen);
 /* How many members image id has (any status). 0, or -1 with err. */
 int glance_member_count(struct glance *g, const char *id, size_t *count, char *err, size_t errlen);
+
+/* POST /v2/images with json; the new image's id into id. 0, or -1 with err. */
+int glance_create(struct glance *g, const char *json, char *id, size_t idlen, char *err, size_t errlen);
+/* PUT the image's data (small: held in memory). 0, or -1 with err. */
+int glance_upload(struct glance *g, const char *id, const char *data, size_t len, char *err, size_t errlen);
 
 /* DELETE the image (gone already counts as done). 0, or -1 with err. */
 int glance_delete(struct glance *g, const char *id, char *err, size_t errlen);

@@ -109,7 +109,10 @@ int keystone_auth(struct http_client *h, const struct cloud_auth *a, struct keys
 	s->expires_at = dup_str(json_object_get(tok, "expires_at"));
 	s->user_id = dup_str(json_object_get(json_object_get(tok, "user"), "id"));
 	s->project_id = dup_str(json_object_get(json_object_get(tok, "project"), "id"));
+	s->user_name = dup_str(json_object_get(json_object_get(tok, "user"), "name"));
+	s->project_name = dup_str(json_object_get(json_object_get(tok, "project"), "name"));
 	s->catalog = json_incref(json_object_get(tok, "catalog"));
+	s->roles = json_incref(json_object_get(tok, "roles"));
 	json_decref(doc);
 	http_resp_free(&resp);
 	return 0;
@@ -143,8 +146,37 @@ void keystone_session_free(struct keystone_session *s)
 	free(s->expires_at);
 	free(s->user_id);
 	free(s->project_id);
+	free(s->user_name);
+	free(s->project_name);
 	json_decref(s->catalog);
+	json_decref(s->roles);
 	memset(s, 0, sizeof(*s));
+}
+
+int keystone_has_role(const struct keystone_session *s, const char *name)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach((json_t *)s->roles, i, r) {
+		const char *n = json_string_value(json_object_get(r, "name"));
+		if (n && !strcmp(n, name))
+			return 1;
+	}
+	return 0;
+}
+
+void keystone_role_names(const struct keystone_session *s, char *out, size_t len)
+{
+	size_t i, o = 0;
+	json_t *r;
+
+	snprintf(out, len, "none");
+	json_array_foreach((json_t *)s->roles, i, r) {
+		const char *n = json_string_value(json_object_get(r, "name"));
+		if (n && o < len)
+			o += (size_t)snprintf(out + o, len - o, "%s%s", o ? ", " : "", n);
+	}
 }
 
 static void copy_id(char *out, size_t len, json_t *v)

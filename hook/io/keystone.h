@@ -11,7 +11,9 @@ struct keystone_session {
 	char *token;
 	char *expires_at;
 	char *user_id, *project_id;
+	char *user_name, *project_name;
 	void *catalog;              /* json_t * of token.catalog */
+	void *roles;                /* json_t * of token.roles ([{"id","name"}]) */
 };
 
 /* Authenticate as a (password, application credential or token). 0, or -1
@@ -22,6 +24,10 @@ int keystone_auth(struct http_client *h, const struct cloud_auth *a, struct keys
 const char *keystone_endpoint(const struct keystone_session *s, const char *type, const char *interface,
 			      const char *region);
 void keystone_session_free(struct keystone_session *s);
+/* Whether the session's token carries the role named name. */
+int keystone_has_role(const struct keystone_session *s, const char *name);
+/* The token's role names, ", " between them, into out ("none" when none). */
+void keystone_role_names(const struct keystone_session *s, char *out, size_t len);
 
 /* Who a token belongs to: GET /v3/auth/tokens, authenticated with the
  * hook's own (service) token. 0 valid, 1 not a valid token, 2 the

@@ -26,6 +26,7 @@ struct dlog {
 	/* The chain's head as this writer left it, valid while the file is
 	 * the same and as long as it was (nobody else wrote since). */
 	int known;
+	int failing;                    /* the last write failed */
 	dev_t dev;
 	ino_t ino;
 	off_t end;
@@ -284,8 +285,17 @@ int dlog_write(struct dlog *l, const char *line, size_t len, char *err, size_t e
 	int rc = append(l, line, len, err, errlen);
 	if (l->path)
 		flock(l->fd, LOCK_UN);
+	l->failing = rc < 0;
 	pthread_mutex_unlock(&l->lock);
 	return rc;
+}
+
+int dlog_failing(struct dlog *l)
+{
+	pthread_mutex_lock(&l->lock);
+	int f = l->failing;
+	pthread_mutex_unlock(&l->lock);
+	return f;
 }
 
 int dlog_reopen(struct dlog *l, char *err, size_t errlen)

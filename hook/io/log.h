@@ -28,6 +28,9 @@ struct dlog *dlog_open(const char *path, unsigned anchor, char *err, size_t errl
 /* Append one rendered record line (recorder_render: it ends in "}\n"),
  * chained. 0, or -1 with why in err and nothing of it in the log. */
 int dlog_write(struct dlog *l, const char *line, size_t len, char *err, size_t errlen);
+/* Whether the last write failed (a full disk): a caller that holds
+ * records back writes now instead, to know before it goes on. */
+int dlog_failing(struct dlog *l);
 /* After logrotate moved the file: open the path again (a write also
  * finds out by itself). */
 int dlog_reopen(struct dlog *l, char *err, size_t errlen);

@@ -13,8 +13,12 @@ void metrics_decision(struct metrics *m, const struct decision *d)
 {
 	atomic_fetch_add(&m->decisions[d->action], 1);
 	atomic_fetch_add(&m->by_mode[d->mode][d->action], 1);
-	for (size_t i = 0; i < d->n; i++)
+	for (size_t i = 0; i < d->n; i++) {
 		atomic_fetch_add(&m->violations[d->v[i].kind], 1);
+		/* a violation that binds where the mode is enforce: refused there */
+		if (d->mode != MODE_ENFORCE && !d->v[i].exempted && !d->v[i].advisory)
+			atomic_fetch_add(&m->would_refuse[d->mode][d->v[i].kind], 1);
+	}
 }
 
 static void observe(atomic_ullong *buckets, atomic_ullong *count, atomic_ullong *sum_us, long long us)
@@ -83,14 +87,19 @@ static int first_of_label(size_t k)
 	return 1;
 }
 
-/* The violations counted under kind k's label. */
-static unsigned long long by_label(const struct metrics *m, size_t k)
+/* The counts (one per kind) under kind k's label. */
+static unsigned long long by_label(const atomic_ullong *counts, size_t k)
 {
 	unsigned long long n = 0;
 	for (size_t j = k; j < V_COUNT; j++)
 		if (!strcmp(violation_kinds[j].metric, violation_kinds[k].metric))
-			n += m->violations[j];
+			n += counts[j];
 	return n;
+}
+
+static void gauge(struct out *o, const char *name, const char *help, unsigned v)
+{
+	put(o, "# HELP %s %s\n# TYPE %s gauge\n%s %u\n", name, help, name, name, v);
 }
 
 static void counter(struct out *o, const char *name, const char *help, unsigned long long v)
@@ -147,8 +156,6 @@ static void render_service(struct out *o, const struct metrics *m)
 		    (unsigned long long)m->verifications[i]);
 	counter(o, "scs_image_hook_log_write_errors_total", "Decision records not written.",
 		m->log_write_errors);
-	put(o, "# HELP scs_image_hook_ready 1 while /readyz passes.\n"
-	       "# TYPE scs_image_hook_ready gauge\nscs_image_hook_ready %u\n", (unsigned)m->ready);
 }
 
 size_t metrics_render(const struct metrics *m, unsigned long long token_hits, unsigned long long token_misses,
@@ -166,7 +173,14 @@ size_t metrics_render(const struct metrics *m, unsigned long long token_hits, un
 	for (size_t k = 0; k < V_COUNT; k++)
 		if (first_of_label(k))
 			put(&o, "scs_image_hook_violations_total{rule=\"%s\"} %llu\n", violation_kinds[k].metric,
-			    by_label(m, k));
+			    by_label(m->violations, k));
+	put(&o, "# HELP scs_image_hook_would_refuse_total Violations enforce would have refused, admitted under "
+		"dry-run or warn, by rule and mode.\n# TYPE scs_image_hook_would_refuse_total counter\n");
+	for (int mode = MODE_DRY_RUN; mode < MODE_ENFORCE; mode++)
+		for (size_t k = 0; k < V_COUNT; k++)
+			if (first_of_label(k))
+				put(&o, "scs_image_hook_would_refuse_total{mode=\"%s\",rule=\"%s\"} %llu\n",
+				    mode_name((enum mode)mode), violation_kinds[k].metric, by_label(m->would_refuse[mode], k));
 	histogram(&o, "scs_image_hook_request_duration_seconds",
 		  "Time to decide and forward a request (to Glance's answer).", m->duration, m->duration_count,
 		  m->duration_sum_us);
@@ -189,6 +203,10 @@ size_t metrics_render(const struct metrics *m, unsigned long long token_hits, un
 	counter(&o, "scs_image_hook_images_deactivated_total",
 		"Images deactivated (and hidden) because a violation was found after Glance took a request.",
 		m->images_deactivated);
+	gauge(&o, "scs_image_hook_glance_up", "This node's Glance answers its /healthcheck (/readyz; asked again at most every few seconds).",
+	      m->glance_up);
+	gauge(&o, "scs_image_hook_keystone_up", "The proxy's last call to Keystone was answered (0: it was not).",
+	      m->keystone_up);
 	put(&o, "# HELP scs_image_hook_connections Open client connections.\n"
 		"# TYPE scs_image_hook_connections gauge\nscs_image_hook_connections %u\n",
 	    (unsigned)m->connections);

@@ -18,6 +18,9 @@
 struct metrics {
 	atomic_ullong decisions[3];             /* by enum action */
 	atomic_ullong violations[V_COUNT];     /* by kind; shown by label (violation.h) */
+	/* what enforce would have refused, under dry-run and warn (by enum
+	 * mode below MODE_ENFORCE), by kind: a roll-out measured */
+	atomic_ullong would_refuse[MODE_ENFORCE][V_COUNT];
 	atomic_ullong duration[METRICS_BUCKETS + 1], duration_count, duration_sum_us;
 	atomic_ullong upstream_errors;
 	atomic_ullong keystone_errors;
@@ -32,7 +35,8 @@ struct metrics {
 	atomic_ullong decision_duration[METRICS_BUCKETS + 1], decision_count, decision_sum_us;
 	atomic_ullong responses[METRICS_STATUS_MAX - METRICS_STATUS_MIN + 1];
 	atomic_ullong verifications[METRICS_VERIFY_OUTCOMES];
-	atomic_uint ready;                      /* 1 while the readiness check passes */
+	atomic_uint glance_up;                  /* this node's Glance answered its /healthcheck (admin.c) */
+	atomic_uint keystone_up;                /* the last call to Keystone was answered (admit_identity.c) */
 	atomic_uint connections;
 	atomic_uint in_flight;                  /* requests between their first line and their answer's end */
 };

@@ -29,7 +29,7 @@
 	X(op_verify_detached_create) X(op_verify_execute) X(op_verify_get_signature_count)         \
 	X(op_verify_get_signature_at) X(op_verify_signature_get_status)                            \
 	X(op_verify_signature_get_key) X(op_verify_signature_get_handle) X(op_verify_destroy)         \
-	X(op_verify_create) X(output_to_memory) X(output_memory_get_buf) X(output_destroy)
+	X(op_verify_create) X(output_to_memory) X(output_memory_get_buf) X(output_destroy) X(locate_key)
 
 static struct {
 #define RNP_FIELD(f) __typeof__(rnp_##f) *f;
@@ -82,6 +82,18 @@ static const char *const names[] = {
 const char *pgp_result_name(enum pgp_result r)
 {
 	return names[r];
+}
+
+int pgp_has_key(struct pgp *k, const char *fpr)
+{
+	rnp_key_handle_t key = NULL;
+
+	pthread_mutex_lock(&k->lock);
+	int found = rnp.locate_key(k->ffi, "fingerprint", fpr, &key) == RNP_SUCCESS && key;
+	if (key)
+		rnp.key_handle_destroy(key);
+	pthread_mutex_unlock(&k->lock);
+	return found;
 }
 
 static int say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

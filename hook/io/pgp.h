@@ -51,5 +51,7 @@ enum pgp_result pgp_verify_clearsigned(struct pgp *k, const void *msg, size_t le
 				       char **text, size_t *text_len, char *err, size_t errlen);
 
 const char *pgp_result_name(enum pgp_result r);  /* "missing", "invalid", "unknown key", ... */
+/* Whether the keyring holds the key with this fingerprint (uppercase hex). */
+int pgp_has_key(struct pgp *k, const char *fpr);
 
 #endif

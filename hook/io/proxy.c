@@ -7,6 +7,7 @@
 #include "io/proxy.h"
 #include "io/admin.h"
 #include "io/exchange.h"
+#include "io/tls.h"
 #include "core/record.h"
 #include "core/tokens.h"
 #include "io/upstream.h"
@@ -51,6 +52,8 @@ static void conn_free(struct conn *c)
 	http_cleanup(&c->a.http);
 	upstream_free(c->up);
 	recorder_free(c->a.rec);
+	buf_release(&c->a.held);
+	free(c->a.user_agent);
 	free(c);
 }
 
@@ -158,6 +161,31 @@ static struct MHD_Daemon *listen_on(const struct listen_addr *a, unsigned flags,
 	return d;
 }
 
+/* The listener's TLS: the certificate handed out by tls.c (replaced on
+ * SIGHUP), and the client CA when clients must present certificates. The
+ * options are added before opts' end (room is kept there). */
+static int proxy_tls(struct proxy *px, struct MHD_OptionItem *opts, unsigned *flags, char *err, size_t errlen)
+{
+	const struct config *c = &px->cfg;
+	size_t n = 0;
+
+	if (tls_load(c->tls_cert, c->tls_key, err, errlen) < 0)
+		return -1;
+	while (opts[n].option != MHD_OPTION_END)
+		n++;
+	/* libmicrohttpd reads this option of an array from ptr_value */
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_pick };
+	if (c->tls_client_ca) {
+		size_t len;
+		if (!(px->client_ca = file_read(c->tls_client_ca, 1u << 20, &len, err, errlen)))
+			return -1;
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, px->client_ca };
+	}
+	opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	*flags = MHD_USE_TLS;
+	return 0;
+}
+
 int proxy_start(struct proxy *px, char *err, size_t errlen)
 {
 	const struct config *c = &px->cfg;
@@ -171,17 +199,23 @@ int proxy_start(struct proxy *px, char *err, size_t errlen)
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY, NULL },
 		{ MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL },
 		{ MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL },       /* room for the TLS options (proxy_tls) */
+		{ MHD_OPTION_END, 0, NULL },
 	};
 	struct MHD_OptionItem admin_opts[] = { { MHD_OPTION_END, 0, NULL } };
+	unsigned tls = 0;
 
 	/* A thread per connection would otherwise get up to 8 malloc arenas per
 	 * core, whose fragments malloc_trim cannot return after a load peak. */
 	mallopt(M_ARENA_MAX, 4);
 	px->admit.cfg = &px->cfg;
 	px->admit.metrics = &px->metrics;
+	if (c->tls_cert && proxy_tls(px, opts, &tls, err, errlen) < 0)
+		return -1;
 	px->admit.tokens = token_cache_new(4096);
+	atomic_store(&px->metrics.keystone_up, (unsigned)c->has_keystone);    /* proven at start (creds.c) */
 	px->daemon = listen_on(&c->listen, MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
-				MHD_USE_ERROR_LOG, on_request, px, opts, err, errlen);
+				MHD_USE_ERROR_LOG | tls, on_request, px, opts, err, errlen);
 	if (!px->daemon)
 		return -1;
 	if (c->admin.port) {
@@ -216,4 +250,7 @@ void proxy_stop(struct proxy *px)
 	px->admit.tokens = NULL;
 	free(px->admit.service_token);
 	px->admit.service_token = NULL;
+	free(px->client_ca);
+	px->client_ca = NULL;
+	tls_free();
 }

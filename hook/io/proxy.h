@@ -23,6 +23,7 @@ struct proxy {
 	struct metrics metrics;
 
 	void *daemon, *admin;               /* struct MHD_Daemon * */
+	char *client_ca;                    /* tls.client_ca's PEM, while the listener lives */
 };
 
 int proxy_start(struct proxy *px, char *err, size_t errlen);

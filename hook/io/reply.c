@@ -1,12 +1,14 @@
-/* reply: how the proxy answers its client. Its own refusals take Glance's
- * error shape ({"message","code","title"}, or text when the client does
- * not accept JSON), so clients written for Glance show them as they show
+/* reply: how the proxy answers its client. Its own refusals take the
+ * shapes Glance's webob gives its errors, chosen from the Accept field as
+ * webob chooses (accept.c): text/html, {"message","code","title"} JSON or
+ * text/plain, so every client written for Glance shows them as it shows
  * Glance's own; Glance's answers pass through with Glance's status and
  * headers, read whole or streamed, plus the Warning a warn mode adds.
  * Apart from the exchange (exchange.c) so that every way of answering is
  * in one place, and each answer marks the request answered and counts
  * its duration once. */
 #include "io/reply.h"
+#include "core/accept.h"
 #include "core/jsonw.h"
 #include "io/upstream.h"
 #include "core/util.h"
@@ -17,52 +19,81 @@
 
 #define REPLY_BLOCK (64u << 10)
 
-static int wants_json(struct MHD_Connection *mc)
+/* Text as HTML element content: <, > and & escaped. Quotes stay (they
+ * mean nothing there), as glanceclient prints the text unescaped. */
+static void html_text(struct jsonw *w, const char *s)
 {
-	const char *accept = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-	return !accept || !accept[strspn(accept, " \t")] || strstr(accept, "json") || strstr(accept, "*/*") || strstr(accept, "application/*");
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': jw_lit(w, "&lt;"); break;
+		case '>': jw_lit(w, "&gt;"); break;
+		case '&': jw_lit(w, "&amp;"); break;
+		default: jw_raw(w, s, 1);
+		}
+	}
 }
 
-/* Glance's error shape, {"message","code","title"}, with the decision
- * record beside them when there is one. */
+/* The error body in the shape webob gives for this Accept; its media type. */
+static const char *error_body(struct jsonw *w, enum accept_shape shape, const char *code, const char *title,
+			      const char *message, const struct verdict *v)
+{
+	switch (shape) {
+	case ACCEPT_JSON:
+		jw_lit(w, "{\"message\":");
+		jw_cstr(w, message);
+		jw_lit(w, ",\"code\":");
+		jw_cstr(w, code);
+		jw_lit(w, ",\"title\":");
+		jw_cstr(w, title);
+		if (v && v->record && v->record_len > 1) {
+			jw_lit(w, ",\"decision\":");
+			jw_raw(w, v->record, v->record_len - 1);   /* without its newline */
+		}
+		jw_lit(w, "}");
+		return "application/json";
+	case ACCEPT_HTML:
+		/* webob's page: the reason alone on its line, which is what
+		 * glanceclient keeps of it ("403 Forbidden: reason") */
+		jw_lit(w, "<html>\n <head>\n  <title>");
+		jw_text(w, code);
+		jw_lit(w, "</title>\n </head>\n <body>\n  <h1>");
+		jw_text(w, code);
+		jw_lit(w, "</h1>\n  ");
+		html_text(w, message);
+		jw_lit(w, "<br /><br />\n\n\n\n </body>\n</html>");
+		return "text/html; charset=UTF-8";
+	default:
+		jw_text(w, code);
+		jw_lit(w, "\n\n");
+		jw_text(w, message);
+		jw_lit(w, "\n\n\n");
+		return "text/plain; charset=UTF-8";
+	}
+}
+
+/* An error in Glance's shapes, with the decision record beside the JSON
+ * one's fields when there is one. */
 enum MHD_Result reply_error(struct exchange *ex, struct MHD_Connection *mc, int status, const char *message,
 			    const struct verdict *v)
 {
 	const char *title = MHD_get_reason_phrase_for((unsigned)status);
 	struct jsonw w = { 0 };
 	char code[128];
-	int json = wants_json(mc);
 
 	snprintf(code, sizeof(code), "%d %s", status, title);
-	if (json) {
-		jw_lit(&w, "{\"message\":");
-		jw_cstr(&w, message);
-		jw_lit(&w, ",\"code\":");
-		jw_cstr(&w, code);
-		jw_lit(&w, ",\"title\":");
-		jw_cstr(&w, title);
-		if (v && v->record && v->record_len > 1) {
-			jw_lit(&w, ",\"decision\":");
-			jw_raw(&w, v->record, v->record_len - 1);   /* without its newline */
-		}
-		jw_lit(&w, "}");
-	} else {
-		jw_text(&w, code);
-		jw_lit(&w, "\n\n");
-		jw_text(&w, message);
-		jw_lit(&w, "\n");
-	}
+	const char *type = error_body(&w, accept_shape(ex->hdrs.v[HDR_ACCEPT], ex->hdrs.len[HDR_ACCEPT]), code, title,
+				      message, v);
 	struct MHD_Response *r = MHD_create_response_from_buffer(w.len, w.buf, MHD_RESPMEM_MUST_COPY);
 	jw_free(&w);
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				json ? "application/json" : "text/plain; charset=UTF-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, "x-openstack-request-id", ex->request_id);
 	if (v && v->accept_patch)
 		MHD_add_response_header(r, "Accept-Patch", v->accept_patch);
 	if (status == 503)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	admit_answered(&ex->px->admit, &ex->c->a, status);
 	enum MHD_Result rc = MHD_queue_response(mc, (unsigned)status, r);
 	MHD_destroy_response(r);
 	ex->answered = 1;
@@ -102,6 +133,7 @@ enum MHD_Result reply_pass(struct exchange *ex, struct MHD_Connection *mc, struc
 	}
 	if (ex->warning[0])
 		MHD_add_response_header(r, "Warning", ex->warning);
+	admit_answered(&ex->px->admit, &ex->c->a, (int)upstream_status(up));
 	enum MHD_Result rc = MHD_queue_response(mc, (unsigned)upstream_status(up), r);
 	MHD_destroy_response(r);
 	ex->answered = 1;

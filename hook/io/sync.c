@@ -215,7 +215,7 @@ static int create(struct job *j, const char *format, char *why, size_t len)
 	json_decref(fixed);
 	char *body = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	int rc = body ? glance_create(j->s->g, body, j->id, err, sizeof(err)) : -1;
+	int rc = body ? glance_create(j->s->g, body, j->id, sizeof(j->id), err, sizeof(err)) : -1;
 	free(body);
 	if (rc < 0)
 		return snprintf(why, len, "%s: cannot create the image: %s", j->e->name, err), -1;

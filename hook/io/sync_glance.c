@@ -184,7 +184,7 @@ int sync_glance_lock(struct glance *g, const char *owner, const char *run, long 
 	snprintf(body, sizeof(body), "{\"name\": \"%s\", \"visibility\": \"private\", \"os_hidden\": true, "
 		 "\"disk_format\": \"raw\", \"container_format\": \"bare\", \"%s\": \"%s\"}", PLAN_LOCK_NAME, PLAN_LOCK,
 		 value);
-	if (glance_create(g, body, lock_id, err, errlen) < 0)
+	if (glance_create(g, body, lock_id, 65, err, errlen) < 0)
 		return -1;
 	/* read again: of two that wrote at once, each sees both and one wins */
 	if (locks(g, owner, now, &im, &n, err, errlen) < 0) {

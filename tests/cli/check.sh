@@ -102,13 +102,18 @@ cat >"$TMP/hook.yaml" <<Y
 policy: [$V5]
 visibility: {private: enforce}
 exemptions:
-  - {project: legacy, rules: [scs-0104/source], expires: 2026-12-31, reason: "OPS-1 migration"}
+  - {project: 0123456789abcdef0123456789abcdef, rules: [scs-0104/source], expires: 2026-12-31, reason: "OPS-1 migration"}
 Y
 echo '{"name":"Ubuntu 24.04","visibility":"private","owner":"p","image_source":"https://x/"}' >"$TMP/priv.json"
 expect "scope: private enforced by config" 1 "$BIN" check --config "$TMP/hook.yaml" "$TMP/priv.json"
-expect "exemption applies before it expires" 0 "$BIN" check --config "$TMP/hook.yaml" --project legacy --now 2026-12-31 --format json "$TMP/priv.json"
-check "exemption is logged with its reason" has '"exempted":true,"exemption":{"project":"legacy","reason":"OPS-1 migration","expires":"2026-12-31"}'
-expect "exemption ends after expiry" 1 "$BIN" check --config "$TMP/hook.yaml" --project legacy --now 2027-01-01 "$TMP/priv.json"
+expect "exemption applies before it expires" 0 "$BIN" check --config "$TMP/hook.yaml" --project 0123456789abcdef0123456789abcdef --now 2026-12-31 --format json "$TMP/priv.json"
+check "exemption is logged with its reason" has '"exempted":true,"exemption":{"project":"0123456789abcdef0123456789abcdef","reason":"OPS-1 migration","expires":"2026-12-31"}'
+expect "exemption ends after expiry" 1 "$BIN" check --config "$TMP/hook.yaml" --project 0123456789abcdef0123456789abcdef --now 2027-01-01 "$TMP/priv.json"
+# by name, without keystone credentials to resolve it: an error naming the entry, never inert
+sed -i 's/project: 0123456789abcdef0123456789abcdef/project: legacy/' "$TMP/hook.yaml"
+expect "exemption by name without keystone: check refuses the config" 2 "$BIN" check --config "$TMP/hook.yaml" --project legacy "$TMP/priv.json"
+check "exemption by name without keystone: the error names the entry" has "hook.yaml:4:15: project 'legacy' could not be looked up: it is a name" "$TMP/err"
+expect "exemption by name without keystone: policy lint refuses it too" 2 "$BIN" policy lint "$TMP/hook.yaml"
 
 # -- the decision log --------------------------------------------------------------
 python3 - "$TMP/hostile.jsonl" <<'P'

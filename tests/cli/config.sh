@@ -33,8 +33,11 @@ KS="keystone: {auth_url: http://127.0.0.1:9/v3, username: hook, password: pw, pr
 cfg good "listen: 127.0.0.1:9393" "upstream: http://127.0.0.1:9292" "$KS" "quota: {default: {max_images: 5}}"
 expect "a good proxy config: lint ok" 0 "$BIN" policy lint "$TMP/good.yaml"
 check "lint names the listener and the upstream" has "; proxy: 127.0.0.1:9393 to http://127.0.0.1:9292"
-expect "a good proxy config: proxy --check ok" 0 "$BIN" proxy --check --config "$TMP/good.yaml"
-check "--check says so" has "config and policy are valid"
+# --check proves the credentials too (creds.c; no Keystone here): the
+# config passed when the error is the credentials' and names their URL
+expect "a good proxy config: proxy --check reaches the credentials" 2 "$BIN" proxy --check --config "$TMP/good.yaml"
+check "--check: the config passed, Keystone (none here) is what fails" \
+	has "service credentials: cannot authenticate with Keystone: http://127.0.0.1:9/v3/auth/tokens" "$TMP/err"
 
 # The three that lint used to accept and the proxy refused.
 cfg badport "listen: not-a-port" "upstream: http://127.0.0.1:9292"
@@ -67,7 +70,9 @@ clouds:
     region_name: RegionTwo
 Y
 expect "clouds.yaml with anchors and merge keys: lint ok" 0 "$BIN" policy lint "$TMP/nocloud.yaml"
-expect "clouds.yaml with anchors and merge keys: proxy --check ok" 0 "$BIN" proxy --check --config "$TMP/nocloud.yaml"
+expect "clouds.yaml with anchors and merge keys: proxy --check reaches the credentials" 2 "$BIN" proxy --check --config "$TMP/nocloud.yaml"
+check "clouds.yaml with anchors and merge keys: the credentials are the merged entry's" \
+	has "service credentials: cannot authenticate with Keystone: http://127.0.0.1:9/v3/auth/tokens" "$TMP/err"
 printf 'clouds:\n  hook: {<<: *nothing}\n' >"$TMP/clouds.yaml"
 expect "an alias to no anchor: refused" 2 "$BIN" proxy --check --config "$TMP/nocloud.yaml"
 check "an alias to no anchor: says where" has "$TMP/clouds.yaml:2:14: alias '*nothing' names no anchor before it" "$TMP/err"

@@ -6,7 +6,9 @@ meanwhile the test changes the image straight at Glance).
 
   hold_patch.py PORTFILE UPSTREAM MARK SECONDS
 
-Writes the port it listens on to PORTFILE. Everything else passes at once.
+Writes the port it listens on to PORTFILE, and touches PORTFILE.held when
+it holds a request (a test waits for it instead of guessing how long a
+client takes to start). Everything else passes at once.
 Bodies are read whole (chunked or Content-Length) and sent on with a
 Content-Length: it is for test-sized bodies.
 """
@@ -42,6 +44,7 @@ class Relay(http.server.BaseHTTPRequestHandler):
     def relay(self):
         body = self.body()
         if body and mark in body:
+            open(portfile + ".held", "w").close()
             time.sleep(seconds)
         conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}

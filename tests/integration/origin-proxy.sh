@@ -70,7 +70,7 @@ id_of() { direct stack-a image list --name "$1" -f value -c ID | head -1; }
 record_in() { local PROXY_LOG=$1; shift; last_record "$@"; }
 # put TOKEN ID FILE [file|stage] [URL]: upload with curl, prints the HTTP status; body in $TMP/body
 put() {
-	curl -s -o "$TMP/body" -w '%{http_code}' -X PUT "${5:-$PROXY_URL}/v2/images/$2/${4:-file}" \
+	curl -s -H 'Accept: application/json' -o "$TMP/body" -w '%{http_code}' -X PUT "${5:-$PROXY_URL}/v2/images/$2/${4:-file}" \
 		-H "X-Auth-Token: $1" -H 'Content-Type: application/octet-stream' --data-binary @"$3"
 }
 create() {
@@ -215,7 +215,7 @@ check "stage, the vendor's bytes: nothing recorded before Glance holds a digest"
 # ---- PATCH ------------------------------------------------------------------------------------
 PATCH21=application/openstack-images-v2.1-json-patch
 patch() { # ID BODY: through the proxy, prints the status; body in $TMP/body
-	curl -s -o "$TMP/body" -w '%{http_code}' -X PATCH "$PROXY_URL/v2/images/$1" -H "X-Auth-Token: $TA" \
+	curl -s -H 'Accept: application/json' -o "$TMP/body" -w '%{http_code}' -X PATCH "$PROXY_URL/v2/images/$1" -H "X-Auth-Token: $TA" \
 		-H "Content-Type: $PATCH21" --data-binary "$2"
 }
 check "POST with an origin image_source and no data: created (verified at upload)" \

@@ -60,17 +60,17 @@ create() {
 }
 # put URL TOKEN ID FILE [file|stage]: upload, prints the status; answer headers in $TMP/hdr
 put() {
-	curl -s -o "$TMP/body" -D "$TMP/hdr" -w '%{http_code}' -X PUT "$1/v2/images/$3/${5:-file}" -H "X-Auth-Token: $2" \
+	curl -s -H 'Accept: application/json' -o "$TMP/body" -D "$TMP/hdr" -w '%{http_code}' -X PUT "$1/v2/images/$3/${5:-file}" -H "X-Auth-Token: $2" \
 		-H 'Content-Type: application/octet-stream' --data-binary @"$4"
 }
 # patch URL TOKEN ID OPS: a JSON patch, prints the status; answer in $TMP/body
 patch() {
-	curl -s -o "$TMP/body" -D "$TMP/hdr" -w '%{http_code}' -X PATCH "$1/v2/images/$3" -H "X-Auth-Token: $2" \
+	curl -s -H 'Accept: application/json' -o "$TMP/body" -D "$TMP/hdr" -w '%{http_code}' -X PATCH "$1/v2/images/$3" -H "X-Auth-Token: $2" \
 		-H "Content-Type: $PATCH21" --data-binary "$4"
 }
 # post URL TOKEN PATH [JSON]: prints the status; answer in $TMP/body
 post() {
-	curl -s -o "$TMP/body" -w '%{http_code}' -X POST "$1/v2/images/$3" -H "X-Auth-Token: $2" \
+	curl -s -H 'Accept: application/json' -o "$TMP/body" -w '%{http_code}' -X POST "$1/v2/images/$3" -H "X-Auth-Token: $2" \
 		-H 'Content-Type: application/json' ${4:+--data-binary "$4"}
 }
 # glance ID FIELD[/FIELD...]: fields of the image as Glance holds it (admin's view), joined by /

@@ -59,7 +59,8 @@ assert b["code"] == "403 Forbidden" and b["title"] == "Forbidden", b
 assert b["message"].startswith("Refused by the image policy"), b["message"]
 assert b["decision"]["decision"] == "deny" and b["decision"]["request_id"] == sys.argv[2], b["decision"]' "$TMP/body" "$rid"
 check "refusal carries the request id header" grep -qi "^x-openstack-request-id: $rid" "$TMP/hdr"
-check "error for a non-JSON client: plain text" sh -c "curl -s -H 'Accept: text/html' -H 'X-Auth-Token: $TADMIN' -H 'Content-Type: application/json' -X POST '$PROXY_URL/v2/images' --data '{\"name\":\"Ubuntu 24.04\",\"visibility\":\"public\"}' | grep -q '^403 Forbidden'"
+check "error for a plain-text client: plain text" sh -c "curl -s -H 'Accept: text/plain' -H 'X-Auth-Token: $TADMIN' -H 'Content-Type: application/json' -X POST '$PROXY_URL/v2/images' --data '{\"name\":\"Ubuntu 24.04\",\"visibility\":\"public\"}' | grep -q '^403 Forbidden'"
+check "error for an HTML client: webob's page" sh -c "curl -s -H 'Accept: text/html' -H 'X-Auth-Token: $TADMIN' -H 'Content-Type: application/json' -X POST '$PROXY_URL/v2/images' --data '{\"name\":\"Ubuntu 24.04\",\"visibility\":\"public\"}' | grep -q '^  <h1>403 Forbidden</h1>'"
 check "default visibility is shared (warned, not refused)" test "$(post "$TA" '{"name":"Debian 12","image_source":"'$BAD'"}')" = 201
 check "default visibility: record says shared" last_record 'r["image"]["visibility"] == "shared" and r["decision"] == "warn"'
 

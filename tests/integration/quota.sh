@@ -37,7 +37,7 @@ create() {
 put() {
 	local extra=()
 	[ "${6:-}" = chunked ] && extra=(-H 'Transfer-Encoding: chunked')
-	curl -s -o "$TMP/put.json" -w '%{http_code}' -X PUT "$1/v2/images/$3/${5:-file}" -H "X-Auth-Token: $2" \
+	curl -s -H 'Accept: application/json' -o "$TMP/put.json" -w '%{http_code}' -X PUT "$1/v2/images/$3/${5:-file}" -H "X-Auth-Token: $2" \
 		-H 'Content-Type: application/octet-stream' "${extra[@]}" --data-binary @"$4"
 }
 

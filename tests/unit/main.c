@@ -115,6 +115,8 @@ int main(void)
 	srunner_add_suite(sr, suite_route());
 	srunner_add_suite(sr, suite_patch());
 	srunner_add_suite(sr, suite_tokens());
+	srunner_add_suite(sr, suite_accept());
+	srunner_add_suite(sr, suite_cidr());
 	srunner_add_suite(sr, suite_config());
 	srunner_add_suite(sr, suite_quota());
 	srunner_add_suite(sr, suite_usage());

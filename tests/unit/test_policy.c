@@ -86,7 +86,7 @@ START_TEST(config_resolves_relative_paths)
 	char err[1024];
 	ck_assert_msg(opconf_load(ours("scs-image-hook.yaml"), 0, p, NULL, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(policy_finish(p, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_uint_eq(p->n_files, 3);
+	ck_assert_uint_eq(p->n_files, 6);     /* the config, its five policy files */
 	ck_assert_str_eq(p->files[1], "policy/scs-0104-v1-images-v5.yaml");
 	ck_assert_int_eq(p->mode, MODE_ENFORCE);
 	ck_assert_int_eq(p->scope[VIS_PRIVATE], MODE_WARN);

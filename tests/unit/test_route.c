@@ -42,7 +42,8 @@ END_TEST
 
 START_TEST(passed_routes)
 {
-	const char *pass[][2] = { { "GET", "/" }, { "GET", "/versions" }, { "GET", "/v2/images" },
+	const char *pass[][2] = { { "GET", "/" }, { "GET", "/versions" }, { "GET", "/healthcheck" },
+		{ "HEAD", "/healthcheck" }, { "GET", "/v2/images" },
 		{ "HEAD", "/v2/images/abc" }, { "GET", "/v2/images/abc/file" }, { "DELETE", "/v2/images/abc" },
 		{ "PUT", "/v2/images/abc/tags/t1" },
 		{ "PUT", "/v2/images/abc/members/p1" },
@@ -70,6 +71,8 @@ START_TEST(canonical_path_and_query)
 	ck_assert_str_eq(r.query, "name=%C3%A9%3Bx%3Dy");
 	route_classify("GET", "/", &r);
 	ck_assert_str_eq(r.path, "/");
+	route_classify("GET", "/healthcheck", &r);
+	ck_assert_str_eq(r.path, "/healthcheck");   /* Glance's own, at its root */
 	route_classify("POST", "/v2/images?", &r);
 	ck_assert_int_eq(r.kind, ROUTE_CREATE);
 	ck_assert_str_eq(r.query, "");

@@ -18,6 +18,8 @@ Suite *suite_clouds(void);
 Suite *suite_route(void);
 Suite *suite_patch(void);
 Suite *suite_tokens(void);
+Suite *suite_accept(void);
+Suite *suite_cidr(void);
 Suite *suite_config(void);
 Suite *suite_quota(void);
 Suite *suite_usage(void);
