@@ -83,9 +83,9 @@ void admit_verdict_record(struct admit *ad, struct admit_conn *c, const struct a
 	} else {
 		v->record = line;
 		v->record_len = len;
-		/* held until the answer's status is known (admit_answered), unless
-		 * the log failed its last write: then written now, to know */
-		if (!dlog_failing(ad->log) && buf_add(&c->held, line, len) == 0)
+		/* held until the answer's status is known (admit_answered) while
+		 * the log has room to spare; else written now, to know */
+		if (dlog_room(ad->log, c->held.len + len) && buf_add(&c->held, line, len) == 0)
 			return;
 		if (dlog_write(ad->log, line, len, err, sizeof(err)) == 0)
 			return;

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define LAST_LINE_MAX (1 << 20)  /* a record is a few KiB; beyond this the log is not ours */
@@ -290,12 +292,23 @@ int dlog_write(struct dlog *l, const char *line, size_t len, char *err, size_t e
 	return rc;
 }
 
-int dlog_failing(struct dlog *l)
+int dlog_room(struct dlog *l, size_t len)
 {
+	struct stat st;
+	struct statvfs fs;
+	struct rlimit lim;
+
 	pthread_mutex_lock(&l->lock);
-	int f = l->failing;
+	int room = !l->failing;
+	if (room && l->path) {
+		/* a device (/dev/full), a disk short of space, a size limit near */
+		room = fstat(l->fd, &st) == 0 && S_ISREG(st.st_mode) && fstatvfs(l->fd, &fs) == 0 &&
+		       (unsigned long long)fs.f_bavail * fs.f_frsize >= len + DLOG_MARGIN &&
+		       getrlimit(RLIMIT_FSIZE, &lim) == 0 &&
+		       (lim.rlim_cur == RLIM_INFINITY || (unsigned long long)st.st_size + len + DLOG_MARGIN <= lim.rlim_cur);
+	}
 	pthread_mutex_unlock(&l->lock);
-	return f;
+	return room;
 }
 
 int dlog_reopen(struct dlog *l, char *err, size_t errlen)

@@ -28,9 +28,13 @@ struct dlog *dlog_open(const char *path, unsigned anchor, char *err, size_t errl
 /* Append one rendered record line (recorder_render: it ends in "}\n"),
  * chained. 0, or -1 with why in err and nothing of it in the log. */
 int dlog_write(struct dlog *l, const char *line, size_t len, char *err, size_t errlen);
-/* Whether the last write failed (a full disk): a caller that holds
- * records back writes now instead, to know before it goes on. */
-int dlog_failing(struct dlog *l);
+/* Whether a record of len bytes can be held back (to add what is known
+ * later) and still be written: the last write did not fail and the file
+ * is a regular one with DLOG_MARGIN to spare, on the disk and under the
+ * file size limit. When not, the caller writes now, to know before it
+ * goes on. */
+#define DLOG_MARGIN (16u << 20)
+int dlog_room(struct dlog *l, size_t len);
 /* After logrotate moved the file: open the path again (a write also
  * finds out by itself). */
 int dlog_reopen(struct dlog *l, char *err, size_t errlen);

@@ -90,7 +90,10 @@ check "  ... named" has "is not the record the journal anchored"
 expect "a full disk (/dev/full): check fails" 2 "$BIN" check --config "$CONFIG" --log /dev/full "$IMAGES"
 check "  ... saying so" has "decision log /dev/full: write: No space left on device" "$TMP/err"
 F=$TMP/limit.log
-( ulimit -f 1; "$BIN" check --config "$CONFIG" --log "$F" "$IMAGES" >/dev/null 2>"$TMP/limit.err" ); rc=$?
+# a limit the first record fits under and the second does not
+"$BIN" check --config "$CONFIG" --log "$TMP/whole.log" "$IMAGES" >/dev/null 2>&1
+blocks=$(( $(head -1 "$TMP/whole.log" | wc -c) / 1024 + 1 ))
+( ulimit -f "$blocks"; "$BIN" check --config "$CONFIG" --log "$F" "$IMAGES" >/dev/null 2>"$TMP/limit.err" ); rc=$?
 check "past a file size limit (ulimit -f): check fails, not killed" test "$rc" -eq 2
 check "  ... saying the short write was removed" has "short write, the part written was removed" "$TMP/limit.err"
 check "  ... the file ends in a whole line" test "$(tail -c1 "$F" | od -An -c | tr -d ' ')" = '\n'

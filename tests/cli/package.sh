@@ -66,6 +66,7 @@ expect "systemd-analyze verify on sync's service and timer" 0 systemd-analyze ve
 check "  ... without a word" test ! -s "$TMP/err"
 expect "proxy --check of the installed example config" 0 /usr/bin/scs-image-hook proxy --check
 check "  ... the default path" has "/etc/scs-image-hook/scs-image-hook.yaml: config and policy are valid"
+check "  ... naming each vendor key still to install in the keyring" has "origin.keyring /etc/scs-image-hook/vendor-keys.gpg lacks the key" "$TMP/err"
 head -1 examples/images.jsonl >"$TMP/good.json"
 expect "check against the installed policy files: a compliant image" 0 /usr/bin/scs-image-hook check \
 	--policy /usr/share/scs-image-hook/scs-0104-v1-images-v5.yaml --policy /usr/share/scs-image-hook/scs-0104-v2-images.yaml \
