@@ -6,7 +6,6 @@
 #include "io/log.h"
 #include "io/keystone.h"
 #include "io/opconf.h"
-#include "io/vendor.h"
 #include "io/pgp.h"
 #include "io/tls.h"
 #include "core/projects.h"
@@ -132,11 +131,12 @@ static void keys_to_install(const struct policy *p)
 	for (size_t i = 0; i < p->origins.n; i++) {
 		const struct origin *o = &p->origins.o[i];
 		for (size_t j = 0; j < o->n_keys; j++) {
-			if (!k && keyring_exists(p->origin.keyring) && !(k = pgp_load(p->origin.keyring, err, sizeof(err)))) {
-				cli_error("origin.keyring: %s", err);
+			if (!k && !(k = pgp_load(p->origin.keyring, err, sizeof(err)))) {
+				cli_error("origin.keyring: %s: install there the vendors' keys that %s names "
+					  "(gpg --export FINGERPRINT... >%s; docs/origin.md)", err, o->file, p->origin.keyring);
 				return;
 			}
-			if (!k || !pgp_has_key(k, o->keys[j]))
+			if (!pgp_has_key(k, o->keys[j]))
 				cli_error("origin.keyring %s lacks the key %s that signs the lists of %s (%s:%u): "
 					  "install it (gpg --export %s >>%s); until then images under it are refused",
 					  p->origin.keyring, o->keys[j], o->prefix, o->file, o->line, o->keys[j],

@@ -5,8 +5,6 @@
 #include "core/dirindex.h"
 #include "core/util.h"
 
-#include <errno.h>
-#include <unistd.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,20 +49,13 @@ static void copy_config(struct origin_config *to, const struct origin_config *c)
 	}
 }
 
-int keyring_exists(const char *path)
-{
-	return access(path, F_OK) == 0 || errno != ENOENT;
-}
-
 struct vendor *vendor_new(const struct origin_config *c, char *err, size_t errlen)
 {
 	struct vendor *v = xcalloc(1, sizeof(*v));
 	struct http_client once;
 
 	copy_config(&v->cfg, c);
-	/* a keyring not installed yet holds no key: signed lists fail
-	 * (origin/signature), as the example config says, until it is */
-	if (c->keyring && keyring_exists(c->keyring) && !(v->keys = pgp_load(c->keyring, err, errlen))) {
+	if (c->keyring && !(v->keys = pgp_load(c->keyring, err, errlen))) {
 		vendor_free(v);
 		return NULL;
 	}
@@ -212,8 +203,8 @@ static int check_signature(struct vendor *v, const struct origin_ref *ref, const
 		return 0;
 	}
 	if (!v->keys) {
-		say(out, ORIGIN_SIGNATURE, "the list %s is signed but origin.keyring %s, so its signature "
-		    "cannot be checked", ref->list_url, v->cfg.keyring ? "is not installed yet" : "is not set");
+		say(out, ORIGIN_SIGNATURE, "the list %s is signed but origin.keyring is not set, so its signature "
+		    "cannot be checked", ref->list_url);
 		return -1;
 	}
 	if (o->signed_as == ORIGIN_CLEARSIGNED) {

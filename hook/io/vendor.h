@@ -18,12 +18,10 @@
 
 struct vendor;
 
-/* Loads origin.keyring when set and installed (NULL with err naming it
- * when it cannot be read or holds no key); c is copied. */
+/* Loads origin.keyring when set (NULL with err naming it when it holds no
+ * key); c is copied. */
 struct vendor *vendor_new(const struct origin_config *c, char *err, size_t errlen);
 void vendor_free(struct vendor *v);
-/* Whether a keyring file is there (an unreadable one is, to be said). */
-int keyring_exists(const char *path);
 
 /* Look up the vendor's digest for a ref from origins_match. Never fails
  * silently: always fills out->status (and out->why when not LISTED). */

@@ -64,9 +64,20 @@ check "  ... without a word" test ! -s "$TMP/err"
 expect "systemd-analyze verify on sync's service and timer" 0 systemd-analyze verify \
 	/lib/systemd/system/scs-image-hook-sync.service /lib/systemd/system/scs-image-hook-sync.timer
 check "  ... without a word" test ! -s "$TMP/err"
-expect "proxy --check of the installed example config" 0 /usr/bin/scs-image-hook proxy --check
+expect "proxy --check of the installed example config before the vendors' keys are installed: exit 2" 2 \
+	/usr/bin/scs-image-hook proxy --check
+check "  ... naming the keyring and what to put there" has \
+	"origin.keyring: /etc/scs-image-hook/vendor-keys.gpg: No such file or directory: install there the vendors' keys" "$TMP/err"
+# the operator installs a keyring (here a throwaway key: the vendors' own are not reachable offline)
+export GNUPGHOME=$TMP/gnupg
+mkdir -m 700 "$GNUPGHOME"
+gpg -q --batch --passphrase '' --quick-gen-key package-test@example.org ed25519 sign never 2>/dev/null
+gpg -q --export package-test@example.org >/etc/scs-image-hook/vendor-keys.gpg
+expect "proxy --check of the installed example config with a keyring" 0 /usr/bin/scs-image-hook proxy --check
 check "  ... the default path" has "/etc/scs-image-hook/scs-image-hook.yaml: config and policy are valid"
-check "  ... naming each vendor key still to install in the keyring" has "origin.keyring /etc/scs-image-hook/vendor-keys.gpg lacks the key" "$TMP/err"
+check "  ... naming each vendor key still to install in the keyring" \
+	has "origin.keyring /etc/scs-image-hook/vendor-keys.gpg lacks the key" "$TMP/err"
+rm -f /etc/scs-image-hook/vendor-keys.gpg
 head -1 examples/images.jsonl >"$TMP/good.json"
 expect "check against the installed policy files: a compliant image" 0 /usr/bin/scs-image-hook check \
 	--policy /usr/share/scs-image-hook/scs-0104-v1-images-v5.yaml --policy /usr/share/scs-image-hook/scs-0104-v2-images.yaml \
