@@ -261,10 +261,7 @@ int cmd_proxy(int argc, char **argv)
 		}
 	}
 	dlog_close(px.admit.log);
-	if (px.admit.hold) {
-		policy_free(px.admit.hold->p);
-		free(px.admit.hold);
-	}
+	admit_policy_uninstall(&px.admit);
 	config_free(&px.cfg);
 	return rc;
 }

@@ -158,5 +158,7 @@ void admit_origin_aborted(struct admit *ad, struct admit_conn *c, const struct a
  * origins, their vendor (keyring) is set up first: -1 with err when it
  * cannot be, and p is not installed. */
 int admit_policy_install(struct admit *ad, struct policy *p, char *err, size_t errlen);
+/* At the end, when no decision runs: the policy in force and its vendor freed. */
+void admit_policy_uninstall(struct admit *ad);
 
 #endif

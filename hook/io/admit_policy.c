@@ -54,6 +54,13 @@ int admit_policy_install(struct admit *ad, struct policy *p, char *err, size_t e
 	return 0;
 }
 
+void admit_policy_uninstall(struct admit *ad)
+{
+	if (ad->hold)
+		drop(ad->hold);
+	ad->hold = NULL;
+}
+
 /* A decision runs on the policy in force when it began; a reload swaps in
  * a new one for the next decision. */
 struct policy_hold *admit_policy_hold(struct admit *ad, struct admit_conn *c)
