@@ -66,6 +66,20 @@ proxy_stop() {
 	return 0
 }
 
+# reload PID ERR: SIGHUP the proxy PID and wait (up to 30 s) until its
+# stderr ERR says the reload took effect or was refused: a reload proves
+# the service credentials first, which takes its time on a loaded machine.
+reload() {
+	local n
+	n=$(grep -cE "policy reloaded|reload refused" "$2")
+	kill -HUP "$1"
+	for _ in $(seq 300); do
+		[ "$(grep -cE "policy reloaded|reload refused" "$2")" -gt "$n" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 proxy_stop_all() {
 	local p
 	for p in "${PROXY_PIDS[@]}"; do proxy_stop "$p"; done

@@ -15,8 +15,10 @@
 #include "io/vendor.h"
 #include "core/util.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A Glance client with the hook's own token (in token). 0, or -1 with err. */
 static int service_glance(struct admit *ad, struct admit_conn *c, struct glance *g, char *token, size_t len,
@@ -165,26 +167,76 @@ int admit_present_step(struct admit *ad, struct admit_conn *c, const struct admi
 	return 1;
 }
 
+/* Glance saves a whole image on every PATCH (ImageRepo.save), so a write
+ * that read the image before the hide and saves after it puts os_hidden
+ * (and status) back: a client's PATCH, another node's warning note. Read
+ * the image again after a moment and take it out once more while it is
+ * back in use. */
+#define REMOVE_CHECKS 4
+#define REMOVE_PAUSE_US 150000
+
+/* Whether image id is out of use now: hidden, and not active. 1 yes, 0
+ * no (*hidden and *active say which), -1 when Glance could not say. */
+static int out_of_use(struct glance *g, const char *id, int *hidden, int *active, char *err, size_t errlen)
+{
+	struct http_resp resp;
+
+	if (glance_get(g, id, &resp, err, errlen) < 0)
+		return -1;
+	json_t *doc = resp.status == 200 ? json_loadb(resp.body, resp.len, 0, NULL) : NULL;
+	http_resp_free(&resp);
+	if (!doc)
+		return snprintf(err, errlen, "Glance's image could not be read back"), -1;
+	*hidden = json_is_true(json_object_get(doc, "os_hidden"));
+	const char *st = json_string_value(json_object_get(doc, "status"));
+	*active = st && !strcmp(st, "active");
+	json_decref(doc);
+	return *hidden && !*active;
+}
+
+/* Hide id and deactivate it when active. 0, or -1 with err. */
+static int take_out(struct glance *g, const char *id, int active, char *err, size_t errlen)
+{
+	json_t *yes = json_true();
+	struct glance_op hide = { "replace", "os_hidden", yes };
+
+	if (glance_patch(g, id, &hide, 1, err, errlen) < 0)
+		return -1;
+	return active ? glance_action(g, id, "deactivate", err, errlen) : 0;
+}
+
 int admit_present_remove(struct admit *ad, struct admit_conn *c, const struct image *img, char *note, size_t len)
 {
 	struct glance g;
 	char token[4096], err[512];
 	const char *st = image_prop(img, "status");
-	json_t *yes = json_true();
-	struct glance_op hide = { "replace", "os_hidden", yes };
+	int active = st && !strcmp(st, "active"), hidden = 0, again = 0;
 
 	if (!img->id)
 		return snprintf(note, len, "no image id to take out of use"), -1;
 	if (service_glance(ad, c, &g, token, sizeof(token), err, sizeof(err)) < 0 ||
-	    glance_patch(&g, img->id, &hide, 1, err, sizeof(err)) < 0)
-		return snprintf(note, len, "hiding it failed: %s", err), -1;
-	if (!st || strcmp(st, "active"))
-		return snprintf(note, len, "the image was hidden (Glance deactivates only active images; every step "
-				"that would make it present is refused)"), 0;
-	if (glance_action(&g, img->id, "deactivate", err, sizeof(err)) < 0)
-		return snprintf(note, len, "the image was hidden; deactivating it failed: %s", err), -1;
-	atomic_fetch_add(&ad->metrics->images_deactivated, 1);
-	return snprintf(note, len, "the image was hidden and deactivated"), 0;
+	    take_out(&g, img->id, active, err, sizeof(err)) < 0)
+		return snprintf(note, len, "taking it out of use failed: %s", err), -1;
+	for (int i = 0; i < REMOVE_CHECKS; i++) {
+		usleep(REMOVE_PAUSE_US);
+		int out = out_of_use(&g, img->id, &hidden, &active, err, sizeof(err));
+		if (out < 0)
+			return snprintf(note, len, "the image was taken out of use, but could not be read back: %s", err), -1;
+		if (out && i > 0)
+			break;          /* still out after a second look: no save pending from before */
+		if (!out) {
+			again++;
+			if (take_out(&g, img->id, active, err, sizeof(err)) < 0)
+				return snprintf(note, len, "a concurrent write put it back in use; again: %s", err), -1;
+		}
+	}
+	if (active || !hidden)
+		return snprintf(note, len, "a concurrent write kept putting it back in use (%d times)", again), -1;
+	if (st && !strcmp(st, "active"))
+		atomic_fetch_add(&ad->metrics->images_deactivated, 1);
+	return snprintf(note, len, "the image was hidden%s%s", st && !strcmp(st, "active") ? " and deactivated" :
+			" (Glance deactivates only active images; every step that would make it present is refused)",
+			again ? ", again after a concurrent write had put it back" : ""), 0;
 }
 
 int admit_present_recheck(struct admit *ad, struct admit_conn *c, const struct admit_req *r, const struct caller *who,

@@ -117,27 +117,27 @@ check "/metrics: upstream errors and reloads are there" grep -q '^scs_image_hook
 # -- SIGHUP -------------------------------------------------------------------------------------------
 cp "$TMP/one.yaml" "$TMP/one.good"
 echo "mode: [broken" >>"$TMP/one.yaml"
-kill -HUP "$ONE_PID"; sleep 0.5
+reload "$ONE_PID" "$TMP/one.err"
 check "broken policy on reload: refused, and said so" grep -q "reload refused: keeping the policy in force" "$TMP/one.err"
 post_one() { curl -s -o "$TMP/body" -w '%{http_code}' -X POST "$ONE/v2/images" -H "X-Auth-Token: $TADMIN" -H 'Content-Type: application/json' --data "$1"; }
 check "broken reload: the old policy still refuses" test "$(post_one '{"name":"Ubuntu 24.04","visibility":"public","image_source":"'$BAD'"}')" = 403
 # A file that is valid YAML, with a policy that would admit, but that the
 # proxy could not start with: the reload reads it as a start would.
 sed 's/^mode: enforce/mode: warn/; s/^listen: .*/listen: not-a-port/' "$TMP/one.good" >"$TMP/one.yaml"
-kill -HUP "$ONE_PID"; sleep 0.5
+reload "$ONE_PID" "$TMP/one.err"
 check "reload with a bad listen: refused, saying where and why" grep -q "reload refused: keeping the policy in force: $TMP/one.yaml:2:9: listen must be HOST:PORT" "$TMP/one.err"
 check "reload with a bad listen: the old policy still refuses" test "$(post_one '{"name":"Ubuntu 24.04","visibility":"public","image_source":"'$BAD'"}')" = 403
 sed 's/^mode: enforce/mode: warn/; s/timeouts: {upstream: 3s/timeouts: {upstream: 4s/' "$TMP/one.good" >"$TMP/one.yaml"
-kill -HUP "$ONE_PID"; sleep 0.5
+reload "$ONE_PID" "$TMP/one.err"
 check "good reload: the new policy applies (warn admits)" test "$(post_one '{"name":"Ubuntu 24.04","visibility":"public","image_source":"'$BAD'"}')" = 201
 check "good reload: a changed service key is named, it waits for a restart" grep -q "reload: timeouts changed in $TMP/one.yaml" "$TMP/one.err"
 check "reloads counted" sh -c "curl -s '$ONE_ADMIN/metrics' | grep -q '^scs_image_hook_policy_reloads_total 1'"
 check "failed reloads counted" sh -c "curl -s '$ONE_ADMIN/metrics' | grep -q '^scs_image_hook_policy_reload_failures_total 2'"
 mv "$PROXY_LOG" "$PROXY_LOG.1"
-kill -HUP "$ONE_PID"; sleep 0.5
+reload "$ONE_PID" "$TMP/one.err"
 post_one '{"name":"x","visibility":"private"}' >/dev/null
 check "SIGHUP reopens the log (logrotate)" test -s "$PROXY_LOG"
-cp "$TMP/one.good" "$TMP/one.yaml"; kill -HUP "$ONE_PID"; sleep 0.3
+cp "$TMP/one.good" "$TMP/one.yaml"; reload "$ONE_PID" "$TMP/one.err"
 
 # -- connection limit --------------------------------------------------------------------------------
 holders=()
