@@ -141,6 +141,9 @@ check "--check says so" has "the sync catalog (3 images) is valid against the po
 sed 's/os_distro: debian, os_version: "12"/os_distro: debian/' "$TMP/hook.yaml" >"$TMP/bad.yaml"
 expect "--check: an entry the policy would refuse is a config error" 2 "$BIN" sync --config "$TMP/bad.yaml" --check
 check "... naming the file, the line and the rule" grep -qE "bad.yaml:[0-9]+: sync image 'Debian 12' would be refused by the policy: .*os_version" "$TMP/err"
+sed "s#dir: \"$A/\"#dir: \"https://download.opensuse.org/distribution/leap/15.6/appliances/\"#" "$TMP/hook.yaml" >"$TMP/bad.yaml"
+expect "--check: a checksum-list dir whose origin lists per image is a config error" 2 "$BIN" sync --config "$TMP/bad.yaml" --check
+check "... naming the file and the line" grep -qE "bad.yaml:[0-9]+: sync image 'AlmaLinux 9': .*whose lists are per image" "$TMP/err"
 before=$(snapshot)
 expect "--dry-run: exit 0" 0 sync --dry-run
 check "--dry-run prints the plan" sh -c "grep -q \"create 'Ubuntu 24.04' private and hidden from $U/noble/release-$D0/\" '$TMP/out' && grep -q \"publish 'Debian 12' as public\" '$TMP/out'"
