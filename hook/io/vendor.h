@@ -2,7 +2,8 @@
  * fetches a list and its signature (http.c, through origin.fetch's prefix
  * map), verifies the signature (pgp.c) against the origin's keys, parses
  * the list (sums.c), and keeps a verified list origin.cache long (default
- * 1h). Thread-safe: one vendor serves every proxy connection thread, and
+ * 1h). The same fetch and verification serve a directory's whole list and
+ * other clearsigned vendor files (a signed simplestreams stream). Thread-safe: one vendor serves every proxy connection thread, and
  * concurrent misses for the same list fetch it once. */
 #ifndef SCS_VENDOR_H
 #define SCS_VENDOR_H
