@@ -456,10 +456,13 @@ int origins_match_dir(const struct origins *o, const char *dir, struct origin_re
 	/* a directory's list is the one any file of it is looked up in; the
 	 * probe's name is never looked up */
 	snprintf(probe, n + 2, "%s_", dir);
-	int m = n && dir[n - 1] == '/' ? origins_match(o, probe, ref, err, errlen) : -1;
+	char why[512];
+	int m = n && dir[n - 1] == '/' ? origins_match(o, probe, ref, why, sizeof(why)) : -1;
 	free(probe);
 	if (m < 0 && n && dir[n - 1] != '/')
 		snprintf(err, errlen, "'%s' is not a directory (it must end in '/')", dir);
+	else if (m < 0)         /* origins_match's reason, said of the directory */
+		snprintf(err, errlen, "'%s' is no plain directory URL of its origin (%s)", dir, why);
 	if (m == 1 && ref->origin->where == ORIGIN_AT_FILE) {
 		snprintf(err, errlen, "'%s' lies under the origin '%s', whose lists are per image (%s): no list names "
 			 "the directory's builds", dir, ref->origin->prefix, ref->origin->checksums);

@@ -395,6 +395,8 @@ START_TEST(a_directory_leads_to_its_list)
 	ck_assert_msg(strstr(err, "must end in '/'"), "%s", err);
 	ck_assert_int_eq(origins_match_dir(&o, "https://repo.almalinux.org/almalinux/9/../9/cloud/", &r, err,
 					   sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "'https://repo.almalinux.org/almalinux/9/../9/cloud/' is no plain directory URL"), "%s",
+		      err);
 	origins_free(&o);
 }
 END_TEST
