@@ -62,12 +62,10 @@ static int source_fields(struct yconf *y, const struct ynode *n, const char *wha
 	    https_url(y, n, "dir", what, s->dir) < 0)
 		return -1;
 	if ((v = ymap_get(n, "keys"))) {
-		for (size_t i = 0; i < s->n_keys; i++)
-			free(s->keys[i]);
 		free(s->keys);
 		s->keys = NULL;
 		s->n_keys = 0;
-		if (yc_strings(y, v, "keys", &s->keys, &s->n_keys) < 0)
+		if (origins_keys(y, v, &s->keys, &s->n_keys) < 0)
 			return -1;
 	}
 	if ((v = ymap_get(n, "rewrite"))) {
@@ -107,8 +105,8 @@ static void source_copy(const struct catalog_source *from, struct catalog_source
 		.dir = dup_or_null(from->dir), .line = from->line,
 	};
 	to->keys = xcalloc(from->n_keys ? from->n_keys : 1, sizeof(*to->keys));
-	for (size_t i = 0; i < from->n_keys; i++)
-		to->keys[to->n_keys++] = xstrdup(from->keys[i]);
+	memcpy(to->keys, from->keys, from->n_keys * sizeof(*to->keys));
+	to->n_keys = from->n_keys;
 }
 
 static void source_free(struct catalog_source *s)
@@ -119,8 +117,6 @@ static void source_free(struct catalog_source *s)
 			   s->vendor, s->arch, s->image_format, s->dir };
 	for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++)
 		free(fields[i]);
-	for (size_t i = 0; i < s->n_keys; i++)
-		free(s->keys[i]);
 	free(s->keys);
 	memset(s, 0, sizeof(*s));
 }

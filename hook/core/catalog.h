@@ -19,14 +19,16 @@ enum catalog_format { CATALOG_SIMPLESTREAMS, CATALOG_DEBIAN_JSON, CATALOG_CHECKS
 enum catalog_previous { PREVIOUS_RENAME_AND_HIDE, PREVIOUS_HIDE, PREVIOUS_KEEP };
 
 /* Where one image's builds are published. Which fields a format reads:
- *  simplestreams-v1: index, keys (signed index: .sjson), base, product,
+ *  simplestreams-v1: index, keys (with keys, the index and the products
+ *                    file it names are clearsigned, .sjson, and read only
+ *                    as one of keys signed them), base, product,
  *                    item (default disk1.img), rewrite_from/rewrite_to;
  *  debian-build-json: base, release, vendor, arch, image_format (qcow2);
  *  checksum-list: dir, match (a regex; its groups order the builds). */
 struct catalog_source {
 	enum catalog_format format;
 	char *index, *base, *product, *item, *rewrite_from, *rewrite_to;
-	char **keys;
+	char (*keys)[ORIGIN_FPR_LEN + 1];       /* who signs the stream; none: it is read unsigned */
 	size_t n_keys;
 	char *release, *vendor, *arch, *image_format;
 	char *dir;

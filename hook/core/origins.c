@@ -182,15 +182,15 @@ static int load_fingerprint(struct yconf *y, const struct ynode *n, char out[ORI
 	return 0;
 }
 
-static int load_keys(struct yconf *y, const struct ynode *n, struct origin *o)
+int origins_keys(struct yconf *y, const struct ynode *n, char (**keys)[ORIGIN_FPR_LEN + 1], size_t *count)
 {
 	if (yc_want(y, n, YNODE_SEQ, "keys") < 0)
 		return -1;
 	if (n->n == 0)
 		return yc_fail(y, n, "keys must list at least one fingerprint");
-	o->keys = xcalloc(n->n, sizeof(*o->keys));
-	for (; o->n_keys < n->n; o->n_keys++)
-		if (load_fingerprint(y, n->items[o->n_keys], o->keys[o->n_keys]) < 0)
+	*keys = xcalloc(n->n, sizeof(**keys));
+	for (; *count < n->n; (*count)++)
+		if (load_fingerprint(y, n->items[*count], (*keys)[*count]) < 0)
 			return -1;
 	return 0;
 }
@@ -219,7 +219,7 @@ static int load_origin(struct yconf *y, const struct ynode *n, struct origin *o)
 	    load_checksums(y, v, o) < 0 || yc_need(y, n, "signature", "an origin", &v) < 0 ||
 	    load_signature(y, v, o) < 0)
 		return -1;
-	if ((fprs = ymap_get(n, "keys")) && load_keys(y, fprs, o) < 0)
+	if ((fprs = ymap_get(n, "keys")) && origins_keys(y, fprs, &o->keys, &o->n_keys) < 0)
 		return -1;
 	if ((v = ymap_get(n, "moving")) && load_moving(y, v, o) < 0)
 		return -1;
@@ -446,6 +446,30 @@ int origins_match(const struct origins *o, const char *image_source, struct orig
 		free(name);
 	}
 	return 1;
+}
+
+int origins_match_dir(const struct origins *o, const char *dir, struct origin_ref *ref, char *err, size_t errlen)
+{
+	size_t n = strlen(dir);
+	char *probe = xcalloc(n + 2, 1);
+
+	/* a directory's list is the one any file of it is looked up in; the
+	 * probe's name is never looked up */
+	snprintf(probe, n + 2, "%s_", dir);
+	char why[512];
+	int m = n && dir[n - 1] == '/' ? origins_match(o, probe, ref, why, sizeof(why)) : -1;
+	free(probe);
+	if (m < 0 && n && dir[n - 1] != '/')
+		snprintf(err, errlen, "'%s' is not a directory (it must end in '/')", dir);
+	else if (m < 0)         /* origins_match's reason, said of the directory */
+		snprintf(err, errlen, "'%s' is no plain directory URL of its origin (%s)", dir, why);
+	if (m == 1 && ref->origin->where == ORIGIN_AT_FILE) {
+		snprintf(err, errlen, "'%s' lies under the origin '%s', whose lists are per image (%s): no list names "
+			 "the directory's builds", dir, ref->origin->prefix, ref->origin->checksums);
+		origin_ref_free(ref);
+		return -1;
+	}
+	return m;
 }
 
 void origin_ref_free(struct origin_ref *ref)

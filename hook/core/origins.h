@@ -83,6 +83,10 @@ int origins_load(struct yconf *y, const struct ynode *root, struct origins *o);
 void origins_free(struct origins *o);
 int origin_config_load(struct yconf *y, const struct ynode *n, struct origin_config *c);
 void origin_config_free(struct origin_config *c);
+/* `keys:`, a list of OpenPGP fingerprints (40 hex digits, spaces
+ * allowed), into *keys (uppercase, no spaces; *count of them; the caller
+ * frees *keys, also after -1). 0, or -1 with y->err. */
+int origins_keys(struct yconf *y, const struct ynode *n, char (**keys)[ORIGIN_FPR_LEN + 1], size_t *count);
 
 /* What verifying one image_source needs. */
 struct origin_ref {
@@ -102,6 +106,12 @@ struct origin_ref {
  * so it must not pass as unverified either. */
 int origins_match(const struct origins *o, const char *image_source, struct origin_ref *ref, char *err,
 		  size_t errlen);
+/* The ref of the one list that covers a directory (dir ends in '/'), for
+ * a caller that reads the whole list (sync's checksum-list); ref->file is
+ * a stand-in no list names. 1, 0 under no origin, or -1 with err: dir is
+ * not written as a vendor's directory, or its origin's lists are per image
+ * ({file}.sha256), so none names the directory's builds. */
+int origins_match_dir(const struct origins *o, const char *dir, struct origin_ref *ref, char *err, size_t errlen);
 void origin_ref_free(struct origin_ref *ref);
 /* The list's name the directory's index picked for an ORIGIN_AT_PATTERN
  * ref: list_url and sig_url set from it. */

@@ -202,10 +202,33 @@ static int check_entry(const struct policy *p, const struct catalog_entry *e, in
 	return rc;
 }
 
+/* A checksum-list source reads its origin's list of the directory: one
+ * must cover it, and not one whose lists are per image. */
+static int check_dir(const struct policy *p, const struct catalog_entry *e, char *err, size_t errlen)
+{
+	struct origin_ref ref;
+	char why[512];
+	int m;
+
+	if (e->source.format != CATALOG_CHECKSUM_LIST)
+		return 0;
+	m = origins_match_dir(&p->origins, e->source.dir, &ref, why, sizeof(why));
+	if (m == 1)
+		origin_ref_free(&ref);
+	else if (m == 0)
+		snprintf(why, sizeof(why), "'%s' lies under no origin of the policy, so no list names its builds",
+			 e->source.dir);
+	if (m != 1)
+		snprintf(err, errlen, "%s:%u: sync image '%s': a checksum-list source.dir needs its origin's list: %s",
+			 p->catalog->file, e->source.line, e->name, why);
+	return m == 1 ? 0 : -1;
+}
+
 int plan_check(const struct policy *p, int today, char *err, size_t errlen)
 {
 	for (size_t i = 0; p->catalog && i < p->catalog->n; i++)
-		if (check_entry(p, &p->catalog->e[i], today, err, errlen) < 0)
+		if (check_dir(p, &p->catalog->e[i], err, errlen) < 0 ||
+		    check_entry(p, &p->catalog->e[i], today, err, errlen) < 0)
 			return -1;
 	return 0;
 }

@@ -262,6 +262,17 @@ const struct sums_entry *sums_find(const struct sums *s, const char *name)
 	return s->n ? bsearch(&key, s->e, s->n, sizeof(*s->e), by_name) : NULL;
 }
 
+void sums_copy(struct sums *to, const struct sums *from)
+{
+	to->algo = from->algo;
+	to->n = from->n;
+	to->e = xcalloc(from->n ? from->n : 1, sizeof(*to->e));
+	for (size_t i = 0; i < from->n; i++) {
+		to->e[i] = from->e[i];
+		to->e[i].name = xstrdup(from->e[i].name);
+	}
+}
+
 void sums_free(struct sums *s)
 {
 	for (size_t i = 0; i < s->n; i++)

@@ -48,6 +48,8 @@ int sums_parse(struct sums *s, const struct sums_format *f, const char *src, con
 	       char *err, size_t errlen);
 /* The entry for one file name, or NULL when the list has none. */
 const struct sums_entry *sums_find(const struct sums *s, const char *name);
+/* A deep copy of from into to (a list handed out of a cache), for sums_free. */
+void sums_copy(struct sums *to, const struct sums *from);
 void sums_free(struct sums *s);
 
 const char *sums_algo_name(enum sums_algo algo);    /* "sha256", as Glance's os_hash_algo */

@@ -6,6 +6,7 @@
 #include "io/sync_source.h"
 #include "core/builds.h"
 #include "core/util.h"
+#include "io/vendor.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,11 +40,32 @@ static const char *property(const struct catalog_entry *e, const char *key)
 	return NULL;
 }
 
+/* A stream file's text into resp: with the source's keys, only the text
+ * its clearsigned message vouches for (vendor.c verifies it as it does a
+ * clearsigned list); without, as fetched. 0, -1 refused, -2 unreadable. */
+static int stream_file(struct sync_run *s, const struct catalog_source *src, const char *url, struct http_resp *resp,
+		       char *why, size_t len)
+{
+	struct origin_expect out;
+
+	if (!src->n_keys && s->p->origin.signed_only)
+		return snprintf(why, len, "%s is read unsigned (its source names no keys), and origin.signed_only refuses "
+				"what no signature vouches for", url), -1;
+	if (!src->n_keys)
+		return fetch(s, url, resp, why, len);
+	memset(resp, 0, sizeof(*resp));
+	if (vendor_read_signed(s->vendor, url, BUILDS_MAX_TEXT, (const char (*)[ORIGIN_FPR_LEN + 1])src->keys,
+			       src->n_keys, &resp->body, &resp->len, &out) < 0)
+		return snprintf(why, len, "%s", out.why), out.status == ORIGIN_UNAVAILABLE ? -2 : -1;
+	resp->status = 200;
+	return 0;
+}
+
 static int streams(struct sync_run *s, const struct catalog_source *src, struct build *b, char *why, size_t len)
 {
 	struct http_resp resp = { 0 };
 	char *path = NULL, err[1024];
-	int rc = fetch(s, src->index, &resp, why, len);
+	int rc = stream_file(s, src, src->index, &resp, why, len);
 
 	if (rc < 0)
 		goto out;
@@ -56,7 +78,7 @@ static int streams(struct sync_run *s, const struct catalog_source *src, struct 
 	size_t n = strlen(src->base) + strlen(path) + 1;
 	char *url = xcalloc(n, 1);
 	snprintf(url, n, "%s%s", src->base, path);
-	if ((rc = fetch(s, url, &resp, why, len)) == 0 &&
+	if ((rc = stream_file(s, src, url, &resp, why, len)) == 0 &&
 	    (rc = builds_streams_newest(resp.body, resp.len, src, b, err, sizeof(err))) < 0)
 		snprintf(why, len, "%s: %s", url, err);
 	free(url);
@@ -82,6 +104,26 @@ static int debian(struct sync_run *s, const struct catalog_entry *e, struct buil
 		snprintf(why, len, "%s: %s", url, err);
 	free(url);
 	http_resp_free(&resp);
+	return rc;
+}
+
+/* The newest build a directory's verified list names (the origin's list,
+ * as vendor.c fetched, verified and cached it). */
+static int checksum_list(struct sync_run *s, const struct catalog_source *src, struct build *b, char *why, size_t len)
+{
+	struct origin_expect out;
+	struct sums list;
+	char err[1024];
+	int rc;
+
+	if (!vendor_dir_list(s->vendor, &s->p->origins, src->dir, &list, &out))
+		return snprintf(why, len, "'%s' lies under no origin of the policy: a checksum-list source reads the "
+				"origin's list of its directory (add the vendor to the origins)", src->dir), -1;
+	if (out.status != ORIGIN_LISTED)
+		return snprintf(why, len, "'%s': %s", src->dir, out.why), out.status == ORIGIN_UNAVAILABLE ? -2 : -1;
+	if ((rc = builds_listed(&list, src, s->p->mctx, b, err, sizeof(err))) < 0)
+		snprintf(why, len, "%s: %s", out.list_url, err);
+	sums_free(&list);
 	return rc;
 }
 
@@ -121,8 +163,8 @@ int sync_source_newest(struct sync_run *s, const struct catalog_entry *e, struct
 		rc = debian(s, e, b, why, len);
 		break;
 	default:
-		return snprintf(why, len, "the %s format is not read by this build of sync",
-				catalog_format_name(e->source.format)), -1;
+		rc = checksum_list(s, &e->source, b, why, len);
+		break;
 	}
 	/* a vendor out of reach is a failure; metadata not of its format a refusal */
 	if (rc < 0) {

@@ -182,6 +182,29 @@ static int find_list(struct vendor *v, struct origin_ref *ref, struct origin_exp
 	return n == 1 ? 0 : -1;
 }
 
+/* A cleartext-signed message (the whole of msg, nothing outside it)
+ * verified by one of keys: 0 with *text, the signed text librnp hands
+ * back (the only text to parse; the caller frees it), or -1 with out. */
+static int clearsigned(struct vendor *v, const char *url, const struct http_resp *msg, size_t max,
+		       const char (*keys)[PGP_FPR_LEN + 1], size_t n_keys, char signer[ORIGIN_FPR_LEN + 1], char **text,
+		       size_t *len, struct origin_expect *out)
+{
+	char why[1536];
+	enum cleartext_frame f = cleartext_frame(msg->body, msg->len, why, sizeof(why));
+
+	if (f != CLEARTEXT_ONE) {
+		say(out, f == CLEARTEXT_NONE ? ORIGIN_SIGNATURE : ORIGIN_INVALID, "the vendor's %s is to be clearsigned, "
+		    "but it is %s", url, why);
+		return -1;
+	}
+	if (pgp_verify_clearsigned(v->keys, msg->body, msg->len, max, keys, n_keys, signer, text, len, why,
+				   sizeof(why)) != PGP_OK) {
+		say(out, ORIGIN_SIGNATURE, "the clearsigned %s does not verify: %s", url, why);
+		return -1;
+	}
+	return 0;
+}
+
 /* The list's signature checked as the origin says; *text, *len: the text
  * it covers (the list itself, or a clearsigned list's signed text, then
  * *owned to free). */
@@ -208,17 +231,8 @@ static int check_signature(struct vendor *v, const struct origin_ref *ref, const
 		return -1;
 	}
 	if (o->signed_as == ORIGIN_CLEARSIGNED) {
-		enum cleartext_frame f = cleartext_frame(list->body, list->len, why, sizeof(why));
-		if (f != CLEARTEXT_ONE) {
-			say(out, f == CLEARTEXT_NONE ? ORIGIN_SIGNATURE : ORIGIN_INVALID, "the vendor's list %s is to be "
-			    "clearsigned, but it is %s", ref->list_url, why);
+		if (clearsigned(v, ref->list_url, list, SUMS_MAX_BYTES, keys, o->n_keys, signer, owned, len, out) < 0)
 			return -1;
-		}
-		if (pgp_verify_clearsigned(v->keys, list->body, list->len, SUMS_MAX_BYTES, keys, o->n_keys, signer, owned,
-					   len, why, sizeof(why)) != PGP_OK) {
-			say(out, ORIGIN_SIGNATURE, "the clearsigned list %s does not verify: %s", ref->list_url, why);
-			return -1;
-		}
 		*text = *owned;
 		return 0;
 	}
@@ -367,7 +381,18 @@ static int prepare(const struct vendor *v, const struct origin_ref *ref, struct 
 	return 1;
 }
 
-void vendor_expect(struct vendor *v, const struct origin_ref *ref, struct origin_expect *out)
+/* The verified list as a whole (a copy): the list's own signer and URL. */
+static void hand_over(const struct found *f, struct sums *list, struct origin_expect *out)
+{
+	sums_copy(list, &f->sums);
+	out->status = ORIGIN_LISTED;
+	snprintf(out->signer, sizeof(out->signer), "%s", f->signer);
+	snprintf(out->list_url, sizeof(out->list_url), "%s", f->list_url);
+}
+
+/* The verified list of ref, from the cache or fetched once: the answer
+ * for ref's file, or (list set) a copy of the whole list. */
+static void consult(struct vendor *v, const struct origin_ref *ref, struct origin_expect *out, struct sums *list)
 {
 	char *key = cache_key(ref);
 	struct cached *c;
@@ -381,7 +406,7 @@ void vendor_expect(struct vendor *v, const struct origin_ref *ref, struct origin
 	while ((c = find(v, key)) && c->fetching)
 		pthread_cond_wait(&v->done, &v->lock);
 	if (c && mono_us() < c->expires_us) {
-		answer(&c->list, ref, out);
+		list ? hand_over(&c->list, list, out) : answer(&c->list, ref, out);
 		pthread_mutex_unlock(&v->lock);
 		free(key);
 		return;
@@ -398,7 +423,7 @@ void vendor_expect(struct vendor *v, const struct origin_ref *ref, struct origin
 
 	pthread_mutex_lock(&v->lock);
 	if (rc == 0)
-		answer(&f, ref, out);
+		list ? hand_over(&f, list, out) : answer(&f, ref, out);
 	if (c && rc == 0) {
 		long cache = v->cfg.cache_ms > 0 ? v->cfg.cache_ms : VENDOR_CACHE_MS;
 		c->list = f;
@@ -411,6 +436,51 @@ void vendor_expect(struct vendor *v, const struct origin_ref *ref, struct origin
 	}
 	pthread_cond_broadcast(&v->done);
 	pthread_mutex_unlock(&v->lock);
+}
+
+void vendor_expect(struct vendor *v, const struct origin_ref *ref, struct origin_expect *out)
+{
+	consult(v, ref, out, NULL);
+}
+
+int vendor_dir_list(struct vendor *v, const struct origins *o, const char *dir, struct sums *list,
+		    struct origin_expect *out)
+{
+	struct origin_ref ref;
+	char err[512];
+	int m = origins_match_dir(o, dir, &ref, err, sizeof(err));
+
+	memset(list, 0, sizeof(*list));
+	if (m <= 0) {
+		memset(out, 0, sizeof(*out));
+		if (m < 0)
+			say(out, ORIGIN_INVALID, "%s", err);
+		return m < 0;
+	}
+	consult(v, &ref, out, list);
+	origin_ref_free(&ref);
+	return 1;
+}
+
+int vendor_read_signed(struct vendor *v, const char *url, size_t max, const char (*keys)[ORIGIN_FPR_LEN + 1],
+		       size_t n_keys, char **text, size_t *len, struct origin_expect *out)
+{
+	struct http_resp msg;
+	char why[1536];
+
+	memset(out, 0, sizeof(*out));
+	*text = NULL;
+	snprintf(out->list_url, sizeof(out->list_url), "%s", url);
+	if (!v->keys)
+		return say(out, ORIGIN_SIGNATURE, "%s is signed but origin.keyring is not set, so its signature cannot "
+			   "be checked", url), -1;
+	if (get(v, url, max + VENDOR_MAX_SIG, 1, &msg, why, sizeof(why)) != 0)
+		return say(out, ORIGIN_UNAVAILABLE, "cannot fetch %s", why), -1;
+	int rc = clearsigned(v, url, &msg, max, keys, n_keys, out->signer, text, len, out);
+	http_resp_free(&msg);
+	if (rc == 0)
+		out->status = ORIGIN_LISTED;
+	return rc;
 }
 
 int vendor_expect_source(struct vendor *v, const struct origins *o, const char *image_source, size_t len,

@@ -2,7 +2,8 @@
  * fetches a list and its signature (http.c, through origin.fetch's prefix
  * map), verifies the signature (pgp.c) against the origin's keys, parses
  * the list (sums.c), and keeps a verified list origin.cache long (default
- * 1h). Thread-safe: one vendor serves every proxy connection thread, and
+ * 1h). The same fetch and verification serve a directory's whole list and
+ * other clearsigned vendor files (a signed simplestreams stream). Thread-safe: one vendor serves every proxy connection thread, and
  * concurrent misses for the same list fetch it once. */
 #ifndef SCS_VENDOR_H
 #define SCS_VENDOR_H
@@ -34,6 +35,25 @@ void vendor_expect(struct vendor *v, const struct origin_ref *ref, struct origin
  * unverified. */
 int vendor_expect_source(struct vendor *v, const struct origins *o, const char *image_source, size_t len,
 			 struct origin_expect *out);
+
+/* The whole verified list of the origin that covers dir (a directory
+ * URL, ending in '/'), for a caller that picks a file from it (sync's
+ * checksum-list): fetched, verified and cached as vendor_expect's lists
+ * are. 1 with out->status ORIGIN_LISTED and *list a copy the caller
+ * sums_frees (out: the list's URL and signer), 1 with out's status and
+ * why otherwise (a per-image origin lists no directory: ORIGIN_INVALID),
+ * 0 when dir lies under no origin. */
+int vendor_dir_list(struct vendor *v, const struct origins *o, const char *dir, struct sums *list,
+		    struct origin_expect *out);
+
+/* A vendor file that is one cleartext-signed message (a simplestreams
+ * .sjson), fetched through origin.fetch and verified by one of keys as a
+ * clearsigned list is: 0 with *text (the signed text librnp hands back,
+ * at most max bytes; the caller frees it) and out->signer, or -1 with
+ * out's status (ORIGIN_SIGNATURE, ORIGIN_INVALID, ORIGIN_UNAVAILABLE) and
+ * why. */
+int vendor_read_signed(struct vendor *v, const char *url, size_t max, const char (*keys)[ORIGIN_FPR_LEN + 1],
+		       size_t n_keys, char **text, size_t *len, struct origin_expect *out);
 
 /* How many lists were fetched (a cache miss each): for tests. */
 unsigned long vendor_fetches(const struct vendor *v);

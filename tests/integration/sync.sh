@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # scs-image-hook sync against the real Keystone + Glance and a loopback
 # vendor mirror the test grows build by build (tests/sync/vendor: a
-# simplestreams stream, Debian per-build JSON, signed SHA256SUMS,
-# SHA512SUMS). Judged by asking Glance: the first sync publishes each
+# simplestreams stream read through its clearsigned .sjson files, Debian
+# per-build JSON, signed SHA256SUMS, SHA512SUMS, an AlmaLinux-like
+# checksum-list directory with a signed CHECKSUM). Judged by asking
+# Glance: the first sync publishes each
 # image with its metadata and verification record, and audit's SCS
 # testcase lines pass for them; an unchanged mirror changes nothing; a new
 # build is published and the old image renamed and hidden; a tampered
-# build, an older one and a stream pointing outside the vendor's tree
-# change nothing visible; a run killed mid-download leaves nothing visible
+# build, a stream whose signed text was changed, an older one, a stream
+# pointing outside the vendor's tree and (origin.signed_only) an unsigned
+# build change nothing visible; a run killed mid-download leaves nothing visible
 # and the next converges; two runs at once publish once; --dry-run writes
 # nothing; and all of it through the proxy too.
 SUITE=integration-sync
@@ -23,6 +26,8 @@ tests/sync/vendor "$M" init
 D0=$(date -u -d '-3 day' +%Y%m%d) D1=$(date -u -d '-2 day' +%Y%m%d) D2=$(date -u -d '-1 day' +%Y%m%d)
 tests/sync/vendor "$M" ubuntu "$D0"
 tests/sync/vendor "$M" debian "$D0-0001"
+tests/sync/vendor "$M" alma "4-$D0" --mib 1
+tests/sync/vendor "$M" alma "5-$D1" --mib 1
 check "the vendor mirror is built" test -s "$M/ubuntu/releases/noble/release-$D0/SHA256SUMS.gpg"
 
 # a static server for the mirror, fast, and one that trickles (the kill test)
@@ -49,8 +54,11 @@ SERVE_PIDS="$SERVE_PIDS $!"
 trap 'kill $SERVE_PIDS 2>/dev/null; proxy_stop_all; tests/stack/down "$STACK" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$FAST_PORT/keys/vendor.fpr" >/dev/null && break; sleep 0.1; done
 
-sed "s/D2EB44626FDDC30B513D5BB71A5D6C4C7DB87C81/$(cat "$M/keys/vendor.fpr")/" policy/scs-origins.yaml >"$TMP/origins.yaml"
+FPR=$(cat "$M/keys/vendor.fpr")
+sed -e "s/D2EB44626FDDC30B513D5BB71A5D6C4C7DB87C81/$FPR/" -e "s/BF18AC2876178908D6E71267D36CB86CB86B3716/$FPR/" \
+	policy/scs-origins.yaml >"$TMP/origins.yaml"
 U=https://cloud-images.ubuntu.com/releases
+A=https://repo.almalinux.org/almalinux/9/cloud/x86_64/images
 DEB=https://cloud.debian.org/images/cloud
 props='os_purpose: generic, min_ram: 512, hw_disk_bus: virtio, provided_until: none, uuid_validity: none, replace_frequency: weekly'
 # config NAME PORT [CLOUD]: the operator config, the mirror at PORT, the credentials of CLOUD
@@ -63,11 +71,13 @@ keystone: {cloud: ${3:-stack-admin}}
 log: {file: $TMP/$1.log}
 origin:
   keyring: $M/keys/vendor.asc
-  fetch: {"https://cloud-images.ubuntu.com/": "http://127.0.0.1:$2/ubuntu/", "$DEB/": "http://127.0.0.1:$2/debian/images/cloud/"}
+  fetch: {"https://cloud-images.ubuntu.com/": "http://127.0.0.1:$2/ubuntu/", "$DEB/": "http://127.0.0.1:$2/debian/images/cloud/",
+          "https://repo.almalinux.org/": "http://127.0.0.1:$2/almalinux/"}
 sync:
   previous: rename-and-hide
   sources:
-    simplestreams-v1: {index: "$U/streams/v1/index.json", base: "$U/", rewrite: {from: "server/releases/", to: ""}}
+    simplestreams-v1: {index: "$U/streams/v1/index.sjson", keys: ["$FPR"], base: "$U/",
+                       rewrite: {from: "server/releases/", to: ""}}
     debian-build-json: {base: "$DEB/"}
   images:
     - name: "Ubuntu 24.04"
@@ -80,6 +90,11 @@ sync:
       visibility: public
       properties: {os_distro: debian, os_version: "12", image_original_user: debian,
                    image_description: "Debian 12 bookworm", $props}
+    - name: "AlmaLinux 9"
+      source: {format: checksum-list, dir: "$A/", match: 'AlmaLinux-9-GenericCloud-9\.(\d+)-(\d+)\.x86_64\.qcow2'}
+      visibility: public
+      properties: {os_distro: almalinux, os_version: "9", image_original_user: almalinux, architecture: x86_64,
+                   image_description: "AlmaLinux 9", $props}
 EOF
 }
 config hook "$FAST_PORT"
@@ -122,10 +137,13 @@ print("\n".join("%s %s" % (i["id"], i["updated_at"]) for i in json.load(sys.stdi
 
 # ---- --check and --dry-run --------------------------------------------------------------------
 expect "--check: the catalog is valid against the policy" 0 sync --check
-check "--check says so" has "the sync catalog (2 images) is valid against the policy"
+check "--check says so" has "the sync catalog (3 images) is valid against the policy"
 sed 's/os_distro: debian, os_version: "12"/os_distro: debian/' "$TMP/hook.yaml" >"$TMP/bad.yaml"
 expect "--check: an entry the policy would refuse is a config error" 2 "$BIN" sync --config "$TMP/bad.yaml" --check
 check "... naming the file, the line and the rule" grep -qE "bad.yaml:[0-9]+: sync image 'Debian 12' would be refused by the policy: .*os_version" "$TMP/err"
+sed "s#dir: \"$A/\"#dir: \"https://download.opensuse.org/distribution/leap/15.6/appliances/\"#" "$TMP/hook.yaml" >"$TMP/bad.yaml"
+expect "--check: a checksum-list dir whose origin lists per image is a config error" 2 "$BIN" sync --config "$TMP/bad.yaml" --check
+check "... naming the file and the line" grep -qE "bad.yaml:[0-9]+: sync image 'AlmaLinux 9': .*whose lists are per image" "$TMP/err"
 before=$(snapshot)
 expect "--dry-run: exit 0" 0 sync --dry-run
 check "--dry-run prints the plan" sh -c "grep -q \"create 'Ubuntu 24.04' private and hidden from $U/noble/release-$D0/\" '$TMP/out' && grep -q \"publish 'Debian 12' as public\" '$TMP/out'"
@@ -133,8 +151,8 @@ check "--dry-run: Glance unchanged" test "$(snapshot)" = "$before"
 
 # ---- the first sync ---------------------------------------------------------------------------
 expect "first sync: exit 0" 0 sync
-check "it published both" sh -c "grep -q '^published: Ubuntu 24.04: published build $D0' '$TMP/out' && grep -q '^published: Debian 12: published build $D0-0001' '$TMP/out'"
-u0=$(public "Ubuntu 24.04") d0=$(public "Debian 12")
+check "it published all three" sh -c "grep -q '^published: Ubuntu 24.04: published build $D0' '$TMP/out' && grep -q '^published: Debian 12: published build $D0-0001' '$TMP/out' && grep -q '^published: AlmaLinux 9: published build 5-$D1 ' '$TMP/out'"
+u0=$(public "Ubuntu 24.04") d0=$(public "Debian 12") a0=$(public "AlmaLinux 9")
 check "Glance: one public Ubuntu 24.04 and one public Debian 12" test -n "$u0" -a -n "$d0"
 check "Ubuntu: image_source is the vendor's dated file" test "$(field "$u0" image_source)" = "$U/noble/release-$D0/ubuntu-24.04-server-cloudimg-amd64.img"
 check "Ubuntu: the verification record binds Glance's digest to the vendor's" record_holds "$u0" "$(usha "$D0")" "$U/noble/release-$D0/ubuntu-24.04-server-cloudimg-amd64.img"
@@ -144,6 +162,10 @@ check "Ubuntu: source_sha256sum, build date, architecture, min_disk from the bui
 check "Ubuntu: the catalog's properties" test "$(field "$u0" os_distro)/$(field "$u0" os_version)/$(field "$u0" replace_frequency)" = "ubuntu/24.04/weekly"
 check "Debian: the dated file, the record, sha512 from the per-build JSON" \
 	record_holds "$d0" "$(dsha "$D0-0001")" "$DEB/bookworm/$D0-0001/debian-12-generic-amd64-$D0-0001.qcow2"
+check "AlmaLinux: the newest build the signed CHECKSUM names (not the older one, not the latest alias), recorded" \
+	record_holds "$a0" "$(sha256sum "$M/almalinux/almalinux/9/cloud/x86_64/images/AlmaLinux-9-GenericCloud-9.5-$D1.x86_64.qcow2" | cut -d' ' -f1)" \
+	"$A/AlmaLinux-9-GenericCloud-9.5-$D1.x86_64.qcow2"
+check "AlmaLinux: the build date from the name" test "$(field "$a0" image_build_date)" = "${D1:0:4}-${D1:4:2}-${D1:6:2}"
 check "the decision log has a record per action, valid against the schema" \
 	test "$(grep -c '"source":"sync"' "$TMP/hook.log")" -ge 8
 records_valid "sync records match docs/decision-record.schema.json" "$TMP/hook.log"
@@ -158,7 +180,7 @@ check "audit: every SCS-0102 line asked passes" test "$(grep -c '^scs-0102-.*: P
 # ---- nothing new: nothing written -------------------------------------------------------------
 before=$(snapshot) lines=$(wc -l <"$TMP/hook.log")
 expect "unchanged mirror: exit 0" 0 sync
-check "it says up to date" test "$(grep -c '^up to date:' "$TMP/out")" -eq 2
+check "it says up to date" test "$(grep -c '^up to date:' "$TMP/out")" -eq 3
 check "Glance unchanged, no record written (no write at all)" test "$(snapshot)/$(wc -l <"$TMP/hook.log")" = "$before/$lines"
 
 # ---- a new build: published, the old one renamed and hidden ------------------------------------
@@ -170,7 +192,13 @@ check "the old one is renamed 'Ubuntu 24.04 $D0' and hidden, still active (serve
 	test "$(field "$u0" name)/$(field "$u0" os_hidden)/$(field "$u0" status)" = "Ubuntu 24.04 $D0/True/active"
 check "Debian was not asked for and is unchanged" test "$(public "Debian 12")" = "$d0"
 
-# ---- refused: tampered, older, outside the tree ------------------------------------------------
+# ---- refused: tampered, a changed signed stream, older, outside the tree ------------------------
+sed -i 's/"updated": "Mon/"updated": "Tue/' "$M/ubuntu/releases/streams/v1/index.sjson"
+before=$(snapshot)
+expect "a signed stream whose text changed after signing: exit 1" 1 sync "Ubuntu 24.04"
+check "it says the stream does not verify" grep -q "index.sjson does not verify" "$TMP/err"
+check "Glance unchanged" test "$(snapshot)" = "$before"
+tests/sync/vendor "$M" resign
 tests/sync/vendor "$M" ubuntu "$D2" --tamper
 expect "a tampered new build: exit 1" 1 sync "Ubuntu 24.04"
 check "it names the digests" grep -q "are not the vendor's file" "$TMP/err"
@@ -191,6 +219,7 @@ v = d["products"]["com.ubuntu.cloud:server:24.04:amd64"]["versions"]
 del v[max(v)]                    # the stream rolled back: its newest is the old build
 json.dump(d, open(f, "w"))
 PY
+tests/sync/vendor "$M" resign
 expect "a stale stream (its newest older than what is published): exit 1" 1 sync "Ubuntu 24.04"
 check "it says older, nothing changed" grep -q "is older than the one published" "$TMP/err"
 check "the public Ubuntu 24.04 is unchanged" test "$(public "Ubuntu 24.04")" = "$u1"
@@ -202,6 +231,12 @@ tests/sync/vendor "$M" ubuntu "$D2"
 # ---- killed mid-download, then run again -------------------------------------------------------
 config slow "$SLOW_PORT"
 tests/sync/vendor "$M" debian "$D2-0001" --mib 24
+sed 's/^origin:$/origin:\n  signed_only: true/' "$TMP/hook.yaml" >"$TMP/signed.yaml"
+before=$(snapshot)
+expect "origin.signed_only: a new unsigned Debian build: exit 1" 1 env OS_CLIENT_CONFIG_FILE="$GLANCE_CLOUDS" \
+	"$BIN" sync --config "$TMP/signed.yaml" "Debian 12"
+check "it says why" grep -q "origin.signed_only refuses" "$TMP/err"
+check "Glance unchanged" test "$(snapshot)" = "$before"
 OS_CLIENT_CONFIG_FILE=$GLANCE_CLOUDS "$BIN" sync --config "$TMP/slow.yaml" "Debian 12" >"$TMP/kill.out" 2>&1 &
 kp=$!
 for _ in $(seq 200); do images "Debian 12" | grep -q "state=uploading" && break; sleep 0.1; done

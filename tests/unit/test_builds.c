@@ -4,6 +4,9 @@
 #include "unit.h"
 #include "core/builds.h"
 #include "core/catalog.h"
+#include "core/date.h"
+#include "core/plan.h"
+#include "core/ydoc.h"
 #include "core/sums.h"
 #include "core/util.h"
 
@@ -282,6 +285,70 @@ START_TEST(listed_newest_by_groups)
 }
 END_TEST
 
+/* A simplestreams source's keys are fingerprints as origins' are. */
+START_TEST(stream_keys_are_fingerprints)
+{
+	char text[4096], err[1024];
+	const char *at = strstr(catalog_text, "base: \"https://cloud-images");
+	snprintf(text, sizeof(text), "%.*skeys: [\"4a3c e3cd 565d 7eb5 c810  e2b9 7ff3 f408 476c f100\"], %s",
+		 (int)(at - catalog_text), catalog_text, at);
+	struct policy *p = load_catalog(text, err, sizeof(err));
+	ck_assert_msg(p, "%s", err);
+	const struct catalog_entry *u = catalog_find(p->catalog, "Ubuntu 24.04");
+	ck_assert_uint_eq(u->source.n_keys, 1);
+	ck_assert_str_eq(u->source.keys[0], "4A3CE3CD565D7EB5C810E2B97FF3F408476CF100");    /* the format's default */
+	ck_assert_uint_eq(catalog_find(p->catalog, "Debian 12")->source.n_keys, 0);
+	policy_free(p);
+	snprintf(text, sizeof(text), "%.*skeys: [4A3CE3CD], %s", (int)(at - catalog_text), catalog_text, at);
+	ck_assert_ptr_null(load_catalog(text, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "hook.yaml:") && strstr(err, "40 hex digits"), "%s", err);
+}
+END_TEST
+
+/* The shipped origins, as a policy's origins file would add them. */
+static void add_origins(struct policy *p)
+{
+	struct ydoc doc;
+	char err[512];
+	size_t len;
+	char *text = file_read(ours("scs-origins.yaml"), 1 << 20, &len, err, sizeof(err));
+	struct yconf y = { .path = "scs-origins.yaml", .err = err, .errlen = sizeof(err) };
+
+	ck_assert_msg(text && ydoc_load(&doc, y.path, text, len, YDOC_STRICT, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(origins_load(&y, doc.root, &p->origins) == 0, "%s", err);
+	ydoc_free(&doc);
+	free(text);
+}
+
+/* --check: a checksum-list directory needs an origin with a list of the
+ * directory (not a per-image one); the error names the catalog's place. */
+START_TEST(checksum_list_dirs_need_a_directory_list)
+{
+	static const char *const dirs[][2] = {
+		{ "https://repo.almalinux.org/almalinux/9/cloud/x86_64/images/", NULL },
+		{ "https://download.opensuse.org/distribution/leap/15.6/appliances/", "whose lists are per image" },
+		{ "https://example.org/almalinux/9/", "lies under no origin" },
+	};
+	const char *at = strstr(catalog_text, "https://repo.almalinux.org/"), *end = strstr(at, "\",\n");
+	int today = date_parse("2026-12-07");
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char text[4096], err[1024];
+		snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - catalog_text), catalog_text, dirs[i][0], end);
+		struct policy *p = load_catalog(text, err, sizeof(err));
+		ck_assert_msg(p, "%s", err);
+		add_origins(p);
+		int rc = plan_check(p, today, err, sizeof(err));
+		if (!dirs[i][1])
+			ck_assert_msg(rc == 0, "%s", err);
+		else
+			ck_assert_msg(rc == -1 && strstr(err, "hook.yaml:18: sync image 'AlmaLinux 9'") &&
+				      strstr(err, dirs[i][1]), "%s", err);
+		policy_free(p);
+	}
+}
+END_TEST
+
 START_TEST(serials_as_builds)
 {
 	ck_assert_int_lt(builds_serial_cmp("20240523.1", "20240821"), 0);
@@ -306,6 +373,8 @@ Suite *suite_builds(void)
 	tcase_add_test(t, debian_build_json);
 	tcase_add_test(t, listed_newest_by_groups);
 	tcase_add_test(t, serials_as_builds);
+	tcase_add_test(t, stream_keys_are_fingerprints);
+	tcase_add_test(t, checksum_list_dirs_need_a_directory_list);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -368,6 +368,39 @@ START_TEST(every_vendor_file_leads_to_its_list)
 }
 END_TEST
 
+/* A directory's list (sync's checksum-list): the list any file of it is
+ * looked up in; none for a per-image origin. */
+START_TEST(a_directory_leads_to_its_list)
+{
+	struct origins o = shipped();
+	struct origin_ref r;
+	char err[512];
+
+	ck_assert_int_eq(origins_match_dir(&o, "https://repo.almalinux.org/almalinux/9/cloud/x86_64/images/", &r, err,
+					   sizeof(err)), 1);
+	ck_assert_str_eq(r.list_url, "https://repo.almalinux.org/almalinux/9/cloud/x86_64/images/CHECKSUM");
+	ck_assert_str_eq(r.sig_url, "https://repo.almalinux.org/almalinux/9/cloud/x86_64/images/CHECKSUM.asc");
+	ck_assert_str_eq(r.dir, "https://repo.almalinux.org/almalinux/9/cloud/x86_64/images/");
+	origin_ref_free(&r);
+	ck_assert_int_eq(origins_match_dir(&o, "https://download.fedoraproject.org/pub/fedora/linux/releases/42/Cloud/"
+					   "x86_64/images/", &r, err, sizeof(err)), 1);
+	ck_assert_ptr_null(r.list_url);                 /* a pattern's: the directory's index names it */
+	origin_ref_free(&r);
+	ck_assert_int_eq(origins_match_dir(&o, "https://download.opensuse.org/distribution/leap/15.6/appliances/", &r,
+					   err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "whose lists are per image ({file}.sha256)"), "%s", err);
+	ck_assert_int_eq(origins_match_dir(&o, "https://example.org/images/", &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(origins_match_dir(&o, "https://repo.almalinux.org/almalinux/9/cloud/x86_64/images", &r, err,
+					   sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "must end in '/'"), "%s", err);
+	ck_assert_int_eq(origins_match_dir(&o, "https://repo.almalinux.org/almalinux/9/../9/cloud/", &r, err,
+					   sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "'https://repo.almalinux.org/almalinux/9/../9/cloud/' is no plain directory URL"), "%s",
+		      err);
+	origins_free(&o);
+}
+END_TEST
+
 START_TEST(other_sources_lie_under_no_origin)
 {
 	struct origin_ref r;
@@ -540,6 +573,7 @@ Suite *suite_origins(void)
 	tcase_add_test(tc, origins_alone_are_a_policy);
 	tcase_add_test(tc, ubuntu_and_debian_files_lead_to_their_lists);
 	tcase_add_test(tc, other_sources_lie_under_no_origin);
+	tcase_add_test(tc, a_directory_leads_to_its_list);
 	tcase_add_test(tc, unverifiable_spellings_are_errors);
 	tcase_add_test(tc, other_spellings_of_a_vendor_file);
 	tcase_add_test(tc, the_longest_prefix_wins);

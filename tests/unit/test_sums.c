@@ -253,6 +253,28 @@ START_TEST(many_entries_sorted_lookup_and_a_late_conflict)
 }
 END_TEST
 
+/* A copy handed out of a cache lives on after the list it came from. */
+START_TEST(a_copy_outlives_its_list)
+{
+	struct sums s, c;
+	char err[256];
+
+	ck_assert_int_eq(parse(&s, SUMS_SHA256, H64 " *b.img\n" H64B "  a.img\n", err, sizeof(err)), 0);
+	sums_copy(&c, &s);
+	sums_free(&s);
+	ck_assert_uint_eq(c.n, 2);
+	ck_assert_int_eq(c.algo, SUMS_SHA256);
+	ck_assert_str_eq(sums_find(&c, "a.img")->hex, H64B);
+	ck_assert_uint_eq(sums_find(&c, "b.img")->line, 1);
+	ck_assert_ptr_null(sums_find(&c, "c.img"));
+	sums_free(&c);
+	sums_copy(&c, &s);              /* an empty list copies as one */
+	ck_assert_uint_eq(c.n, 0);
+	ck_assert_ptr_null(sums_find(&c, "a.img"));
+	sums_free(&c);
+}
+END_TEST
+
 START_TEST(algorithm_and_line_names)
 {
 	enum sums_algo a;
@@ -285,6 +307,7 @@ Suite *suite_sums(void)
 	tcase_add_test(tc, binary_and_huge_input_is_refused);
 	tcase_add_test(tc, many_entries_sorted_lookup_and_a_late_conflict);
 	tcase_add_test(tc, algorithm_and_line_names);
+	tcase_add_test(tc, a_copy_outlives_its_list);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -276,6 +276,7 @@ END_TEST
 
 #define FED "https://download.fedoraproject.org/pub/fedora/linux/releases/"
 #define FED42 "Fedora-Cloud-Base-Generic-42-1.1.x86_64.qcow2"
+#define ALMA "https://repo.almalinux.org/almalinux/9/cloud/x86_64/images/"
 #define SUSE "https://download.opensuse.org/distribution/leap/15.6/appliances/openSUSE-Leap-15.6-Minimal-VM.x86_64-Cloud"
 
 /* What the vendor says, and that it is LISTED with the mirror file's digest. */
@@ -385,6 +386,89 @@ START_TEST(an_unreadable_list_is_a_verdict)
 }
 END_TEST
 
+/* A directory's list as a whole (sync's checksum-list): verified and
+ * cached as a file's is, so the file picked from it is answered from the
+ * cache; a per-image origin has no list of a directory. */
+START_TEST(a_directory_list_is_handed_over_whole)
+{
+	struct policy *p = policy_for(here(), 0, 0);
+	struct vendor *v = vendor_of(p);
+	struct origin_expect e;
+	struct sums list;
+	size_t len;
+	char *fpr = mirror_file("keys/vendor.fpr", &len);
+
+	ck_assert_int_eq(vendor_dir_list(v, &p->origins, ALMA, &list, &e), 1);
+	ck_assert_msg(e.status == ORIGIN_LISTED, "%s", e.why);
+	ck_assert_str_eq(e.list_url, ALMA "CHECKSUM");
+	ck_assert(!strncmp(e.signer, fpr, 40));
+	ck_assert_uint_eq(list.n, 3);
+	ck_assert(sums_find(&list, "AlmaLinux-9-GenericCloud-latest.x86_64.qcow2"));
+	ck_assert_uint_eq(vendor_fetches(v), 1);
+	expect(p, v, ALMA "AlmaLinux-9-GenericCloud-9.5-20241120.x86_64.qcow2", &e);
+	ck_assert_int_eq(e.status, ORIGIN_LISTED);
+	ck_assert_str_eq(e.expected, sums_find(&list, "AlmaLinux-9-GenericCloud-9.5-20241120.x86_64.qcow2")->hex);
+	ck_assert_uint_eq(vendor_fetches(v), 1);        /* the same list, from the cache */
+	sums_free(&list);
+	/* a list found by the directory's index */
+	ck_assert_int_eq(vendor_dir_list(v, &p->origins, FED "42/Cloud/x86_64/images/", &list, &e), 1);
+	ck_assert_msg(e.status == ORIGIN_LISTED, "%s", e.why);
+	ck_assert(sums_find(&list, FED42));
+	sums_free(&list);
+	/* a tampered list, a per-image origin, no origin */
+	ck_assert_int_eq(vendor_dir_list(v, &p->origins, FED "42/Cloud/aarch64/images/", &list, &e), 1);
+	ck_assert_int_eq(e.status, ORIGIN_SIGNATURE);
+	ck_assert_uint_eq(list.n, 0);
+	ck_assert_int_eq(vendor_dir_list(v, &p->origins, "https://download.opensuse.org/distribution/leap/15.6/appliances/",
+					 &list, &e), 1);
+	ck_assert_int_eq(e.status, ORIGIN_INVALID);
+	ck_assert_msg(strstr(e.why, "lists are per image"), "%s", e.why);
+	ck_assert_int_eq(vendor_dir_list(v, &p->origins, "https://example.org/images/", &list, &e), 0);
+	free(fpr);
+	vendor_free(v);
+	policy_free(p);
+}
+END_TEST
+
+/* A clearsigned vendor file (a simplestreams .sjson) through the same
+ * frame check and verification as a clearsigned list. */
+START_TEST(a_clearsigned_file_is_read_only_as_signed)
+{
+	struct policy *p = policy_for(here(), 0, 0);
+	struct vendor *v = vendor_of(p);
+	struct origin_expect e;
+	char keys[1][ORIGIN_FPR_LEN + 1], *text, *plain;
+	size_t len, plain_len;
+	char *fpr = mirror_file("keys/vendor.fpr", &len);
+
+	snprintf(keys[0], sizeof(keys[0]), "%.40s", fpr);
+	free(fpr);
+	ck_assert_int_eq(vendor_read_signed(v, FED "42/Cloud/x86_64/images/Fedora-Cloud-42-1.1-x86_64-CHECKSUM",
+					    SUMS_MAX_BYTES, (const char (*)[ORIGIN_FPR_LEN + 1])keys, 1, &text, &len, &e), 0);
+	plain = mirror_file("fedora/pub/fedora/linux/releases/42/Cloud/armhfp/images/Fedora-Cloud-42-1.1-x86_64-CHECKSUM",
+			    &plain_len);
+	ck_assert_uint_eq(len, plain_len);
+	ck_assert(!memcmp(text, plain, len));           /* the signed text, nothing of the frame */
+	ck_assert_str_eq(e.signer, keys[0]);
+	free(text);
+	free(plain);
+	static const struct { const char *arch; enum origin_status st; } bad[] = {
+		{ "s390x", ORIGIN_INVALID }, { "aarch64", ORIGIN_SIGNATURE }, { "armhfp", ORIGIN_SIGNATURE },
+		{ "nothing", ORIGIN_UNAVAILABLE },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char url[512];
+		snprintf(url, sizeof(url), FED "42/Cloud/%s/images/Fedora-Cloud-42-1.1-x86_64-CHECKSUM", bad[i].arch);
+		ck_assert_int_eq(vendor_read_signed(v, url, SUMS_MAX_BYTES, (const char (*)[ORIGIN_FPR_LEN + 1])keys, 1,
+						    &text, &len, &e), -1);
+		ck_assert_msg(e.status == bad[i].st, "%s: %d %s", bad[i].arch, e.status, e.why);
+		ck_assert_ptr_null(text);
+	}
+	vendor_free(v);
+	policy_free(p);
+}
+END_TEST
+
 /* origin.signed_only: an origin whose vendor signs nothing is refused
  * before anything is fetched; signed ones verify as before. */
 START_TEST(signed_only_refuses_the_unsigned)
@@ -400,6 +484,11 @@ START_TEST(signed_only_refuses_the_unsigned)
 	ck_assert_msg(strstr(e.why, "origin.signed_only"), "%s", e.why);
 	ck_assert(e.signed_only);
 	ck_assert_str_eq(e.signer, "unsigned");
+	ck_assert_uint_eq(atomic_load(&requests), 0);
+	struct sums list;
+	ck_assert_int_eq(vendor_dir_list(v, &p->origins, "https://cloud.debian.org/images/cloud/trixie/20261101-1234/",
+					 &list, &e), 1);
+	ck_assert_int_eq(e.status, ORIGIN_SIGNATURE);
 	ck_assert_uint_eq(atomic_load(&requests), 0);
 	expect(p, v, UBUNTU "20261101/" IMG, &e);
 	ck_assert_msg(e.status == ORIGIN_LISTED, "%s", e.why);
@@ -665,6 +754,8 @@ Suite *suite_vendor(void)
 	tcase_add_test(tc, unlisted_and_unsigned);
 	tcase_add_test(tc, every_vendor_format_is_verified);
 	tcase_add_test(tc, an_unreadable_list_is_a_verdict);
+	tcase_add_test(tc, a_directory_list_is_handed_over_whole);
+	tcase_add_test(tc, a_clearsigned_file_is_read_only_as_signed);
 	tcase_add_test(tc, signed_only_refuses_the_unsigned);
 	tcase_add_test(tc, redirects_only_for_signed_lists);
 	tcase_add_test(tc, an_unreachable_mirror_is_unavailable_and_not_cached);
