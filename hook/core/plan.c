@@ -224,10 +224,21 @@ static int check_dir(const struct policy *p, const struct catalog_entry *e, char
 	return m == 1 ? 0 : -1;
 }
 
+/* A stream read signed needs the keyring to verify it with. */
+static int check_keys(const struct policy *p, const struct catalog_entry *e, char *err, size_t errlen)
+{
+	if (!e->source.n_keys || p->origin.keyring)
+		return 0;
+	snprintf(err, errlen, "%s:%u: sync image '%s': source.keys names who signs the stream, but origin.keyring is "
+		 "not set: give the config an origin: {keyring: FILE} that holds %s", p->catalog->file, e->source.line,
+		 e->name, e->source.keys[0]);
+	return -1;
+}
+
 int plan_check(const struct policy *p, int today, char *err, size_t errlen)
 {
 	for (size_t i = 0; p->catalog && i < p->catalog->n; i++)
-		if (check_dir(p, &p->catalog->e[i], err, errlen) < 0 ||
+		if (check_dir(p, &p->catalog->e[i], err, errlen) < 0 || check_keys(p, &p->catalog->e[i], err, errlen) < 0 ||
 		    check_entry(p, &p->catalog->e[i], today, err, errlen) < 0)
 			return -1;
 	return 0;

@@ -285,6 +285,8 @@ START_TEST(listed_newest_by_groups)
 }
 END_TEST
 
+static void add_origins(struct policy *p);
+
 /* A simplestreams source's keys are fingerprints as origins' are. */
 START_TEST(stream_keys_are_fingerprints)
 {
@@ -298,6 +300,13 @@ START_TEST(stream_keys_are_fingerprints)
 	ck_assert_uint_eq(u->source.n_keys, 1);
 	ck_assert_str_eq(u->source.keys[0], "4A3CE3CD565D7EB5C810E2B97FF3F408476CF100");    /* the format's default */
 	ck_assert_uint_eq(catalog_find(p->catalog, "Debian 12")->source.n_keys, 0);
+	/* --check: a stream read signed needs a keyring to verify it with */
+	add_origins(p);
+	ck_assert_int_eq(plan_check(p, date_parse("2026-12-07"), err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "sync image 'Ubuntu 24.04': source.keys") && strstr(err, "origin.keyring is not set") &&
+		      strstr(err, "4A3CE3CD565D7EB5C810E2B97FF3F408476CF100"), "%s", err);
+	p->origin.keyring = xstrdup("/etc/scs-image-hook/vendor-keys.gpg");
+	ck_assert_msg(plan_check(p, date_parse("2026-12-07"), err, sizeof(err)) == 0, "%s", err);
 	policy_free(p);
 	snprintf(text, sizeof(text), "%.*skeys: [4A3CE3CD], %s", (int)(at - catalog_text), catalog_text, at);
 	ck_assert_ptr_null(load_catalog(text, err, sizeof(err)));
