@@ -176,7 +176,8 @@ const struct audit_owner *audit_owner_of(const struct audit *a, const char *id)
 	return NULL;
 }
 
-/* "owner NAME (ID)", or why its name is not known. */
+/* "owner NAME (ID)", or why its name is not known: on the image's line,
+ * so that the line after it is still its first violation. */
 static void owner_text(const struct audit *a, const struct bad_image *b, FILE *out)
 {
 	const struct audit_owner *o = audit_owner_of(a, b->owner);
@@ -265,7 +266,7 @@ void audit_report_text(const struct audit *a, const struct expectation *x, size_
 		const struct bad_image *b = &a->bad[i];
 		fputs("  ", out);
 		print_safe(out, b->name ? b->name : "(no name)", 80);
-		fprintf(out, "  [%s%s]%s%s\n      ", visibility_name(b->visibility),
+		fprintf(out, "  [%s%s]%s%s; ", visibility_name(b->visibility),
 		       b->hidden ? ", hidden: not counted by the SCS testcases" : "", b->id ? " id=" : "", b->id ? b->id : "");
 		owner_text(a, b, out);
 		fprintf(out, "; mode %s, %s scope %s: the proxy would %s\n", mode_name(b->mode),

@@ -81,8 +81,8 @@ assert v["hint"].startswith("allowed source") and "'%s'" % v["expected"][0] in v
 PY
 expect "text: the same" 1 audit --policy "$V5"
 check "text: owner, mode and scope of the bad Debian 12, and the allowed sources" sh -c "
-	grep -A3 'id=$deb_bad' '$TMP/out' | grep -q 'owner admin ($ADMIN_PROJECT_ID); mode enforce, public scope enforce: the proxy would deny' &&
-	grep -A3 'id=$deb_bad' '$TMP/out' | grep -q 'allowed source'"
+	grep -q 'id=$deb_bad; owner admin ($ADMIN_PROJECT_ID); mode enforce, public scope enforce: the proxy would deny' '$TMP/out' &&
+	grep -A2 'id=$deb_bad' '$TMP/out' | grep -q 'allowed source'"
 
 # an owner's name Keystone does not give this token is said, never fatal
 expect "a member's token: owners it may not read" 1 "$BIN" audit --os-cloud stack-a --now 2026-11-21 --policy "$V5" --format json
