@@ -440,27 +440,32 @@ static void metric_head(FILE *out, const char *name, const char *help)
 	fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
-/* Binding violations by rule id, each rule once, in the order found. */
+/* Binding violations by rule id, each rule once, in the order found:
+ * a cloud has many images and few rules, so the tally is by rule. */
 static void violations_by_rule(const struct audit *a, FILE *out)
 {
-	metric_head(out, "scs_image_hook_audit_violations", "Binding violations the audit found, by rule.");
+	struct tally { const char *rule; size_t n; } *t = NULL;
+	size_t n = 0, cap = 0;
+
 	for (size_t i = 0; i < a->n_bad; i++)
 		for (size_t k = 0; k < a->bad[i].n; k++) {
 			const struct audit_violation *v = &a->bad[i].v[k];
-			int seen = v->exempted;
-			for (size_t j = 0; j <= i && !seen; j++)
-				for (size_t l = 0; l < (j < i ? a->bad[j].n : k) && !seen; l++)
-					seen = !a->bad[j].v[l].exempted && !strcmp(a->bad[j].v[l].rule, v->rule);
-			if (seen)
+			size_t r = 0;
+			while (r < n && strcmp(t[r].rule, v->rule))
+				r++;
+			if (v->exempted || (r == n && grow(&t, &cap, n, sizeof(*t)) < 0))
 				continue;
-			size_t n = 0;
-			for (size_t j = i; j < a->n_bad; j++)
-				for (size_t l = 0; l < a->bad[j].n; l++)
-					n += !a->bad[j].v[l].exempted && !strcmp(a->bad[j].v[l].rule, v->rule);
-			fputs("scs_image_hook_audit_violations{rule=\"", out);
-			label_value(out, v->rule);
-			fprintf(out, "\"} %zu\n", n);
+			if (r == n)
+				t[n++] = (struct tally){ v->rule, 0 };
+			t[r].n++;
 		}
+	metric_head(out, "scs_image_hook_audit_violations", "Binding violations the audit found, by rule.");
+	for (size_t r = 0; r < n; r++) {
+		fputs("scs_image_hook_audit_violations{rule=\"", out);
+		label_value(out, t[r].rule);
+		fprintf(out, "\"} %zu\n", t[r].n);
+	}
+	free(t);
 }
 
 void audit_report_textfile(const struct audit *a, size_t missing_mandatory, size_t missing_recommended,
