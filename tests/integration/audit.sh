@@ -79,7 +79,10 @@ assert v["rule"] == "scs-0104/source" and v["expected"], v
 # what would be right: the allowed sources, in the words of the proxy's refusal
 assert v["hint"].startswith("allowed source") and "'%s'" % v["expected"][0] in v["hint"], v
 PY
+lookups() { grep -c "GET /v3/projects/$ADMIN_PROJECT_ID " "$STACK/log/keystone.log"; }
+before=$(lookups)
 expect "text: the same" 1 audit --policy "$V5"
+check "  ... the owner of its 3 violating images asked of Keystone once, not per image" test "$(($(lookups) - before))" -eq 1
 check "text: owner, mode and scope of the bad Debian 12, and the allowed sources" sh -c "
 	grep -q 'id=$deb_bad; owner admin ($ADMIN_PROJECT_ID); mode enforce, public scope enforce: the proxy would deny' '$TMP/out' &&
 	grep -A2 'id=$deb_bad' '$TMP/out' | grep -q 'allowed source'"
