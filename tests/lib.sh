@@ -78,3 +78,28 @@ PY
 		fail "$name" "$out"
 	fi
 }
+
+# json_valid NAME SCHEMA FILE...: each FILE is one JSON document that the
+# JSON Schema SCHEMA (draft 7) accepts: the audit report against
+# docs/audit-report.schema.json.
+json_valid() {
+	local name=$1 schema=$2 out; shift 2
+	if out=$(python3 - "$schema" "$@" 2>&1 <<'PY'
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft7Validator.check_schema(schema)
+v = jsonschema.Draft7Validator(schema)
+for path in sys.argv[2:]:
+    errs = sorted(v.iter_errors(json.load(open(path, encoding="utf-8"))), key=lambda e: list(e.path))
+    if errs:
+        e = errs[0]
+        sys.exit("%s: %s: %s" % (path, "/".join(str(p) for p in e.absolute_path) or "(document)", e.message[:300]))
+print("%d documents" % (len(sys.argv) - 2))
+PY
+	); then
+		pass "$name ($out)"
+	else
+		fail "$name" "$out"
+	fi
+}

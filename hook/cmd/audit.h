@@ -8,6 +8,7 @@
 #define SCS_AUDIT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "core/decide.h"
 #include "core/fleet.h"
@@ -18,12 +19,30 @@ struct entry_result {
 	size_t checked, failed, present;
 };
 
+/* One violation of a listed image, as the reports give it. */
+struct audit_violation {
+	char *rule, *message;
+	char *hint;                         /* what would be right, in the proxy's refusal words; "" when the message says it */
+	char **expected;                    /* the allowed values, as the decision record has them */
+	size_t n_expected;
+	const char *spec;                   /* the policy's entry name or rule id (into the policy): scs lines match it */
+	int exempted;
+};
+
 struct bad_image {
-	char *id, *name;
+	char *id, *name, *owner;            /* owner: the project id Glance gives, NULL when none */
 	enum visibility visibility;
 	int hidden, present;                /* present: in the standard's sense */
-	char **messages, **rules;
+	enum mode mode, scope;              /* the policy's mode and the visibility's scope */
+	enum action action;                 /* what the proxy would do under them */
+	struct audit_violation *v;
 	size_t n;
+};
+
+/* An owner's name as Keystone gives it, asked once per project and run;
+ * name NULL and why when it could not be had. */
+struct audit_owner {
+	char *id, *name, *why;
 };
 
 /* A whole-cloud (fleet.h) finding, for text and json. */
@@ -47,6 +66,8 @@ struct audit {
 	struct entry_result *entries, *rules;
 	struct bad_image *bad;
 	size_t n_bad, cap_bad;
+	struct audit_owner *owners;
+	size_t n_owners, cap_owners;
 	/* presence: names and (distro, version, purpose) of visible public/community images */
 	char **names;
 	size_t n_names, cap_names;
@@ -60,6 +81,7 @@ struct audit {
 	struct vendor *vendor;
 	struct glance *glance;              /* while listing: --download reads data through it */
 	size_t origin_checked, origin_verified, origin_failed, origin_by_record, origin_recorded;
+	size_t origin_incomplete;           /* not verified because the check could not be made now: exit 2 */
 	struct unverified *unverified;
 	size_t n_unverified, cap_unverified;
 	struct unverified *newer;           /* verified then by a record; the vendor has published a newer build */
@@ -71,6 +93,7 @@ struct audit {
  * newer, whose vendor has published a newer build since), and why. */
 struct unverified {
 	char *id, *name, *why;
+	int incomplete;                     /* the check could not be made now (list unreachable, data not read) */
 };
 
 /* A copy of s, or NULL: Glance may leave an image's id or name out. */
@@ -108,14 +131,22 @@ size_t audit_presence_expectations(const struct audit *a, struct expectation *ou
 
 /* ---- audit_report.c: the reports ---- */
 
+/* The owner of an image as the run resolved it; NULL when not asked. */
+const struct audit_owner *audit_owner_of(const struct audit *a, const char *id);
+
 /* Print the requested testcases in the order asked (all of them when
  * none was named), as the official openstack_test.py does: one that
  * this policy does not define is ABORT. 1 when a line is FAIL. */
 int audit_report_scs(const struct audit *a, const struct expectation *x, size_t nx, int aborted,
-		     char *const *tests, size_t n_tests);
+		     char *const *tests, size_t n_tests, FILE *out);
 void audit_report_text(const struct audit *a, const struct expectation *x, size_t nx, size_t missing_mandatory,
-		       size_t missing_recommended);
+		       size_t missing_recommended, FILE *out);
 void audit_report_json(const struct audit *a, const struct expectation *x, size_t nx, size_t missing_mandatory,
-		       size_t missing_recommended);
+		       size_t missing_recommended, FILE *out);
+/* The figures for node_exporter's textfile collector: images, violations
+ * by rule, missing images, the exit status and the time of the run; an
+ * aborted run (listed 0) gives only the last two. */
+void audit_report_textfile(const struct audit *a, size_t missing_mandatory, size_t missing_recommended,
+			   int aborted, int status, FILE *out);
 
 #endif

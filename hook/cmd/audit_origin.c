@@ -31,7 +31,7 @@ static void note(struct unverified **list, size_t *n, size_t *cap, const struct 
 	vsnprintf(why, sizeof(why), fmt, ap);
 	if (grow(list, cap, *n, sizeof(**list)) < 0)
 		return;
-	(*list)[(*n)++] = (struct unverified){ audit_dup(img->id), audit_dup(img->name), xstrdup(why) };
+	(*list)[(*n)++] = (struct unverified){ audit_dup(img->id), audit_dup(img->name), xstrdup(why), 0 };
 }
 
 static void not_verified(struct audit *a, const struct image *img, const char *fmt, ...)
@@ -42,6 +42,23 @@ static void not_verified(struct audit *a, const struct image *img, const char *f
 	va_start(ap, fmt);
 	note(&a->unverified, &a->n_unverified, &a->cap_unverified, img, fmt, ap);
 	va_end(ap);
+}
+
+/* Not verified because the check could not be made now (the vendor's
+ * list unreachable, the data not read back): unverified, never a
+ * violation, and the audit exits 2 (docs/origin.md, the one table). */
+static void cannot_check(struct audit *a, const struct image *img, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void cannot_check(struct audit *a, const struct image *img, const char *fmt, ...)
+{
+	va_list ap;
+	size_t before = a->n_unverified;
+	va_start(ap, fmt);
+	note(&a->unverified, &a->n_unverified, &a->cap_unverified, img, fmt, ap);
+	va_end(ap);
+	if (a->n_unverified > before)
+		a->unverified[before].incomplete = 1;
+	a->origin_incomplete++;
 }
 
 static void newer_build(struct audit *a, const struct image *img, const char *fmt, ...)
@@ -116,7 +133,7 @@ static const char *stored_digest(struct audit *a, const struct image *img, const
 	if (res.read_back && a->progress && res.bytes >= (1u << 26))
 		fputc('\n', stderr);
 	if (res.outcome != VERIFY_MATCH && res.outcome != VERIFY_MISMATCH) {
-		not_verified(a, img, "%s", res.why);
+		cannot_check(a, img, "%s", res.why);
 		return NULL;
 	}
 	if (res.outcome == VERIFY_MATCH && a->record) {
@@ -139,6 +156,10 @@ void audit_origin_verify(struct audit *a, const struct image *img, const struct 
 	if (!vendor_expect_source(a->vendor, &a->policy->origins, img->image_source, img->source_len, e))
 		return;
 	a->origin_checked++;
+	if (e->status == ORIGIN_UNAVAILABLE) {
+		cannot_check(a, img, "the vendor's list could not be fetched: %s", e->why);
+		return;
+	}
 	if (e->status == ORIGIN_LISTED)
 		actual = stored_digest(a, img, e, seen->hex);
 	if (moved_on(a, img, e, actual))

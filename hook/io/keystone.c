@@ -272,6 +272,39 @@ static int only_id(struct lookup *l, const char *path, const char *key, char *ou
 	return rc;
 }
 
+/* GET /projects/ID: the project's field key ("id", "name") into out. 0,
+ * 1 no such project (or it has no such field), -1 failed (err). */
+static int project_field(struct lookup *l, const char *id, const char *key, char *out, size_t outlen, char *err,
+			 size_t errlen)
+{
+	char path[1024];
+	json_t *doc = NULL;
+	char *e = curl_easy_escape(l->h->curl, id, 0);
+	snprintf(path, sizeof(path), "/projects/%s", e ? e : "");
+	curl_free(e);
+	int rc = ks_get(l, path, &doc, err, errlen);
+	if (rc)
+		return rc;
+	json_t *project = json_object_get(doc, "project");
+	const char *got = json_string_value(json_object_get(project, key));
+	const char *pid = json_string_value(json_object_get(project, "id"));
+	rc = got && pid && !strcmp(pid, id) ? 0 : 1;
+	if (rc == 0)
+		snprintf(out, outlen, "%s", got);
+	json_decref(doc);
+	return rc;
+}
+
+int keystone_project_name(struct http_client *h, const char *auth_url, const char *token, const char *id,
+			  char *out, size_t outlen, char *err, size_t errlen)
+{
+	struct lookup l = { h, auth_url, token };
+	int rc = project_field(&l, id, "name", out, outlen, err, errlen);
+	if (rc == 1)
+		snprintf(err, errlen, "Keystone has no project %s", id);
+	return rc;
+}
+
 static int project_lookup_ks(void *ctx, const char *domain, const char *name, char *out, size_t outlen, char *err,
 			     size_t errlen)
 {
@@ -280,20 +313,8 @@ static int project_lookup_ks(void *ctx, const char *domain, const char *name, ch
 	CURL *c = l->h->curl;
 	int rc;
 
-	if (!domain) {
-		char *e = curl_easy_escape(c, name, 0);
-		snprintf(path, sizeof(path), "/projects/%s", e ? e : "");
-		curl_free(e);
-		json_t *doc = NULL;
-		if ((rc = ks_get(l, path, &doc, err, errlen)))
-			return rc;
-		const char *id = json_string_value(json_object_get(json_object_get(doc, "project"), "id"));
-		rc = id && !strcmp(id, name) ? 0 : 1;
-		if (rc == 0)
-			snprintf(out, outlen, "%s", id);
-		json_decref(doc);
-		return rc;
-	}
+	if (!domain)
+		return project_field(l, name, "id", out, outlen, err, errlen);
 	char *d = curl_easy_escape(c, domain, 0), *n = curl_easy_escape(c, name, 0);
 	snprintf(path, sizeof(path), "/domains?name=%s", d ? d : "");
 	rc = only_id(l, path, "domains", did, sizeof(did), err, errlen);

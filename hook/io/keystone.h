@@ -37,6 +37,12 @@ struct token_info;
 int keystone_validate(struct http_client *h, const char *auth_url, const char *service_token,
 		      const char *token, struct token_info *out, char *err, size_t errlen);
 
+/* The name of the project id, asked of Keystone at auth_url with token:
+ * 0, 1 no such project (err says so), -1 Keystone did not answer or
+ * refused (err says why: a token without admin may see only its own). */
+int keystone_project_name(struct http_client *h, const char *auth_url, const char *token, const char *id,
+			  char *out, size_t outlen, char *err, size_t errlen);
+
 /* Resolve the projects p's config names (exemptions, quota overrides and
  * exemptions) to ids with Keystone, authenticated as a: at start, --check
  * and reload. 0, or -1 with "file:line:col: project ..." or why Keystone

@@ -34,7 +34,8 @@ dpkg-deb -c "$TMP/scs-image-hook_0.1.0_amd64.deb" >"$TMP/contents"
 for f in ./usr/bin/scs-image-hook ./usr/share/man/man1/scs-image-hook.1.gz ./usr/share/man/man5/scs-image-hook.yaml.5.gz \
 	./usr/share/scs-image-hook/scs-0104-v1-images-v5.yaml ./etc/scs-image-hook/scs-image-hook.yaml \
 	./lib/systemd/system/scs-image-hook-proxy.service ./lib/systemd/system/scs-image-hook-sync.service \
-	./lib/systemd/system/scs-image-hook-sync.timer ./etc/logrotate.d/scs-image-hook; do
+	./lib/systemd/system/scs-image-hook-sync.timer ./lib/systemd/system/scs-image-hook-audit.service \
+	./lib/systemd/system/scs-image-hook-audit.timer ./etc/logrotate.d/scs-image-hook; do
 	check "the package holds $f" grep -q " $f\$" "$TMP/contents"
 done
 dpkg-deb -f "$TMP/scs-image-hook_0.1.0_amd64.deb" Depends >"$TMP/depends"
@@ -65,6 +66,9 @@ check "  ... without a word" test ! -s "$TMP/err"
 expect "systemd-analyze verify on sync's service and timer" 0 systemd-analyze verify \
 	/lib/systemd/system/scs-image-hook-sync.service /lib/systemd/system/scs-image-hook-sync.timer
 check "  ... without a word" test ! -s "$TMP/err"
+expect "systemd-analyze verify on the nightly audit's service and timer" 0 systemd-analyze verify \
+	/lib/systemd/system/scs-image-hook-audit.service /lib/systemd/system/scs-image-hook-audit.timer
+check "  ... without a word" test ! -s "$TMP/err"
 expect "proxy --check of the installed example config before the vendors' keys are installed: exit 2" 2 \
 	/usr/bin/scs-image-hook proxy --check
 check "  ... naming the keyring and what to put there" has \
@@ -90,6 +94,7 @@ check "the system user exists" id scs-image-hook
 check "it owns /var/log/scs-image-hook (0750)" test "$(stat -c '%U %a' /var/log/scs-image-hook)" = "scs-image-hook 750"
 check "the unit is installed, not enabled (it needs credentials first)" test ! -e /etc/systemd/system/multi-user.target.wants/scs-image-hook-proxy.service
 check "sync's timer is installed, not enabled (it needs a catalog first)" test ! -e /etc/systemd/system/timers.target.wants/scs-image-hook-sync.timer
+check "the audit's timer is installed, not enabled (it needs credentials first)" test ! -e /etc/systemd/system/timers.target.wants/scs-image-hook-audit.timer
 if command -v logrotate >/dev/null; then
 	expect "logrotate reads the snippet" 0 logrotate -d /etc/logrotate.d/scs-image-hook
 fi
@@ -107,6 +112,7 @@ left=
 for f in /usr/bin/scs-image-hook /usr/share/scs-image-hook /etc/scs-image-hook /var/log/scs-image-hook \
 	/etc/logrotate.d/scs-image-hook /lib/systemd/system/scs-image-hook-proxy.service \
 	/lib/systemd/system/scs-image-hook-sync.service /lib/systemd/system/scs-image-hook-sync.timer \
+	/lib/systemd/system/scs-image-hook-audit.service /lib/systemd/system/scs-image-hook-audit.timer \
 	/usr/lib/python3/dist-packages/scs_image_hook_glance /usr/share/man/man1/scs-image-hook.1.gz; do
 	[ -e "$f" ] && left="$left $f"
 done

@@ -8,6 +8,7 @@ ROOT=$(pwd)
 V5=$SPECS/scs-0104-v1-images-v5.yaml
 V4=$SPECS/scs-0104-v1-images.yaml
 V2=$ROOT/policy/scs-0104-v2-images.yaml
+SCHEMA=$ROOT/docs/audit-report.schema.json
 
 . tests/stack-lib.sh
 stack_up
@@ -19,7 +20,7 @@ CAPI=https://nbg1.your-objectstorage.com/osism/openstack-k8s-capi-images
 # names with spaces); --file /dev/null keeps it from reading stdin.
 mk() { local cloud=$1; shift; OS_CLOUD=$cloud openstack image create --file /dev/null -f value -c id "$@" 2>>"$TMP/seed.log"; }
 mk stack-admin --public --property image_source=$U/releases/noble/x.img "Ubuntu 24.04" >/dev/null
-mk stack-admin --public --property image_source=https://mirror.example.org/debian-12.qcow2 "Debian 12" >/dev/null
+deb_bad=$(mk stack-admin --public --property image_source=https://mirror.example.org/debian-12.qcow2 "Debian 12")
 mk stack-admin --community --property image_source=$D/bookworm/latest/x.qcow2 "Debian 12" >/dev/null
 mk stack-admin --community --property image_source=https://evil.example/capi.qcow2 ubuntu-capi-image-v1.31.4 >/dev/null
 hidden=$(mk stack-admin --public --property image_source=https://evil.example/jammy.img "Ubuntu 22.04")
@@ -28,7 +29,7 @@ mk stack-admin --public --property image_source=$U/resolute/current/x.img --prop
 	--property os_version=26.04 --property os_purpose=generic noble-successor >/dev/null
 mk stack-admin --public --property image_source=$U/releases/questing/x.img --property os_distro=ubuntu \
 	--property os_version=25.10 --property os_purpose=generic ubuntu-interim >/dev/null
-mk stack-a --private --property image_source=https://evil.example/x "Ubuntu 24.04" >/dev/null
+alice_img=$(mk stack-a --private --property image_source=https://evil.example/x "Ubuntu 24.04")
 check "seeded 8 images with the openstack CLI" test "$(OS_CLOUD=stack-admin openstack image list --long -f value -c ID 2>/dev/null | wc -l)" -ge 4
 
 audit() { "$BIN" audit --os-cloud stack-admin --now 2026-11-21 "$@"; }
@@ -49,6 +50,7 @@ check "scs: CAPI source fails (community listed)" has "scs-0104-source-ubuntu-ca
 check "scs: Ubuntu 24.04 present" has "scs-0104-image-ubuntu-2404: PASS"
 check "scs: Debian 12 present (community counts)" has "scs-0104-image-debian-12: PASS"
 check "scs: a hidden image's wrong source does not fail its line (not present in the standard's sense)" has "scs-0104-source-ubuntu-2204: PASS"
+check "scs: the ERROR line names the image's id" has "ERROR: an image of 'Debian 12' has an image_source outside its allowed sources: image $deb_bad" "$TMP/err"
 check "scs: one line per testcase" test "$(grep -cE '^scs-0104-[a-z0-9-]+: (PASS|FAIL)$' "$TMP/out")" -eq "$(wc -l <"$TMP/out")"
 
 expect "json format" 1 audit --policy "$V5" --format json
@@ -64,6 +66,58 @@ assert names == ["Debian 12", "Ubuntu 22.04", "ubuntu-capi-image-v1.31.4"], name
 present = {v["name"]: (v["os_hidden"], v["scs_present"]) for v in r["violations"]}
 assert present["Ubuntu 22.04"] == (True, False) and present["Debian 12"] == (False, True), present
 ' "$TMP/out"
+json_valid "json: the report matches docs/audit-report.schema.json" "$SCHEMA" "$TMP/out"
+check "json: a violation names its owner (project id and name), mode, scope, action and what would be right" \
+	python3 - "$TMP/out" "$ADMIN_PROJECT_ID" "$deb_bad" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+b = {i["id"]: i for i in r["violations"]}[sys.argv[3]]
+assert b["owner"] == {"id": sys.argv[2], "name": "admin"}, b["owner"]
+assert (b["mode"], b["scope"], b["action"]) == ("enforce", {"visibility": "public", "mode": "enforce"}, "deny"), b
+v = b["violations"][0]
+assert v["rule"] == "scs-0104/source" and v["expected"], v
+# what would be right: the allowed sources, in the words of the proxy's refusal
+assert v["hint"].startswith("allowed source") and "'%s'" % v["expected"][0] in v["hint"], v
+PY
+lookups() { grep -c "GET /v3/projects/$ADMIN_PROJECT_ID " "$STACK/log/keystone.log"; }
+before=$(lookups)
+expect "text: the same" 1 audit --policy "$V5"
+check "  ... the owner of its 3 violating images asked of Keystone once, not per image" test "$(($(lookups) - before))" -eq 1
+check "text: owner, mode and scope of the bad Debian 12, and the allowed sources" sh -c "
+	grep -q 'id=$deb_bad; owner admin ($ADMIN_PROJECT_ID); mode enforce, public scope enforce: the proxy would deny' '$TMP/out' &&
+	grep -A2 'id=$deb_bad' '$TMP/out' | grep -q 'allowed source'"
+
+# an owner's name Keystone does not give this token is said, never fatal
+expect "a member's token: owners it may not read" 1 "$BIN" audit --os-cloud stack-a --now 2026-11-21 --policy "$V5" --format json
+json_valid "  ... the report still matches the schema" "$SCHEMA" "$TMP/out"
+check "  ... owner name null, with Keystone's reason" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+o = {i["id"]: i for i in r["violations"]}[sys.argv[2]]["owner"]
+assert o["id"] == sys.argv[3] and o["name"] is None and "Keystone" in o["reason"], o' "$TMP/out" "$deb_bad" "$ADMIN_PROJECT_ID"
+
+# --output and --textfile: written whole, and a failed run leaves the last report
+expect "--output FILE --textfile FILE" 1 audit --policy "$V5" --format json --output "$TMP/report.json" --textfile "$TMP/audit.prom"
+check "  ... stdout empty, the report in FILE" sh -c "test ! -s '$TMP/out' && test ! -e '$TMP/report.json.tmp'"
+json_valid "  ... FILE matches the schema" "$SCHEMA" "$TMP/report.json"
+check "  ... the figures: images, violations by rule, missing, exit status, time" sh -c "
+	grep -qx 'scs_image_hook_audit_images{visibility=\"public\"} 5' '$TMP/audit.prom' &&
+	grep -qx 'scs_image_hook_audit_violations{rule=\"scs-0104/source\"} 3' '$TMP/audit.prom' &&
+	grep -qx 'scs_image_hook_audit_missing_images{status=\"mandatory\"} 0' '$TMP/audit.prom' &&
+	grep -qx 'scs_image_hook_audit_exit_status 1' '$TMP/audit.prom' &&
+	grep -qE '^scs_image_hook_audit_timestamp_seconds [0-9]{10}$' '$TMP/audit.prom'"
+if command -v promtool >/dev/null; then
+	check "  ... promtool check metrics accepts them" sh -c "promtool check metrics <'$TMP/audit.prom'"
+fi
+cp "$TMP/report.json" "$TMP/report.before"
+expect "a run that cannot list the cloud, with --output: exit 2" 2 audit --os-cloud nosuch --policy "$V5" --format json \
+	--output "$TMP/report.json" --textfile "$TMP/audit.prom"
+check "  ... FILE is the last report, untouched, no FILE.tmp left" sh -c "cmp -s '$TMP/report.before' '$TMP/report.json' &&
+	test ! -e '$TMP/report.json.tmp'"
+check "  ... the figures say it failed, and nothing else" sh -c "grep -qx 'scs_image_hook_audit_exit_status 2' '$TMP/audit.prom' &&
+	! grep -q 'audit_images' '$TMP/audit.prom'"
+expect "--output into a directory that does not exist: exit 2 before listing" 2 audit --policy "$V5" --output "$TMP/nosuch/r.json"
+check "  ... it says so" has "cannot write $TMP/nosuch/r.json.tmp" "$TMP/err"
 
 # Only a hidden image (or a private one) has a wrong source: text and json
 # report it, the SCS lines pass, and the exit status agrees with each.
@@ -154,6 +208,16 @@ unset SCS_IMAGE_HOOK_BIN
 expect "all visibilities: private images too" 1 audit --policy "$V5" --all-visibilities
 check "all visibilities: alice's private image is listed and flagged" has "image_source 'https://evil.example/x' does not start"
 check "all visibilities: counts" has "8 images listed: 5 public, 2 community, 0 shared, 1 private; 1 of them hidden"
+expect "all visibilities, json" 1 audit --policy "$V5" --all-visibilities --format json
+check "  ... alice's image: owner customer-a by name, under the private scope" python3 -c '
+import json, sys
+b = {i["id"]: i for i in json.load(open(sys.argv[1]))["violations"]}[sys.argv[2]]
+assert b["owner"]["name"] == "customer-a" and b["scope"]["visibility"] == "private", b' "$TMP/out" "$alice_img"
+expect "all visibilities with a token that lacks admin: exit 2, nothing audited" 2 "$BIN" audit --os-cloud stack-a \
+	--policy "$V5" --all-visibilities
+check "  ... it names the missing role and the token's roles" has "--all-visibilities needs the admin role" "$TMP/err"
+check "  ... ... and the roles it has" grep -q "has roles: .*member" "$TMP/err"
+check "  ... no report" test ! -s "$TMP/out"
 
 # -- v4 spec: Ubuntu 22.04 is mandatory, and the only one is hidden ---------------
 expect "v4: missing mandatory -> exit 1" 1 audit --policy "$V4"

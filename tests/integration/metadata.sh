@@ -104,6 +104,8 @@ assert "scs-0102/image_build_date" in bad["Community Box"], bad
 assert "Ubuntu 24.04" not in bad, bad
 assert r["summary"]["compliant"] is False
 ' "$TMP/out"
+json_valid "json: the report (metadata rules, whole-cloud findings) matches docs/audit-report.schema.json" \
+	"$ROOT/docs/audit-report.schema.json" "$TMP/out"
 
 # hide the duplicate: uniqueness passes
 OS_CLOUD=stack-admin openstack image set --hidden "$dup" 2>>"$TMP/seed.log"

@@ -68,9 +68,12 @@ bad = {b["id"]: [v["rule"] for v in b["violations"]] for b in r["violations"]}
 assert "origin/checksum" in bad[sys.argv[2]] and "origin/checksum" in bad[sys.argv[3]], bad
 assert sys.argv[4] not in bad and sys.argv[5] not in bad, bad
 ' "$TMP/out" "$bad_u" "$bad_d" "$ok_u" "$ok_d"
+json_valid "json: the report matches docs/audit-report.schema.json" "$ROOT/docs/audit-report.schema.json" "$TMP/out"
 expect "scs" 1 audit --download --format scs
 check "scs: the origin line fails" has "scs-image-hook-origin: FAIL"
 check "scs: the ERROR line says why" has "4 image(s) under an origin fail the origin rules" "$TMP/err"
+check "scs: ... and names the images' ids" sh -c "grep 'under an origin fail' '$TMP/err' | grep -q 'image $bad_u' &&
+	grep 'under an origin fail' '$TMP/err' | grep -q 'image $bad_d'"
 
 # -- --image: one image read back without a bound, its record written -----------
 expect "--image, the vendor's Ubuntu bytes: verified (exit 0)" 0 audit --image "$ok_u"
@@ -145,10 +148,25 @@ expect "--image, no record: not verified (exit 2)" 2 audit --image "$norec"
 check "it says why" has "which the vendor republishes" "$TMP/err"
 for id in "$rec" "$norec"; do OS_CLOUD=stack-admin openstack image delete "$id" 2>>"$TMP/seed.log"; done
 
-# -- the mirror unreachable: unavailable, closed refuses -------------------------
+# -- the mirror unreachable: not verified, exit 2 with the reason, never a violation
+# (docs/origin.md, the one table of outcomes: an outage is no verdict on the bytes)
 sed "s#$MIRROR_URL#http://127.0.0.1:$(free_port)#g" "$TMP/hook.yaml" >"$TMP/dead.yaml"
-expect "mirror unreachable: origin/unavailable -> exit 1" 1 "$BIN" audit --os-cloud stack-admin --config "$TMP/dead.yaml" --verify-origin
-check "origin/unavailable for the remaining images" test "$(grep -c 'origin/unavailable' "$TMP/out")" -eq 2
+expect "mirror unreachable: unverified -> exit 2" 2 "$BIN" audit --os-cloud stack-admin --config "$TMP/dead.yaml" --verify-origin
+check "no origin/unavailable violation, no origin rule failing" sh -c "! grep -q 'origin/unavailable' '$TMP/out' &&
+	grep -q '0 failing origin rules, 2 not verified' '$TMP/out'"
+check "each remaining image is listed as not verified, with the reason" test "$(grep -c "the vendor's list could not be fetched" "$TMP/out")" -eq 2
+check "stderr says why the audit is incomplete, naming an image" grep -q "could not be verified now (unverified, not judged): image .*: the vendor's list could not be fetched" "$TMP/err"
+expect "mirror unreachable, json: exit 2" 2 "$BIN" audit --os-cloud stack-admin --config "$TMP/dead.yaml" --verify-origin --format json
+json_valid "  ... the report matches the schema" "$ROOT/docs/audit-report.schema.json" "$TMP/out"
+check "  ... not_verified, incomplete, and no origin violation" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+o = r["origin"]
+assert o["failed"] == 0 and len(o["not_verified"]) == 2 and all(i["incomplete"] for i in o["not_verified"]), o
+assert not any(v["rule"].startswith("origin/") for b in r["violations"] for v in b["violations"]), r["violations"]' "$TMP/out"
+expect "mirror unreachable, scs: the origin line is ABORT, exit 2" 2 "$BIN" audit --os-cloud stack-admin --config "$TMP/dead.yaml" \
+	--verify-origin --format scs scs-image-hook-origin
+check "  ... ABORT, not FAIL" has "scs-image-hook-origin: ABORT"
 
 expect "--download without --verify-origin is a usage error" 2 "$BIN" audit --os-cloud stack-admin --config "$TMP/hook.yaml" --download
 printf 'policy: [%s]\n' "$ROOT/policy/scs-0104-v2-images.yaml" >"$TMP/noorigins.yaml"
