@@ -176,6 +176,17 @@ records_valid "schema accepts the origin object (verified, mismatch, unavailable
 
 # ---- README and the links between the documents -----------------------------------------------
 check "README.md is the short entry point (<= 150 lines, $(wc -l <README.md))" test "$(wc -l <README.md)" -le 150
+# the README's examples of the built binary run as written from a clone
+# (exit 0, or 1 where an example image is denied)
+n=0
+while IFS= read -r line; do
+	n=$((n + 1))
+	( cd "$TMP" && ln -sfn "$(dirname "$BIN")" build && ln -sfn "$OLDPWD/policy" policy &&
+	  ln -sfn "$OLDPWD/examples" examples &&
+	  bash -c "$(printf '%s' "${line%%#*}" | sed "s#/tmp/decisions.log#$TMP/decisions.log#g")" >/dev/null 2>"$TMP/readme.err" ); rc=$?
+	check "README example runs: ${line%%  *}" test "$rc" -le 1 -a ! -s "$TMP/readme.err"
+done < <(sed -n '/^```sh$/,/^```$/p' README.md | grep '^build/scs-image-hook ')
+check "README: its examples were found ($n)" test "$n" -ge 6
 for page in docs/*.md deploy/glance/README.md; do
 	check "README.md links to $page" grep -qF "($page)" README.md
 done
