@@ -221,7 +221,11 @@ int cmd_sync(int argc, char **argv)
 		goto out_run;
 	s.project_id = ss.ks.project_id;
 	s.user_id = ss.ks.user_id;
-	if (p->origins.n && !(s.vendor = vendor_new(&p->origin, err, sizeof(err)))) {
+	/* a batch, not a request waiting: the vendor's metadata (a products
+	 * stream is MiBs) gets timeouts.upstream, not timeouts.decision */
+	struct origin_config oc = p->origin;
+	oc.timeout_ms = cfg.upstream_timeout_ms > oc.timeout_ms ? cfg.upstream_timeout_ms : oc.timeout_ms;
+	if (p->origins.n && !(s.vendor = vendor_new(&oc, err, sizeof(err)))) {
 		cli_error("%s", err);
 		goto out_run;
 	}
