@@ -105,7 +105,8 @@ static void source_copy(const struct catalog_source *from, struct catalog_source
 		.dir = dup_or_null(from->dir), .line = from->line,
 	};
 	to->keys = xcalloc(from->n_keys ? from->n_keys : 1, sizeof(*to->keys));
-	memcpy(to->keys, from->keys, from->n_keys * sizeof(*to->keys));
+	if (from->n_keys)       /* memcpy from NULL is undefined, even of 0 bytes */
+		memcpy(to->keys, from->keys, from->n_keys * sizeof(*to->keys));
 	to->n_keys = from->n_keys;
 }
 
