@@ -39,6 +39,18 @@ expect() {
 	if run "$want" "$@"; then pass "$name"; else fail "$name" "$LAST_ERR"; fi
 }
 
+# need TOOL...: 0 when every tool is there; else a skip line, or under
+# CI (where make deps installed everything) a failure, and 1
+need() {
+	local t
+	for t; do
+		command -v "$t" >/dev/null && continue
+		if [ -n "${CI:-}" ]; then fail "$t is installed (make deps)" "missing in CI"; else
+			echo "skip: $t is not installed here (make deps installs it; CI never skips)"; fi
+		return 1
+	done
+}
+
 has() { grep -qF -- "$1" "${2:-$TMP/out}"; }
 
 finish() {

@@ -175,9 +175,9 @@ int admit_present_step(struct admit *ad, struct admit_conn *c, const struct admi
 #define REMOVE_CHECKS 4
 #define REMOVE_PAUSE_US 150000
 
-/* Whether image id is out of use now: hidden, and not active. 1 yes, 0
- * no (*hidden and *active say which), -1 when Glance could not say. */
-static int out_of_use(struct glance *g, const char *id, int *hidden, int *active, char *err, size_t errlen)
+/* Whether image id is out of use now: hidden, and not active (*active
+ * says whether it is). 1 yes, 0 no, -1 when Glance could not say. */
+static int out_of_use(struct glance *g, const char *id, int *active, char *err, size_t errlen)
 {
 	struct http_resp resp;
 
@@ -187,11 +187,11 @@ static int out_of_use(struct glance *g, const char *id, int *hidden, int *active
 	http_resp_free(&resp);
 	if (!doc)
 		return snprintf(err, errlen, "Glance's image could not be read back"), -1;
-	*hidden = json_is_true(json_object_get(doc, "os_hidden"));
 	const char *st = json_string_value(json_object_get(doc, "status"));
 	*active = st && !strcmp(st, "active");
+	int out = json_is_true(json_object_get(doc, "os_hidden")) && !*active;
 	json_decref(doc);
-	return *hidden && !*active;
+	return out;
 }
 
 /* Hide id and deactivate it when active. 0, or -1 with err. */
@@ -210,7 +210,7 @@ int admit_present_remove(struct admit *ad, struct admit_conn *c, const struct im
 	struct glance g;
 	char token[4096], err[512];
 	const char *st = image_prop(img, "status");
-	int active = st && !strcmp(st, "active"), hidden = 0, again = 0;
+	int was_active = st && !strcmp(st, "active"), active = was_active, out = 0, again = 0;
 
 	if (!img->id)
 		return snprintf(note, len, "no image id to take out of use"), -1;
@@ -219,22 +219,21 @@ int admit_present_remove(struct admit *ad, struct admit_conn *c, const struct im
 		return snprintf(note, len, "taking it out of use failed: %s", err), -1;
 	for (int i = 0; i < REMOVE_CHECKS; i++) {
 		usleep(REMOVE_PAUSE_US);
-		int out = out_of_use(&g, img->id, &hidden, &active, err, sizeof(err));
-		if (out < 0)
+		if ((out = out_of_use(&g, img->id, &active, err, sizeof(err))) < 0)
 			return snprintf(note, len, "the image was taken out of use, but could not be read back: %s", err), -1;
 		if (out && i > 0)
 			break;          /* still out after a second look: no save pending from before */
-		if (!out) {
-			again++;
-			if (take_out(&g, img->id, active, err, sizeof(err)) < 0)
-				return snprintf(note, len, "a concurrent write put it back in use; again: %s", err), -1;
-		}
+		if (out)
+			continue;
+		again++;
+		if (take_out(&g, img->id, active, err, sizeof(err)) < 0)
+			return snprintf(note, len, "a concurrent write put it back in use; again: %s", err), -1;
 	}
-	if (active || !hidden)
+	if (!out)
 		return snprintf(note, len, "a concurrent write kept putting it back in use (%d times)", again), -1;
-	if (st && !strcmp(st, "active"))
+	if (was_active)
 		atomic_fetch_add(&ad->metrics->images_deactivated, 1);
-	return snprintf(note, len, "the image was hidden%s%s", st && !strcmp(st, "active") ? " and deactivated" :
+	return snprintf(note, len, "the image was hidden%s%s", was_active ? " and deactivated" :
 			" (Glance deactivates only active images; every step that would make it present is refused)",
 			again ? ", again after a concurrent write had put it back" : ""), 0;
 }

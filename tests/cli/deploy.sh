@@ -14,16 +14,6 @@ ROOT=$(pwd)
 RULES=deploy/prometheus/scs-image-hook.rules.yml
 DASH=deploy/grafana/scs-image-hook.json
 
-# need TOOL...: 0 when every tool is there; else a skip line (a failure in CI)
-need() {
-	local t
-	for t; do
-		command -v "$t" >/dev/null && continue
-		if [ -n "${CI:-}" ]; then fail "$t is installed (make deps)" "missing in CI"; else
-			echo "skip: $t is not installed here (make deps installs it; CI never skips)"; fi
-		return 1
-	done
-}
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
 

@@ -14,15 +14,6 @@ cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 RULES=deploy/prometheus/scs-image-hook.rules.yml
 DASH=deploy/grafana/scs-image-hook.json
-need() {
-	local t
-	for t; do
-		command -v "$t" >/dev/null && continue
-		if [ -n "${CI:-}" ]; then fail "$t is installed (make deps)" "missing in CI"; else
-			echo "skip: $t is not installed here (make deps installs it; CI never skips)"; fi
-		return 1
-	done
-}
 
 # Node A is the stack's glance-api, node B a second one started here; each
 # glance-api refers others to its own node's proxy.

@@ -59,13 +59,11 @@ LIVE=$PROXY_PID
 check "start line: the mode and the policy's hash" \
 	grep -qE '^scs-image-hook proxy: listening on .*, mode enforce, policy sha256 [0-9a-f]{64}, ' "$TMP/live.err"
 sed -i "s#^keystone: .*#keystone: {auth_url: $KEYSTONE_AUTH_URL, username: scs-hook, password: wrong, project_name: service, user_domain_name: Default, project_domain_name: Default}#" "$TMP/live.yaml"
-kill -HUP "$LIVE"
-for _ in $(seq 50); do grep -q "reload refused" "$TMP/live.err" && break; sleep 0.1; done
+reload "$LIVE" "$TMP/live.err"
 check "reload with credentials that fail: refused, naming why" grep -q "reload refused: keeping the policy in force: service credentials: cannot authenticate" "$TMP/live.err"
 check "reload refused: the proxy still serves" test "$(curl -s -o /dev/null -w '%{http_code}' "$PROXY_URL/v2/images" -H "X-Auth-Token: $TADMIN")" = 200
 sed -i "s/^keystone: .*/keystone: {cloud: stack-service}/; s/^mode: enforce/mode: dry-run/" "$TMP/live.yaml"
-kill -HUP "$LIVE"
-for _ in $(seq 50); do grep -q "policy reloaded" "$TMP/live.err" && break; sleep 0.1; done
+reload "$LIVE" "$TMP/live.err"
 check "reload line: the mode now in force and the policy's hash" \
 	grep -qE '^scs-image-hook proxy: policy reloaded: mode dry-run, policy sha256 [0-9a-f]{64}$' "$TMP/live.err"
 grep -E "listening on|reload" "$TMP/live.err" | sed 's/^/     | /'
